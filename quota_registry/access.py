@@ -1,0 +1,83 @@
+"""Access scoping: the one function every user-facing read starts from (DESIGN.md "Access").
+
+Each model that pages or the API show declares a `SCOPE = ScopeRule(...)` saying how its rows relate
+to an organisation, a county or a single user. `scope(user, model_or_queryset)` turns that into a
+filter for the user's role:
+
+- city staff (city reviewer, approver, admin) see every row;
+- a county reviewer sees the rows located in the county of their bureau;
+- an enterprise user sees the rows of their own organisation;
+- the public (anonymous users, and anyone for rows marked public) sees only what is published;
+- rows owned by one person (an inbox) are seen by that person only, whatever their role.
+
+A model without a rule is refused outright (fail closed). A row outside the scope is reported as not
+found (404), never as forbidden, so that its existence does not leak.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    organisation: str | None = None  # lookup from the row to the owning Organisation
+    region: str | None = None  # lookup from the row to the Region it is located in
+    owner: str | None = None  # lookup to the one User who alone may see the row
+    public: bool = False  # every row may be read by anyone, logged in or not
+    published: Q | None = None  # rows the public may read
+
+
+def _queryset(model_or_queryset) -> QuerySet:
+    if isinstance(model_or_queryset, QuerySet):
+        return model_or_queryset
+    return model_or_queryset._default_manager.all()
+
+
+def rule_for(model: type[Model]) -> ScopeRule:
+    rule = getattr(model, "SCOPE", None)
+    if not isinstance(rule, ScopeRule):
+        raise TypeError(f"{model.__name__} declares no SCOPE rule; it cannot be shown to users")
+    return rule
+
+
+def scope(user, model_or_queryset) -> QuerySet:
+    """Limit a queryset to what `user` (possibly anonymous) may read."""
+    qs = _queryset(model_or_queryset)
+    rule = rule_for(qs.model)
+
+    if rule.owner:
+        if not (user and user.is_authenticated and user.is_active):
+            return qs.none()
+        return qs.filter(**{rule.owner: user})
+    if rule.public:
+        return qs
+    if not (user and user.is_authenticated and user.is_active):
+        return qs.filter(rule.published) if rule.published is not None else qs.none()
+
+    organisation = getattr(user, "organisation", None)
+    if organisation is None:
+        return qs.none()
+    if user.is_city_staff:
+        return qs
+    if user.is_county_reviewer and rule.region:
+        if organisation.region_id is None:
+            return qs.none()
+        return qs.filter(**{rule.region: organisation.region_id})
+    if user.is_enterprise_user and rule.organisation:
+        return qs.filter(**{rule.organisation: organisation.pk})
+    # Roles without a path to these rows (e.g. a technical reviewer before any assignment) see only
+    # what the public sees.
+    return qs.filter(rule.published) if rule.published is not None else qs.none()
+
+
+def get_scoped_or_404(user, model_or_queryset, **lookup):
+    """The object matching `lookup` inside the user's scope, or 404 (also when it exists outside)."""
+    qs = scope(user, model_or_queryset)
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("No such record, or it is not within your area of responsibility.")) from exc

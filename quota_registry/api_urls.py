@@ -1,0 +1,29 @@
+"""/api/v1/: the REST contract of ../shared/API.md."""
+from django.urls import path
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+
+from quota_registry.notifications.api import NotificationViewSet
+from quota_registry.orgs.api import MeView, OrganisationViewSet
+from quota_registry.reference.api import (
+    IndustryViewSet,
+    PollutantViewSet,
+    QualityStatusViewSet,
+    RegionViewSet,
+    WatershedViewSet,
+)
+
+router = DefaultRouter()
+router.register("pollutants", PollutantViewSet)
+router.register("regions", RegionViewSet)
+router.register("watersheds", WatershedViewSet)
+router.register("industries", IndustryViewSet)
+router.register("quality-status", QualityStatusViewSet)
+router.register("organisations", OrganisationViewSet)
+router.register("notifications", NotificationViewSet)
+
+urlpatterns = [
+    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
+    *router.urls,
+]

@@ -1,0 +1,183 @@
+"""Organisations (enterprises, county bureaus, the city bureau, third-party technical reviewers) and
+the people who act for them, each with one role."""
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quota_registry.access import ScopeRule
+from quota_registry.reference.models import Industry, Region
+
+from .credit_code import validate_credit_code
+
+
+class OrganisationKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    COUNTY_BUREAU = "county_bureau", _("County bureau of ecology and environment")
+    CITY_BUREAU = "city_bureau", _("City bureau of ecology and environment")
+    TECH_REVIEWER = "tech_reviewer", _("Technical reviewer (third party)")
+
+
+class ManagementCategory(models.TextChoices):
+    """Pollutant discharge permit management category (排污许可分类管理)."""
+
+    KEY = "key", _("Key management")
+    SIMPLIFIED = "simplified", _("Simplified management")
+    REGISTRATION = "registration", _("Registration")
+    NONE = "none", _("No permit required")
+
+
+class Organisation(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganisationKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True,
+        validators=[validate_credit_code],
+        error_messages={"unique": _("An organisation with this unified social credit code is already registered.")},
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("county-level division"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    industry = models.ForeignKey(
+        Industry, verbose_name=_("industry (GB/T 4754)"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    permit_number = models.CharField(_("pollutant discharge permit number"), max_length=40, blank=True)
+    management_category = models.CharField(
+        _("permit management category"), max_length=16, choices=ManagementCategory.choices, blank=True
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Enterprise users see their own organisation, county reviewers the organisations in their county.
+    SCOPE = ScopeRule(organisation="pk", region="region")
+
+    class Meta:
+        ordering = ["kind", "region__sort_order", "name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name"], name="organisation_unique_name_per_kind",
+                violation_error_message=_("An organisation of this kind with this name already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["region"], condition=models.Q(kind="county_bureau"), name="one_county_bureau_per_region",
+                violation_error_message=_("This division already has a county bureau."),
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="city_bureau"), name="one_city_bureau",
+                violation_error_message=_("The city bureau is already registered."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="enterprise")
+                | (models.Q(credit_code__isnull=False) & models.Q(region__isnull=False) & models.Q(industry__isnull=False)),
+                name="enterprise_has_code_region_industry",
+                violation_error_message=_("An enterprise needs a credit code, a county and an industry."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="county_bureau") | models.Q(region__isnull=False),
+                name="county_bureau_has_region",
+                violation_error_message=_("A county bureau needs its county."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        """Data rules the database cannot check alone, with messages that say what to fix."""
+        super().clean()
+        errors = {}
+        if self.credit_code:
+            self.credit_code = self.credit_code.strip().upper()
+        if self.kind == OrganisationKind.ENTERPRISE:
+            if not self.credit_code:
+                errors["credit_code"] = _("Enter the enterprise's unified social credit code.")
+            if not self.region_id:
+                errors["region"] = _("Choose the county-level division where the enterprise is located.")
+            if not self.industry_id:
+                errors["industry"] = _("Choose the enterprise's industry.")
+        if self.kind == OrganisationKind.COUNTY_BUREAU and not self.region_id:
+            errors["region"] = _("Choose the county-level division this bureau is responsible for.")
+        if self.region_id and self.kind in (OrganisationKind.ENTERPRISE, OrganisationKind.COUNTY_BUREAU):
+            if self.region.level != "county":
+                errors["region"] = _("Choose a county-level division, not the city.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Role(models.TextChoices):
+    ENTERPRISE_USER = "enterprise_user", _("Enterprise user")
+    COUNTY_REVIEWER = "county_reviewer", _("County reviewer")
+    CITY_REVIEWER = "city_reviewer", _("City reviewer")
+    CITY_APPROVER = "city_approver", _("City approver")
+    CITY_ADMIN = "city_admin", _("City administrator")
+    TECH_REVIEWER = "tech_reviewer", _("Technical reviewer")
+
+
+# Which roles a person of each kind of organisation may hold.
+ROLES_BY_KIND = {
+    OrganisationKind.ENTERPRISE: {Role.ENTERPRISE_USER},
+    OrganisationKind.COUNTY_BUREAU: {Role.COUNTY_REVIEWER},
+    OrganisationKind.CITY_BUREAU: {Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.CITY_ADMIN},
+    OrganisationKind.TECH_REVIEWER: {Role.TECH_REVIEWER},
+}
+CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.CITY_ADMIN})
+
+
+class User(AbstractUser):
+    """A person acting for one organisation in one role. Superusers (set-up only) may have neither."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    objects = UserManager()
+
+    SCOPE = ScopeRule(organisation="organisation", region="organisation__region")
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(role="") & models.Q(organisation__isnull=True))
+                | (~models.Q(role="") & models.Q(organisation__isnull=False)),
+                name="user_role_iff_organisation",
+                violation_error_message=_("A user with a role must belong to an organisation, and vice versa."),
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.organisation_id and self.role:
+            allowed = ROLES_BY_KIND.get(self.organisation.kind, set())
+            if self.role not in allowed:
+                raise ValidationError({"role": _("This role cannot be given to a person of a %(kind)s.") % {
+                    "kind": self.organisation.get_kind_display()}})
+
+    @property
+    def is_city_staff(self) -> bool:
+        return self.role in CITY_ROLES
+
+    @property
+    def is_county_reviewer(self) -> bool:
+        return self.role == Role.COUNTY_REVIEWER
+
+    @property
+    def is_enterprise_user(self) -> bool:
+        return self.role == Role.ENTERPRISE_USER
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

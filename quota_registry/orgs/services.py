@@ -1,0 +1,98 @@
+"""Every write to organisations and users. Each service owns its transaction, checks the actor's role
+and jurisdiction, validates, saves and writes the audit record."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from quota_registry.access import get_scoped_or_404
+from quota_registry.audit.services import record, snapshot
+from quota_registry.permissions import can_manage_organisations, require
+
+from .models import Organisation, OrganisationKind, Role, User
+
+EDITABLE_FIELDS = [
+    "kind", "name", "credit_code", "region", "industry", "permit_number", "management_category",
+    "address", "contact_person", "contact_phone",
+]
+
+
+def _check_jurisdiction(actor, org: Organisation) -> None:
+    """A county reviewer registers and edits only enterprises in their own county."""
+    if actor.role == Role.COUNTY_REVIEWER:
+        if org.kind != OrganisationKind.ENTERPRISE:
+            raise ValidationError({"kind": _("A county bureau can register enterprises only.")})
+        if org.region_id != actor.organisation.region_id:
+            raise ValidationError({"region": _("You can register enterprises in your own county only.")})
+
+
+def _save(org: Organisation) -> None:
+    org.full_clean()
+    try:
+        with transaction.atomic():
+            org.save()
+    except IntegrityError as exc:  # a concurrent duplicate that passed full_clean
+        raise ValidationError(_("An organisation with the same credit code or name was registered meanwhile.")) from exc
+
+
+@transaction.atomic
+def organisation_create(*, actor, **fields) -> Organisation:
+    require(can_manage_organisations(actor))
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    org = Organisation(**fields)
+    _check_jurisdiction(actor, org)
+    _save(org)
+    record(actor=actor, action="organisation.create", obj=org, after=snapshot(org))
+    return org
+
+
+@transaction.atomic
+def organisation_update(*, actor, organisation_id: int, **fields) -> Organisation:
+    require(can_manage_organisations(actor))
+    org = get_scoped_or_404(actor, Organisation.objects.select_for_update(), pk=organisation_id)
+    before = snapshot(org)
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"not editable: {name}")
+        setattr(org, name, value)
+    _check_jurisdiction(actor, org)
+    _save(org)
+    record(actor=actor, action="organisation.update", obj=org, before=before, after=snapshot(org))
+    return org
+
+
+@transaction.atomic
+def organisation_set_active(*, actor, organisation_id: int, active: bool, reason: str) -> Organisation:
+    """Organisations are never deleted: they are deactivated, with a reason, and can be reactivated."""
+    require(can_manage_organisations(actor))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for this change.")})
+    org = get_scoped_or_404(actor, Organisation.objects.select_for_update(), pk=organisation_id)
+    _check_jurisdiction(actor, org)
+    before = snapshot(org, ["is_active"])
+    org.is_active = active
+    org.save(update_fields=["is_active", "updated_at"])
+    record(
+        actor=actor, action="organisation.activate" if active else "organisation.deactivate", obj=org,
+        before=before, after=snapshot(org, ["is_active"]), opinion=reason,
+    )
+    return org
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, password: str, organisation: Organisation, role: str,
+                first_name: str = "", last_name: str = "", email: str = "") -> User:
+    """Create a person for an organisation (used by seed data and by administrators)."""
+    if actor is not None:
+        require(can_manage_organisations(actor))
+        get_scoped_or_404(actor, Organisation, pk=organisation.pk)
+    user = User(username=username, organisation=organisation, role=role, first_name=first_name,
+                last_name=last_name, email=email, is_staff=(role == Role.CITY_ADMIN))
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    record(actor=actor, action="user.create", obj=user, after=snapshot(user))
+    return user

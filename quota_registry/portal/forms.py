@@ -1,0 +1,65 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from quota_registry.orgs.models import Organisation, OrganisationKind, Role
+from quota_registry.orgs.services import EDITABLE_FIELDS
+from quota_registry.reference.models import QualityIndicator, QualityStatus, Region, RegionLevel
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("The user name or password is wrong. Both are case-sensitive; please try again."),
+        "inactive": _("This account is disabled. Please contact the city bureau."),
+    }
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = EDITABLE_FIELDS
+        widgets = {"credit_code": forms.TextInput(attrs={"placeholder": "91530300MA6K000000", "maxlength": 18})}
+        help_texts = {
+            "credit_code": _("18 characters, as printed on the business licence; the last one is a check character."),
+            "permit_number": _("As printed on the pollutant discharge permit, if the enterprise has one."),
+        }
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(level=RegionLevel.COUNTY)
+        if actor is not None and actor.role == Role.COUNTY_REVIEWER:
+            # A county bureau registers enterprises of its own county only.
+            self.fields["kind"].initial = OrganisationKind.ENTERPRISE
+            self.fields["kind"].disabled = True
+            self.fields["region"].initial = actor.organisation.region_id
+            self.fields["region"].disabled = True
+
+    def clean_credit_code(self):
+        value = (self.cleaned_data.get("credit_code") or "").strip().upper()
+        return value or None
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+class QualityStatusForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("County-level division"),
+                                    queryset=Region.objects.filter(level=RegionLevel.COUNTY))
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    indicator = forms.ChoiceField(label=_("Indicator"), choices=QualityIndicator.choices)
+    attains = forms.TypedChoiceField(
+        label=_("Result"), coerce=lambda v: v == "1",
+        choices=[("1", _("Attains the standard")), ("0", _("Does not attain the standard"))],
+    )
+    basis = forms.CharField(label=_("Basis (bulletin or monitoring report)"), required=False,
+                            max_length=QualityStatus._meta.get_field("basis").max_length)
+
+
+class OrganisationFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or credit code"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + OrganisationKind.choices)
+    region = forms.ModelChoiceField(label=_("County-level division"), required=False, empty_label=_("All"),
+                                    queryset=Region.objects.filter(level=RegionLevel.COUNTY))
+    active = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))])

@@ -1,0 +1,123 @@
+"""Demo data for `make run` and acceptance tests: the city bureau, every county bureau, an enterprise in
+every county, a third-party reviewer, and demo users (password demo12345). Idempotent: running it again
+updates the same rows instead of adding new ones. Never run it on a production database."""
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from quota_registry.audit.services import record, snapshot
+from quota_registry.notifications.services import notify
+from quota_registry.orgs.credit_code import make_code
+from quota_registry.orgs.models import ManagementCategory, Organisation, OrganisationKind, Role, User
+from quota_registry.reference.models import Industry, QualityIndicator, Region
+from quota_registry.reference.services import quality_status_set
+
+PASSWORD = "demo12345"
+
+# county code -> (user-name suffix, short name used in the bureau's name, demo enterprise, industry code)
+COUNTIES = {
+    "530302": ("qilin", "麒麟", "曲靖麒麟示范焦化有限公司", "2521"),
+    "530303": ("zhanyi", "沾益", "曲靖沾益示范化工有限公司", "2614"),
+    "530304": ("malong", "马龙", "曲靖马龙示范水泥有限公司", "3011"),
+    "530322": ("luliang", "陆良", "陆良示范糖业有限公司", "1340"),
+    "530323": ("shizong", "师宗", "师宗示范煤业有限公司", "0610"),
+    "530324": ("luoping", "罗平", "罗平示范锌业有限公司", "3212"),
+    "530325": ("fuyuan", "富源", "富源示范火电有限公司", "4411"),
+    "530326": ("huize", "会泽", "会泽示范铅锌冶炼有限公司", "3212"),
+    "530381": ("xuanwei", "宣威", "宣威示范发电有限公司", "4411"),
+    "QJ-ETDZ": ("etdz", "经济技术开发区", "曲靖经开区示范电池有限公司", "3843"),
+}
+CITY_USERS = [("city_admin", Role.CITY_ADMIN, "管理员"), ("city_reviewer", Role.CITY_REVIEWER, "审核员"),
+              ("city_approver", Role.CITY_APPROVER, "审批人")]
+# Demo quality status for last year: (county code, indicator) pairs that did NOT attain; the rest attained.
+NOT_ATTAINED = {("530381", "pm25"), ("530381", "pm10"), ("530302", "o3"), ("530322", "water"), ("530303", "water")}
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo organisations and users (password demo12345). Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("seed_demo creates users with a known password; use --force to run it here.")
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+            counts = self.seed()
+        self.stdout.write(self.style.SUCCESS(
+            "demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f"; password {PASSWORD}"
+        ))
+
+    def org(self, *, credit_code, **fields):
+        existing = Organisation.objects.filter(credit_code=credit_code).first()
+        org = existing or Organisation(credit_code=credit_code)
+        before = snapshot(org) if existing else None
+        for name, value in fields.items():
+            setattr(org, name, value)
+        org.full_clean()
+        org.save()
+        after = snapshot(org)
+        if before != after:
+            record(actor=None, action="organisation.seed_demo", obj=org, before=before, after=after)
+        return org
+
+    def user(self, username, org, role, name):
+        user = User.objects.filter(username=username).first() or User(username=username)
+        user.organisation, user.role = org, role
+        user.last_name, user.first_name = name[:1], name[1:]
+        user.email = f"{username}@demo.qujing.example"
+        user.is_active = True
+        user.is_staff = role == Role.CITY_ADMIN
+        user.set_password(PASSWORD)
+        created = user.pk is None
+        user.full_clean()
+        user.save()
+        if created:
+            record(actor=None, action="user.seed_demo", obj=user, after=snapshot(user))
+        if not user.notifications.exists():
+            notify(recipients=[user], subject=_("Welcome to the pollutant quota reserve registry"),
+                   body=_("Your account %(username)s acts for %(org)s as %(role)s.") % {
+                       "username": username, "org": org.name, "role": user.get_role_display()},
+                   link="/home/")
+        return user
+
+    def seed(self):
+        city_region = Region.objects.get(code="530300")
+        city = self.org(credit_code=make_code("11", "530300", 10000001), kind=OrganisationKind.CITY_BUREAU,
+                        name="曲靖市生态环境局", region=city_region, address="曲靖市麒麟区",
+                        contact_person="总量科", contact_phone="0874-0000000")
+        users = [self.user(u, city, role, name) for u, role, name in CITY_USERS]
+
+        serial = 20000000
+        for code, (slug, short, ent_name, industry_code) in COUNTIES.items():
+            region = Region.objects.get(code=code)
+            division = code if region.national_code else "530300"
+            serial += 1
+            bureau = self.org(credit_code=make_code("11", division, serial), kind=OrganisationKind.COUNTY_BUREAU,
+                              name=f"曲靖市生态环境局{short}分局", region=region,
+                              contact_person="环境管理股", contact_phone="0874-0000000")
+            users.append(self.user(f"county_{slug}", bureau, Role.COUNTY_REVIEWER, f"{short}审核员"))
+            serial += 1
+            enterprise = self.org(
+                credit_code=make_code("91", division, serial), kind=OrganisationKind.ENTERPRISE, name=ent_name,
+                region=region, industry=Industry.objects.get(code=industry_code),
+                permit_number=f"{make_code('91', division, serial)}001P",
+                management_category=ManagementCategory.KEY, address=f"{region.name}示范工业园",
+                contact_person="环保专员", contact_phone="13800000000",
+            )
+            users.append(self.user(f"ent_{slug}", enterprise, Role.ENTERPRISE_USER, f"{short}企业专员"))
+
+        reviewer = self.org(credit_code=make_code("52", "530300", 30000001), kind=OrganisationKind.TECH_REVIEWER,
+                            name="曲靖示范环境技术评估中心", region=city_region)
+        users.append(self.user("tech_reviewer", reviewer, Role.TECH_REVIEWER, "技术评估员"))
+
+        admin = User.objects.get(username="city_admin")
+        year = timezone.localdate().year - 1
+        for region in Region.objects.filter(level="county"):
+            for indicator in QualityIndicator.values:
+                quality_status_set(actor=admin, region=region, year=year, indicator=indicator,
+                                   attains=(region.code, indicator) not in NOT_ATTAINED,
+                                   basis=_("Demo data, not official figures"))
+        return {"organisations": Organisation.objects.count(), "users": len(users)}

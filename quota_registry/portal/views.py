@@ -1,0 +1,208 @@
+"""HTML pages of the portal. Views only read through selectors/scope and write through services."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from quota_registry.access import get_scoped_or_404, scope
+from quota_registry.audit.services import timeline
+from quota_registry.notifications.models import Notification
+from quota_registry.notifications.services import notification_mark_read
+from quota_registry.orgs import services as org_services
+from quota_registry.orgs.models import Organisation, OrganisationKind, Role, User
+from quota_registry.permissions import can_maintain_reference_data, can_manage_organisations, require
+from quota_registry.reference import services as reference_services
+from quota_registry.reference.models import Pollutant, QualityIndicator, QualityStatus, Region, RegionLevel
+
+from .forms import DeactivateForm, OrganisationFilterForm, OrganisationForm, QualityStatusForm
+
+PAGE_SIZE = 20
+
+
+def _page(request, queryset, size=PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _apply_service_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc)
+
+
+def landing(request):
+    """The public landing page (Art 24): what the registry is, and its reference data."""
+    counties = Region.objects.filter(level=RegionLevel.COUNTY).prefetch_related("watersheds")
+    return render(request, "portal/landing.html", {
+        "pollutants": scope(request.user, Pollutant),
+        "counties": scope(request.user, counties),
+    })
+
+
+HOME_TITLES = {
+    Role.ENTERPRISE_USER: gettext_lazy("Enterprise workspace"),
+    Role.COUNTY_REVIEWER: gettext_lazy("County bureau workspace"),
+    Role.CITY_REVIEWER: gettext_lazy("City reviewer workspace"),
+    Role.CITY_APPROVER: gettext_lazy("City approver workspace"),
+    Role.CITY_ADMIN: gettext_lazy("City administrator workspace"),
+    Role.TECH_REVIEWER: gettext_lazy("Technical reviewer workspace"),
+}
+
+
+@login_required
+def home(request):
+    """Each role's home page: who you are, your inbox, and the counts of what you look after."""
+    user = request.user
+    inbox = scope(user, Notification)[:8]
+    organisations = scope(user, Organisation)
+    context = {
+        "home_title": str(HOME_TITLES.get(user.role, gettext_lazy("Workspace"))),
+        "inbox": inbox,
+        "organisation": user.organisation,
+    }
+    if user.is_enterprise_user:
+        context["colleagues"] = scope(user, User).filter(is_active=True).count()
+    elif user.is_county_reviewer:
+        context["counts"] = organisations.aggregate(
+            enterprises=Count("pk", filter=Q(kind=OrganisationKind.ENTERPRISE, is_active=True)),
+            without_permit=Count("pk", filter=Q(kind=OrganisationKind.ENTERPRISE, permit_number="")),
+        )
+    elif user.is_city_staff:
+        year = timezone.localdate().year - 1
+        counties = Region.objects.filter(level=RegionLevel.COUNTY).count()
+        recorded = QualityStatus.objects.filter(year=year).count()
+        context["counts"] = organisations.aggregate(
+            enterprises=Count("pk", filter=Q(kind=OrganisationKind.ENTERPRISE, is_active=True)),
+            county_bureaus=Count("pk", filter=Q(kind=OrganisationKind.COUNTY_BUREAU)),
+        )
+        context["quality_year"] = year
+        context["quality_missing"] = counties * len(QualityIndicator.values) - recorded
+    return render(request, "portal/home.html", context)
+
+
+@login_required
+def organisation_list(request):
+    form = OrganisationFilterForm(request.GET or None)
+    qs = scope(request.user, Organisation.objects.select_related("region", "industry"))
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            qs = qs.filter(Q(name__icontains=data["q"]) | Q(credit_code__icontains=data["q"].upper()))
+        if data["kind"]:
+            qs = qs.filter(kind=data["kind"])
+        if data["region"]:
+            qs = qs.filter(region=data["region"])
+        if data["active"]:
+            qs = qs.filter(is_active=data["active"] == "1")
+    return render(request, "portal/organisation_list.html", {
+        "form": form, "page": _page(request, qs), "can_manage": can_manage_organisations(request.user),
+    })
+
+
+@login_required
+def organisation_detail(request, pk):
+    org = get_scoped_or_404(request.user, Organisation.objects.select_related("region", "industry"), pk=pk)
+    return render(request, "portal/organisation_detail.html", {
+        "org": org,
+        "people": scope(request.user, User).filter(organisation=org),
+        "timeline": timeline(org),
+        "can_manage": can_manage_organisations(request.user),
+        "deactivate_form": DeactivateForm(),
+    })
+
+
+@login_required
+def organisation_edit(request, pk=None):
+    require(can_manage_organisations(request.user))
+    instance = get_scoped_or_404(request.user, Organisation, pk=pk) if pk else None
+    form = OrganisationForm(request.POST or None, instance=instance, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.fields}
+        try:
+            if instance is None:
+                org = org_services.organisation_create(actor=request.user, **fields)
+                messages.success(request, _("Organisation %(name)s registered.") % {"name": org.name})
+            else:
+                org = org_services.organisation_update(actor=request.user, organisation_id=instance.pk, **fields)
+                messages.success(request, _("Changes to %(name)s saved.") % {"name": org.name})
+            return redirect("portal:organisation-detail", pk=org.pk)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+    return render(request, "portal/organisation_form.html", {"form": form, "org": instance})
+
+
+@login_required
+@require_POST
+def organisation_set_active(request, pk):
+    org = get_scoped_or_404(request.user, Organisation, pk=pk)
+    form = DeactivateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for this change."))
+        return redirect("portal:organisation-detail", pk=org.pk)
+    active = request.POST.get("active") == "1"
+    try:
+        org_services.organisation_set_active(actor=request.user, organisation_id=org.pk, active=active,
+                                             reason=form.cleaned_data["reason"])
+        messages.success(request, _("Organisation reactivated.") if active else _("Organisation deactivated."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("portal:organisation-detail", pk=org.pk)
+
+
+@login_required
+def notification_list(request):
+    qs = scope(request.user, Notification)
+    if request.GET.get("unread") == "1":
+        qs = qs.filter(read_at__isnull=True)
+    return render(request, "portal/notification_list.html", {"page": _page(request, qs)})
+
+
+@login_required
+@require_POST
+def notification_mark_read_view(request):
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None
+    count = notification_mark_read(actor=request.user, notification_ids=ids)
+    messages.success(request, _("%(count)d notification(s) marked as read.") % {"count": count})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "portal:notifications"
+    return redirect(target)
+
+
+def quality_status(request):
+    """Environmental-quality status by county and indicator for one year (public; city staff edit)."""
+    years = list(QualityStatus.objects.order_by("-year").values_list("year", flat=True).distinct())
+    default_year = years[0] if years else timezone.localdate().year - 1
+    try:
+        year = int(request.GET.get("year", default_year))
+    except ValueError:
+        year = default_year
+    rows = {(s.region_id, s.indicator): s for s in scope(request.user, QualityStatus).filter(year=year)}
+    counties = Region.objects.filter(level=RegionLevel.COUNTY)
+    grid = [(county, [rows.get((county.pk, code)) for code in QualityIndicator.values]) for county in counties]
+    can_edit = can_maintain_reference_data(request.user)
+    form = None
+    if can_edit:
+        form = QualityStatusForm(request.POST or None, initial={"year": year})
+        if request.method == "POST" and form.is_valid():
+            try:
+                reference_services.quality_status_set(actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Quality status saved."))
+                return redirect(f"{request.path}?year={form.cleaned_data['year']}")
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+    elif request.method == "POST":
+        require(False)
+    return render(request, "portal/quality_status.html", {
+        "year": year, "years": sorted(set(years) | {year}, reverse=True), "grid": grid,
+        "indicators": QualityIndicator.choices, "form": form,
+    })

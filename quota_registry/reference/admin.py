@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from quota_registry.admin_base import AuditedModelAdmin
+
+from .models import Industry, Pollutant, QualityStatus, Region, Watershed
+
+
+@admin.register(Pollutant)
+class PollutantAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "category", "unit", "sort_order"]
+    list_filter = ["category"]
+
+
+@admin.register(Watershed)
+class WatershedAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "basin"]
+
+
+@admin.register(Region)
+class RegionAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "level", "national_code", "heavy_metal_key_area"]
+    list_filter = ["level", "heavy_metal_key_area", "watersheds"]
+    filter_horizontal = ["watersheds"]
+
+
+@admin.register(Industry)
+class IndustryAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "key_heavy_metal_industry"]
+    list_filter = ["key_heavy_metal_industry"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(QualityStatus)
+class QualityStatusAdmin(AuditedModelAdmin):
+    list_display = ["region", "year", "indicator", "attains", "basis", "updated_by", "updated_at"]
+    list_filter = ["year", "indicator", "attains", "region"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

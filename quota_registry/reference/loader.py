@@ -1,0 +1,45 @@
+"""Loads the reference data in fixtures/reference/ (pollutants, watersheds, Qujing's divisions,
+industries). Idempotent: rows are matched by code and updated. Used by a data migration (so every
+database, including the test database, has them) and by `manage.py load_reference`."""
+import json
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures" / "reference"
+
+
+def _read(name):
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def load(apps=None) -> dict:
+    if apps is None:
+        from django.apps import apps as django_apps
+
+        apps = django_apps
+    Pollutant = apps.get_model("reference", "Pollutant")
+    Watershed = apps.get_model("reference", "Watershed")
+    Region = apps.get_model("reference", "Region")
+    Industry = apps.get_model("reference", "Industry")
+
+    for order, row in enumerate(_read("pollutants.json")):
+        Pollutant.objects.update_or_create(code=row["code"], defaults={**row, "sort_order": order})
+    sheds = {}
+    for row in _read("watersheds.json"):
+        sheds[row["code"]], _ = Watershed.objects.update_or_create(code=row["code"], defaults=row)
+    regions = {}
+    for order, row in enumerate(_read("regions.json")):
+        row = dict(row)
+        parent = row.pop("parent")
+        watersheds = row.pop("watersheds")
+        row["parent"] = regions.get(parent)
+        row.setdefault("national_code", True)
+        region, _ = Region.objects.update_or_create(code=row["code"], defaults={**row, "sort_order": order})
+        region.watersheds.set([sheds[c] for c in watersheds])
+        regions[region.code] = region
+    industries = _read("industries.json")
+    for row in industries:
+        Industry.objects.update_or_create(
+            code=row["code"], defaults={"name": row["name"], "key_heavy_metal_industry": row["key"]}
+        )
+    return {"pollutants": Pollutant.objects.count(), "watersheds": len(sheds), "regions": len(regions),
+            "industries": len(industries)}
