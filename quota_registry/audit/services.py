@@ -36,8 +36,8 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in {"password"}:
-            continue
+        if field.name in {"password", "last_login"} or getattr(field, "auto_now", False):
+            continue  # secrets, and timestamps the audit row itself already carries
         data[field.attname] = _jsonable(getattr(obj, field.attname))
     return data
 

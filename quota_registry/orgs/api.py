@@ -25,6 +25,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
                   "permit_number", "management_category", "address", "contact_person", "contact_phone",
                   "is_active", "created_at", "updated_at"]
         read_only_fields = ["id", "is_active", "created_at", "updated_at"]
+        # Uniqueness of (kind, name) and of one bureau per county is checked by the service with the
+        # model's own messages, which say what to fix.
+        validators = []
 
     def validate_credit_code(self, value):
         return value.strip().upper() if value else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 VALUE = {ch: i for i, ch in enumerate(ALPHABET)}

@@ -1,6 +1,7 @@
 """Reference data: pollutant factors, administrative divisions, watersheds, industries, and the
 environmental-quality status that decides substitution ratios."""
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -156,7 +157,9 @@ class QualityStatus(models.Model):
     City staff keep it; it decides the substitution ratio of Art 13."""
 
     region = models.ForeignKey(Region, verbose_name=_("division"), on_delete=models.PROTECT, related_name="quality")
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
     indicator = models.CharField(_("indicator"), max_length=8, choices=QualityIndicator.choices)
     attains = models.BooleanField(_("attains the standard"))
     basis = models.CharField(_("basis (bulletin or monitoring report)"), max_length=200, blank=True)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # SQLite database, uploaded files and collected static files of `make run`
-VAR_DIR.mkdir(exist_ok=True)
+(VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 

@@ -66,7 +66,7 @@ class Command(BaseCommand):
     def user(self, username, org, role, name):
         user = User.objects.filter(username=username).first() or User(username=username)
         user.organisation, user.role = org, role
-        user.last_name, user.first_name = name[:1], name[1:]
+        user.last_name, user.first_name = "", name
         user.email = f"{username}@demo.qujing.example"
         user.is_active = True
         user.is_staff = role == Role.CITY_ADMIN

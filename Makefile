@@ -1,0 +1,68 @@
+# Two commands for a newcomer: `make run` (portal with demo data) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages: gettext compiles the Chinese catalogue; Pango/HarfBuzz (with libharfbuzz-subset0, see
+# ../shared/STACK.md) and Noto CJK let WeasyPrint render Chinese PDFs; poppler-utils and chromium are for tests.
+RUN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+TEST_PACKAGES := $(RUN_PACKAGES) poppler-utils chromium
+# `make test` uses the local PostgreSQL and Redis when they answer (this machine kind runs both).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/quota_registry
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test system-packages-run system-packages-test messages check-services
+
+run: system-packages-run install messages
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Portal: http://127.0.0.1:8000  (demo users: city_admin, county_qilin, ent_qilin, ... password demo12345)"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: system-packages-test install-test messages
+	$(BIN)/ruff check .
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  export DATABASE_URL="$(TEST_DATABASE_URL)"; fi; \
+	if [ -z "$$REDIS_URL" ] && command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then \
+	  export REDIS_URL="$(TEST_REDIS_URL)"; fi; \
+	echo "Testing with DATABASE_URL=$${DATABASE_URL:-<SQLite>} REDIS_URL=$${REDIS_URL:-<none>}"; \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
+
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo -n "$$p "; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing system packages: $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	else \
+	  echo "Please install these system packages (Debian names): $$missing" >&2; \
+	fi
+endef
+
+system-packages-run:
+	$(call apt_install,$(RUN_PACKAGES))
+
+system-packages-test:
+	$(call apt_install,$(TEST_PACKAGES))
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade uv || true
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --python $(BIN)/python -q -r pyproject.toml; \
+	else $(BIN)/pip install -q -e .; fi
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	@if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --python $(BIN)/python -q -r pyproject.toml --extra test; \
+	else $(BIN)/pip install -q -e ".[test]"; fi
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+messages: install
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
