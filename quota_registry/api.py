@@ -7,6 +7,7 @@ from rest_framework import exceptions, permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from quota_registry.access import scope
+from quota_registry.review.services import TransitionNotAllowed
 
 
 class Conflict(exceptions.APIException):
@@ -33,6 +34,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, TransitionNotAllowed):
+        exc = Conflict(str(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     return drf_exception_handler(exc, context)

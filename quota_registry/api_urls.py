@@ -12,6 +12,7 @@ from quota_registry.reference.api import (
     RegionViewSet,
     WatershedViewSet,
 )
+from reserve.api import BalanceView, EntryApplicationViewSet, LedgerViewSet, LotViewSet
 
 router = DefaultRouter()
 router.register("pollutants", PollutantViewSet)
@@ -21,9 +22,13 @@ router.register("industries", IndustryViewSet)
 router.register("quality-status", QualityStatusViewSet)
 router.register("organisations", OrganisationViewSet)
 router.register("notifications", NotificationViewSet)
+router.register("entry-applications", EntryApplicationViewSet)
+router.register("lots", LotViewSet)
+router.register("ledger", LedgerViewSet)
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("balances/", BalanceView.as_view(), name="api-balances"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from quota_registry.files.views import download
 from quota_registry.portal.forms import LoginForm
 
 admin.site.site_header = _("Pollutant quota reserve registry: administration")
@@ -12,6 +13,8 @@ admin.site.index_title = _("Data maintenance")
 
 urlpatterns = [
     path("", include("quota_registry.portal.urls")),
+    path("", include("reserve.urls")),
+    path("files/<int:pk>/", download, name="file-download"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

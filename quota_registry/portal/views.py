@@ -58,6 +58,20 @@ HOME_TITLES = {
 }
 
 
+def _application_counts(user) -> dict:
+    """Counts of entry applications in the user's scope by what needs doing."""
+    from quota_registry.review.models import Status
+    from reserve.models import EntryApplication
+
+    qs = scope(user, EntryApplication)
+    return qs.aggregate(
+        drafts=Count("pk", filter=Q(status__in=[Status.DRAFT, Status.RETURNED])),
+        awaiting_county=Count("pk", filter=Q(status=Status.SUBMITTED)),
+        awaiting_city=Count("pk", filter=Q(status=Status.COUNTY_APPROVED)),
+        approved=Count("pk", filter=Q(status=Status.APPROVED)),
+    )
+
+
 @login_required
 def home(request):
     """Each role's home page: who you are, your inbox, and the counts of what you look after."""
@@ -69,6 +83,7 @@ def home(request):
         "inbox": inbox,
         "organisation": user.organisation,
     }
+    context["applications"] = _application_counts(user)
     if user.is_enterprise_user:
         context["colleagues"] = scope(user, User).filter(is_active=True).count()
     elif user.is_county_reviewer:

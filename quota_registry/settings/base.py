@@ -30,7 +30,10 @@ INSTALLED_APPS = [
     "quota_registry.orgs",
     "quota_registry.audit",
     "quota_registry.notifications",
+    "quota_registry.review",
+    "quota_registry.files",
     "quota_registry.portal",
+    "reserve",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +150,9 @@ SPECTACULAR_SETTINGS = {
 
 # Portal settings the city may change.
 PORTAL_CITY_NAME = _("Qujing")
+# The rule set (accounting/rulesets/): validity of entered quota, substitution ratios, deadlines.
+PORTAL_RULE_SET = env("PORTAL_RULE_SET", default="qujing")
+PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 # Four-eyes: a city decision may not be taken by whoever recorded the city's preparatory review.
 PORTAL_FOUR_EYES = env.bool("PORTAL_FOUR_EYES", default=True)
 

@@ -1,0 +1,160 @@
+"""Reduction accounting (核算), Annexes 1-2 of the Qujing measures and seed 001.
+
+- A unit treating its own waste:        Ek  = Eq  - Eh,   Eh  = max flow x stable concentration
+- A unit discharging into a central plant: Efk = Efq - Efh,  Efh = flow x the plant's permitted concentration
+- A centralised industrial plant's upgrade: Egk = M x (Cq - Ch)   (design flow x concentration drop)
+- Full shutdown:                         tradable = the initial quota
+
+Units: flows in m3/a; water concentrations in mg/L (m3 x mg/L = g), air concentrations in mg/m3
+(m3 x mg/m3 = mg); results in the factor's unit, t/a or kg/a for heavy metals, rounded down to 4 places.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .quantities import KG_A, T_A, QuantityError, floor4, to_decimal
+
+SELF_TREATMENT = "self_treatment"
+CENTRALISED = "centralised"
+PLANT_UPGRADE = "plant_upgrade"
+SHUTDOWN = "shutdown"
+DECLARED = "declared"
+
+METHODS = [
+    (SELF_TREATMENT, gettext_lazy("Own treatment: Ek = Eq - Eh")),
+    (CENTRALISED, gettext_lazy("Discharge into a centralised plant: Efk = Efq - Efh")),
+    (PLANT_UPGRADE, gettext_lazy("Upgrade of a centralised industrial plant: Egk = M x (Cq - Ch)")),
+    (SHUTDOWN, gettext_lazy("Full shutdown: the initial quota")),
+    (DECLARED, gettext_lazy("Figure stated by the applicant (explain the basis)")),
+]
+
+# What the accounting may not credit (Annex 1; seed 001).
+NON_CREDITABLE = [
+    ("lower_load", gettext_lazy("Lower load or output")),
+    ("idle_without_shutdown", gettext_lazy("Idling without formal shutdown")),
+    ("material_or_fuel_only", gettext_lazy("Raw-material or fuel change without a real process change")),
+    ("part_time_treatment", gettext_lazy("Treatment facilities run only part-time")),
+    ("part_time_clean_energy", gettext_lazy("Clean energy used only part-time")),
+]
+
+# Which evidence fixes the completion date, in order of preference.
+COMPLETION_EVIDENCE = [
+    ("acceptance_approval", gettext_lazy("Date of the acceptance approval")),
+    ("ministry_recognised", gettext_lazy("Date recognised by the Ministry")),
+    ("acceptance_monitoring", gettext_lazy("Date of the acceptance monitoring report")),
+    ("trial_run_168h", gettext_lazy("End of the 168-hour trial run")),
+    ("other", gettext_lazy("Other evidence")),
+]
+
+# Factor of m3 x concentration -> the factor's unit
+_WATER_G = {T_A: Decimal("0.000001"), KG_A: Decimal("0.001")}  # m3 x mg/L = g
+_AIR_MG = {T_A: Decimal("0.000000001"), KG_A: Decimal("0.000001")}  # m3 x mg/m3 = mg
+
+
+@dataclass(frozen=True)
+class AccountingResult:
+    method: str
+    quantity: Decimal
+    formula: str  # the formula with the figures, for the form and the printed Annex 3
+    inputs: dict = field(default_factory=dict)
+
+
+def _positive(value, name) -> Decimal:
+    result = to_decimal(value)
+    if result < 0:
+        raise QuantityError(_("%(name)s cannot be negative.") % {"name": name})
+    return result
+
+
+def emission(flow_m3, concentration, *, medium: str, unit: str) -> Decimal:
+    """Annual emission from a flow (m3/a) and a concentration (mg/L for water, mg/m3 for air)."""
+    flow, conc = _positive(flow_m3, "flow"), _positive(concentration, "concentration")
+    factors = _WATER_G if medium == "water" else _AIR_MG
+    return flow * conc * factors[unit]
+
+
+def _reduction(before: Decimal, after: Decimal) -> Decimal:
+    if after > before:
+        raise QuantityError(_("The emission after the measure is higher than before: there is no reduction."))
+    return floor4(before - after)
+
+
+def self_treatment(*, eq, max_flow, concentration, medium: str, unit: str) -> AccountingResult:
+    """Ek = Eq - Eh, with Eh = max flow x stable concentration after the measure."""
+    eq = _positive(eq, "Eq")
+    eh = emission(max_flow, concentration, medium=medium, unit=unit)
+    ek = _reduction(eq, eh)
+    conc_unit = "mg/L" if medium == "water" else "mg/m³"
+    formula = (f"Ek = Eq − Eh = {eq} − {max_flow} m³/a × {concentration} {conc_unit} = {eq} − {floor4(eh)} "
+               f"= {ek} {unit}")
+    return AccountingResult(SELF_TREATMENT, ek, formula, {"eq": str(eq), "max_flow": str(max_flow),
+                                                          "concentration": str(concentration)})
+
+
+def centralised(*, efq, flow, permitted_concentration, medium: str, unit: str) -> AccountingResult:
+    """Efk = Efq - Efh, with Efh = flow x the receiving plant's permitted concentration."""
+    efq = _positive(efq, "Efq")
+    efh = emission(flow, permitted_concentration, medium=medium, unit=unit)
+    efk = _reduction(efq, efh)
+    conc_unit = "mg/L" if medium == "water" else "mg/m³"
+    formula = (f"Efk = Efq − Efh = {efq} − {flow} m³/a × {permitted_concentration} {conc_unit} = {efq} − "
+               f"{floor4(efh)} = {efk} {unit}")
+    return AccountingResult(CENTRALISED, efk, formula, {"efq": str(efq), "flow": str(flow),
+                                                        "permitted_concentration": str(permitted_concentration)})
+
+
+def plant_upgrade(*, design_flow, cq, ch, unit: str) -> AccountingResult:
+    """Egk = M x (Cq - Ch): design flow (m3/a) x concentration drop (mg/L) = grams, then the factor's unit."""
+    m, cq_, ch_ = _positive(design_flow, "M"), _positive(cq, "Cq"), _positive(ch, "Ch")
+    if ch_ > cq_:
+        raise QuantityError(_("The concentration after the upgrade is higher than before: there is no reduction."))
+    egk = floor4(m * (cq_ - ch_) * _WATER_G[unit])
+    formula = f"Egk = M × (Cq − Ch) = {m} m³/a × ({cq_} − {ch_}) mg/L = {egk} {unit}"
+    return AccountingResult(PLANT_UPGRADE, egk, formula, {"design_flow": str(m), "cq": str(cq_), "ch": str(ch_)})
+
+
+def shutdown(*, initial_quota, unit: str) -> AccountingResult:
+    """A full, formal shutdown credits the unit's initial quota."""
+    q = floor4(_positive(initial_quota, "initial quota"))
+    return AccountingResult(SHUTDOWN, q, _("Shutdown: tradable = initial quota = %(q)s %(unit)s") % {"q": q, "unit": unit},
+                            {"initial_quota": str(q)})
+
+
+def declared(*, quantity, unit: str) -> AccountingResult:
+    q = floor4(_positive(quantity, "quantity"))
+    return AccountingResult(DECLARED, q, _("Stated by the applicant: %(q)s %(unit)s") % {"q": q, "unit": unit},
+                            {"quantity": str(q)})
+
+
+INPUTS = {
+    SELF_TREATMENT: ("eq", "max_flow", "concentration"),
+    CENTRALISED: ("efq", "flow", "permitted_concentration"),
+    PLANT_UPGRADE: ("design_flow", "cq", "ch"),
+    SHUTDOWN: ("initial_quota",),
+    DECLARED: ("quantity",),
+}
+
+
+def compute(method: str, inputs: dict, *, medium: str, unit: str) -> AccountingResult:
+    """Dispatch by method name with the inputs a form collected (strings or Decimals)."""
+    missing = [name for name in INPUTS.get(method, ()) if inputs.get(name) in (None, "")]
+    if method not in INPUTS:
+        raise QuantityError(_("Unknown accounting method."))
+    if missing:
+        raise QuantityError(_("Missing accounting inputs: %(names)s.") % {"names": ", ".join(missing)})
+    args = {name: inputs[name] for name in INPUTS[method]}
+    if method == SELF_TREATMENT:
+        return self_treatment(**args, medium=medium, unit=unit)
+    if method == CENTRALISED:
+        return centralised(**args, medium=medium, unit=unit)
+    if method == PLANT_UPGRADE:
+        if medium != "water":
+            raise QuantityError(_("The plant-upgrade formula applies to water pollutants only."))
+        return plant_upgrade(**args, unit=unit)
+    if method == SHUTDOWN:
+        return shutdown(**args, unit=unit)
+    return declared(**args, unit=unit)

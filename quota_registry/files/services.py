@@ -1,0 +1,77 @@
+"""Accepting an uploaded file: the type is decided by the file's content (magic bytes), not its name."""
+from __future__ import annotations
+
+import hashlib
+
+import filetype
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quota_registry.audit.services import record
+
+from .models import Attachment
+
+# Detected MIME type -> stored extension. Word/Excel: the OOXML formats and the legacy OLE ones.
+ALLOWED = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/msword": "doc",
+    "application/vnd.ms-excel": "xls",
+    "application/x-ole-storage": "doc",
+}
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(mime type, extension) from the first bytes, or None when the type is not accepted."""
+    kind = filetype.guess(head)
+    if kind is None:
+        if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: legacy .doc/.xls
+            return "application/x-ole-storage", "doc"
+        return None
+    if kind.mime in ALLOWED:
+        return kind.mime, ALLOWED[kind.mime]
+    return None
+
+
+def attachment_add(*, actor, owner, uploaded_file, purpose: str = "", organisation, region) -> Attachment:
+    """Store one evidence file for `owner` (call inside the owner's service, which checks the actor may edit it)."""
+    limit = settings.PORTAL_MAX_UPLOAD_BYTES
+    if uploaded_file.size > limit:
+        raise ValidationError(_("%(name)s is %(size)s; files may be at most %(limit)s.") % {
+            "name": uploaded_file.name, "size": filesizeformat(uploaded_file.size), "limit": filesizeformat(limit)})
+    if uploaded_file.size == 0:
+        raise ValidationError(_("%(name)s is empty.") % {"name": uploaded_file.name})
+    uploaded_file.seek(0)
+    head = uploaded_file.read(8192)
+    detected = sniff(head)
+    if detected is None:
+        raise ValidationError(_("%(name)s is not a PDF, JPEG/PNG image, Word or Excel file (judged by its content, "
+                                "not its name).") % {"name": uploaded_file.name})
+    mime, extension = detected
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    attachment = Attachment(
+        content_type=ContentType.objects.get_for_model(owner), object_id=owner.pk, organisation=organisation,
+        region=region, purpose=purpose[:200], original_name=uploaded_file.name[:200], mime_type=mime,
+        extension=extension, size=uploaded_file.size, sha256=digest.hexdigest(), uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+    attachment.file.save(f"x.{extension}", uploaded_file, save=False)
+    attachment.save()
+    record(actor=actor, action="attachment.add", obj=owner, after={"file": attachment.original_name,
+                                                                    "sha256": attachment.sha256, "purpose": purpose})
+    return attachment
+
+
+def attachments_of(owner):
+    return Attachment.objects.filter(content_type=ContentType.objects.get_for_model(owner), object_id=owner.pk)

@@ -1,0 +1,122 @@
+"""The one review workflow shared by every kind of application (entry, withdrawal, and later kinds).
+
+An application model inherits `ReviewableApplication` (status, applicant, location, timestamps); every
+decision is a `Review` row. The allowed transitions live in `workflow.TRANSITIONS`; the services in
+`services.py` are the only code that changes an application's status."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quota_registry.access import ScopeRule
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting county pre-review")
+    COUNTY_APPROVED = "county_approved", _("Awaiting city review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for correction")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVOKED = "revoked", _("Revoked")
+
+
+OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.COUNTY_APPROVED, Status.RETURNED)
+
+
+class ReviewableApplication(models.Model):
+    """Fields every application kind has. `applicant` is the enterprise the application is for;
+    `region` is the county whose bureau pre-reviews it."""
+
+    number = models.CharField(_("application number"), max_length=20, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    applicant = models.ForeignKey("orgs.Organisation", verbose_name=_("applicant"), on_delete=models.PROTECT,
+                                  related_name="+")
+    region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), on_delete=models.PROTECT,
+                               related_name="+")
+    filed_by_county = models.BooleanField(_("filed by the county bureau"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    SCOPE = ScopeRule(organisation="applicant", region="region")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (Status.DRAFT, Status.RETURNED)
+
+
+class Stage(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    COUNTY = "county", _("County pre-review")
+    CITY_PREPARATION = "city_prep", _("City preparatory review")
+    CITY = "city", _("City review")
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", _("Submitted")
+    WITHDRAW = "withdraw", _("Withdrew")
+    APPROVE = "approve", _("Approved")
+    RETURN = "return", _("Returned for correction")
+    REJECT = "reject", _("Rejected")
+    PREPARE = "prepare", _("Recorded the preparatory review")
+    REVOKE = "revoke", _("Revoked")
+
+
+class Review(models.Model):
+    """One decision on one application: who, in which role and stage, what, why, when."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    application_number = models.CharField(_("application number"), max_length=20)
+    applicant = models.ForeignKey("orgs.Organisation", verbose_name=_("applicant"), on_delete=models.PROTECT,
+                                  related_name="+")
+    region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), on_delete=models.PROTECT,
+                               related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT,
+                              related_name="+")
+    actor_name = models.CharField(_("reviewer name"), max_length=150)
+    organisation_name = models.CharField(_("reviewer's organisation"), max_length=120)
+    role = models.CharField(_("role"), max_length=20)
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
+    action = models.CharField(_("decision"), max_length=12, choices=Action.choices)
+    from_status = models.CharField(_("status before"), max_length=20, choices=Status.choices)
+    to_status = models.CharField(_("status after"), max_length=20, choices=Status.choices)
+    opinion = models.TextField(_("opinion"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    SCOPE = ScopeRule(organisation="applicant", region="region")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("review decision")
+        verbose_name_plural = _("review decisions")
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self):
+        return f"{self.application_number} {self.get_action_display()} {self.actor_name}"
+
+
+class NumberSequence(models.Model):
+    """Gap-free yearly counters for application and lot numbers (e.g. RK2026000001)."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField(default=0)
+
+    SCOPE = ScopeRule()  # internal: city staff only
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="number_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.prefix}{self.year}:{self.value}"

@@ -1,0 +1,196 @@
+"""The review workflow's services: every status change of every application kind goes through
+`transition`. Kind-specific effects (issuing lots, placing holds) are `WorkflowHooks` that the kind's
+app registers; this module never knows about entries or withdrawals."""
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quota_registry.access import get_scoped_or_404
+from quota_registry.audit.services import record
+from quota_registry.files.services import attachment_add
+from quota_registry.notifications.services import notify
+from quota_registry.orgs.models import CITY_ROLES, Role, User
+
+from .models import Action, NumberSequence, Review, ReviewableApplication, Stage, Status
+from .workflow import APPLICANT, TRANSITIONS, Transition
+
+
+class TransitionNotAllowed(Exception):
+    """The application's current status does not allow this action (HTTP 409)."""
+
+    def __init__(self, status: str, action: str):
+        self.status, self.action = status, action
+        super().__init__(_("This action is not possible while the application is “%(status)s”.") % {
+            "status": Status(status).label})
+
+
+class WorkflowHooks:
+    """What one application kind adds to the common workflow. Subclass and `register`."""
+
+    model: type[ReviewableApplication]
+    number_prefix: str
+    actions: frozenset = frozenset(a for _s, a in TRANSITIONS if a != "revoke")
+
+    def before(self, application, action: str, actor) -> None:
+        """Validate before the status changes (raise ValidationError)."""
+
+    def after(self, application, action: str, actor, review: Review) -> None:
+        """Effects after the status changed, in the same database transaction."""
+
+    def link(self, application) -> str:
+        raise NotImplementedError
+
+    def title(self, application) -> str:
+        return application.number
+
+
+_HOOKS: dict[type, WorkflowHooks] = {}
+
+
+def register(hooks: WorkflowHooks) -> WorkflowHooks:
+    _HOOKS[hooks.model] = hooks
+    return hooks
+
+
+def hooks_for(model) -> WorkflowHooks:
+    return _HOOKS[model]
+
+
+def next_number(prefix: str, *, today: datetime.date | None = None) -> str:
+    """PREFIX + year + 6 digits, gap-free within a year (the counter row is locked)."""
+    year = (today or timezone.localdate()).year
+    NumberSequence.objects.bulk_create([NumberSequence(prefix=prefix, year=year)], ignore_conflicts=True)
+    seq = NumberSequence.objects.select_for_update().get(prefix=prefix, year=year)
+    seq.value += 1
+    seq.save(update_fields=["value"])
+    return f"{prefix}{year}{seq.value:06d}"
+
+
+def is_applicant(actor, application) -> bool:
+    if application.filed_by_county:
+        return actor.role == Role.COUNTY_REVIEWER and actor.organisation.region_id == application.region_id
+    return actor.role == Role.ENTERPRISE_USER and actor.organisation_id == application.applicant_id
+
+
+def may_act(actor, application, transition: Transition) -> bool:
+    if APPLICANT in transition.roles:
+        return is_applicant(actor, application)
+    if actor.role not in transition.roles:
+        return False
+    if actor.role == Role.COUNTY_REVIEWER:
+        return actor.organisation.region_id == application.region_id
+    return True
+
+
+def four_eyes_blocks(actor, application, transition: Transition) -> bool:
+    """The city's decision may not be taken by whoever recorded its preparatory review (when enabled)."""
+    if not settings.PORTAL_FOUR_EYES or transition.stage != Stage.CITY or transition.action == Action.REVOKE:
+        return False
+    return Review.objects.filter(
+        content_type=_content_type(application), object_id=application.pk, stage=Stage.CITY_PREPARATION,
+        actor=actor, created_at__gte=application.submitted_at or application.created_at,
+    ).exists()
+
+
+def allowed_actions(actor, application) -> list[str]:
+    """The actions `actor` may take now (for buttons and the API's detail)."""
+    hooks = hooks_for(type(application))
+    result = []
+    for (status, action), t in TRANSITIONS.items():
+        if status == application.status and action in hooks.actions and may_act(actor, application, t):
+            if not four_eyes_blocks(actor, application, t):
+                result.append(action)
+    return result
+
+
+def _content_type(application):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(application)
+
+
+def reviews_of(application) -> models.QuerySet:
+    return Review.objects.filter(content_type=_content_type(application), object_id=application.pk).select_related("actor")
+
+
+def _recipients(application, to_status: str, transition: Transition):
+    users = User.objects.filter(is_active=True)
+    county = users.filter(role=Role.COUNTY_REVIEWER, organisation__region=application.region_id)
+    city = users.filter(role__in=CITY_ROLES - {Role.CITY_ADMIN})
+    if application.filed_by_county:
+        applicant = county
+    else:
+        applicant = users.filter(role=Role.ENTERPRISE_USER, organisation=application.applicant_id)
+    if transition.action == Action.PREPARE:
+        return users.filter(role=Role.CITY_APPROVER)
+    if transition.action == Action.WITHDRAW:
+        return list(county) + list(city)
+    if to_status == Status.SUBMITTED:
+        return county
+    if to_status == Status.COUNTY_APPROVED:
+        return city
+    if transition.stage == Stage.CITY:
+        return list(applicant) + list(county)
+    return applicant
+
+
+@transaction.atomic
+def transition(*, actor, model, pk: int, action: str, opinion: str = "", attachments=()) -> Review:
+    """Take `action` on application `pk` of `model` as `actor`: checks scope (404), state (409), role and
+    jurisdiction (403), opinion (400) and four-eyes; saves the status, the review and the audit row,
+    runs the kind's hooks, and notifies the next party after commit."""
+    hooks = hooks_for(model)
+    application = get_scoped_or_404(actor, model.objects.select_for_update(of=("self",)), pk=pk)
+    t = TRANSITIONS.get((application.status, action))
+    if t is None or action not in hooks.actions:
+        raise TransitionNotAllowed(application.status, action)
+    if not may_act(actor, application, t):
+        raise PermissionDenied(_("Your role or jurisdiction does not allow this decision."))
+    opinion = (opinion or "").strip()
+    if t.opinion_required and not opinion:
+        raise ValidationError({"opinion": _("Give your opinion: it tells the applicant what to correct or why.")})
+    if four_eyes_blocks(actor, application, t):
+        raise PermissionDenied(_("You recorded the city's preparatory review of this application; the decision "
+                                 "must be taken by another person."))
+    to_status = t.to_status
+    if action == "submit" and application.filed_by_county:
+        to_status = Status.COUNTY_APPROVED  # the county's own filing is its pre-review (Art 9)
+
+    hooks.before(application, action, actor)
+    from_status = application.status
+    now = timezone.now()
+    application.status = to_status
+    fields = ["status", "updated_at"]
+    if action == "submit":
+        application.submitted_at = now
+        fields.append("submitted_at")
+    if to_status in (Status.APPROVED, Status.REJECTED, Status.REVOKED):
+        application.decided_at = now
+        fields.append("decided_at")
+    application.save(update_fields=fields)
+    review = Review.objects.create(
+        content_type=_content_type(application), object_id=application.pk, application_number=application.number,
+        applicant_id=application.applicant_id, region_id=application.region_id, actor=actor,
+        actor_name=actor.display_name, organisation_name=actor.organisation.name, role=actor.role, stage=t.stage,
+        action=t.action, from_status=from_status, to_status=to_status, opinion=opinion,
+    )
+    for f in attachments:
+        attachment_add(actor=actor, owner=review, uploaded_file=f, purpose=str(review.get_action_display()),
+                       organisation=application.applicant, region=application.region)
+    hooks.after(application, action, actor, review)
+    record(actor=actor, action=f"{model._meta.model_name}.{action}", obj=application,
+           before={"status": from_status}, after={"status": to_status}, opinion=opinion)
+    subject = _("%(title)s: %(decision)s by %(who)s") % {
+        "title": hooks.title(application), "decision": review.get_action_display(), "who": actor.organisation.name}
+    body = _("Status: %(status)s.") % {"status": Status(to_status).label}
+    if opinion:
+        body += "\n" + _("Opinion: %(opinion)s") % {"opinion": opinion}
+    notify(recipients=[u for u in _recipients(application, to_status, t) if u.pk != actor.pk], subject=subject,
+           body=body, link=hooks.link(application))
+    return review

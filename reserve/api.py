@@ -1,0 +1,320 @@
+"""/api/v1/ for the pool: entry applications (with the workflow actions), lots, balances, ledger."""
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from quota_registry.api import ScopedQuerysetMixin, service_call
+from quota_registry.files.services import attachments_of
+from quota_registry.orgs.models import Organisation
+from quota_registry.reference.models import Watershed
+from quota_registry.review import services as review
+from quota_registry.review.models import Review
+from quota_registry.review.workflow import DECISIONS
+
+from . import entries, selectors
+from .models import EntryApplication, EntryItem, LedgerTransaction, Lot, Movement
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Review
+        fields = ["id", "stage", "action", "from_status", "to_status", "opinion", "actor_name", "organisation_name",
+                  "role", "created_at"]
+
+
+class EntryItemSerializer(serializers.ModelSerializer):
+    pollutant = serializers.CharField(source="pollutant.code")
+    unit = serializers.CharField(source="pollutant.unit", read_only=True)
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=4, required=False, min_value=0)
+    accounting_method = serializers.ChoiceField(choices=[c for c, _l in entries.reduction.METHODS], required=False,
+                                                default="declared")
+    accounting_inputs = serializers.DictField(child=serializers.CharField(), required=False)
+    returned_lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
+    lot = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = EntryItem
+        fields = ["id", "pollutant", "unit", "quantity", "accounting_method", "accounting_inputs", "accounting_formula",
+                  "accounting_basis", "completed", "completion_date", "returned_lot", "verified_quantity",
+                  "verified_reason", "effective_quantity", "lot"]
+        read_only_fields = ["id", "accounting_formula", "completed", "verified_quantity", "verified_reason",
+                            "effective_quantity", "lot"]
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    mime_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    purpose = serializers.CharField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str:
+        return f"/files/{obj.pk}/"
+
+
+class EntryApplicationSerializer(serializers.ModelSerializer):
+    items = EntryItemSerializer(many=True)
+    enterprise = serializers.PrimaryKeyRelatedField(source="applicant", queryset=Organisation.objects.all(),
+                                                    required=False)
+    enterprise_name = serializers.CharField(source="applicant.name", read_only=True)
+    region = serializers.CharField(source="region.code", read_only=True)
+    watershed = serializers.SlugRelatedField(slug_field="code", queryset=Watershed.objects.all(), required=False,
+                                             allow_null=True)
+    reviews = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EntryApplication
+        fields = ["id", "number", "status", "enterprise", "enterprise_name", "region", "filed_by_county", "source_kind",
+                  "measure", "measure_description", "watershed", "permit_number", "completion_evidence", "paid",
+                  "items", "reviews", "evidence", "allowed_actions", "created_at", "submitted_at", "decided_at",
+                  "revoke_reason"]
+        read_only_fields = ["id", "number", "status", "region", "filed_by_county", "created_at", "submitted_at",
+                            "decided_at", "revoke_reason"]
+
+    def get_reviews(self, obj) -> list[dict]:
+        return ReviewSerializer(review.reviews_of(obj), many=True).data
+
+    def get_evidence(self, obj) -> list[dict]:
+        return AttachmentSerializer(attachments_of(obj), many=True).data
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        return review.allowed_actions(request.user, obj) if request else []
+
+
+def _items_payload(items):
+    result = []
+    for item in items:
+        data = dict(item)
+        data["pollutant"] = data.pop("pollutant", {}).get("code")
+        result.append(data)
+    return result
+
+
+class EntryFilter(filters.FilterSet):
+    region = filters.CharFilter(field_name="region__code")
+    pollutant = filters.CharFilter(field_name="items__pollutant__code", distinct=True)
+
+    class Meta:
+        model = EntryApplication
+        fields = ["status", "source_kind", "region", "applicant", "pollutant"]
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "return", "reject"])
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OpinionSerializer(serializers.Serializer):
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VerifySerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=4, min_value=0)
+    reason = serializers.CharField()
+
+
+class EvidenceSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    purpose = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EntryApplicationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                              mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Entry applications (入库). Enterprises file their reductions; county bureaus file abandoned and
+    revoked quota (`enterprise` required). Transitions: submit, county-review, city-prepare, city-review,
+    withdraw, revoke; a transition the current status does not allow is 409."""
+
+    queryset = EntryApplication.objects.select_related("applicant", "region", "watershed").prefetch_related(
+        "items__pollutant", "items__lot")
+    serializer_class = EntryApplicationSerializer
+    filterset_class = EntryFilter
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        items = _items_payload(data.pop("items"))
+        enterprise = data.pop("applicant", None)
+        application = service_call(entries.entry_create, actor=request.user, data=data, items=items,
+                                   enterprise=enterprise)
+        return Response(self.get_serializer(application).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("applicant", None)
+        items = _items_payload(data.pop("items")) if "items" in data else None
+        application = service_call(entries.entry_update, actor=request.user, pk=instance.pk, data=data, items=items)
+        return Response(self.get_serializer(application).data)
+
+    def _transition(self, request, pk, action_name, opinion=""):
+        service_call(review.transition, actor=request.user, model=EntryApplication, pk=pk, action=action_name,
+                     opinion=opinion)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(request, pk, "submit")
+
+    @extend_schema(request=OpinionSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        body = OpinionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._transition(request, pk, "withdraw", body.validated_data["opinion"])
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="county-review")
+    def county_review(self, request, pk=None):
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._transition(request, pk, DECISIONS["county"][body.validated_data["decision"]],
+                                body.validated_data["opinion"])
+
+    @extend_schema(request=OpinionSerializer)
+    @action(detail=True, methods=["post"], url_path="city-prepare")
+    def city_prepare(self, request, pk=None):
+        body = OpinionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._transition(request, pk, "city_prepare", body.validated_data["opinion"])
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="city-review")
+    def city_review(self, request, pk=None):
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._transition(request, pk, DECISIONS["city"][body.validated_data["decision"]],
+                                body.validated_data["opinion"])
+
+    @extend_schema(request=OpinionSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        body = OpinionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._transition(request, pk, "revoke", body.validated_data["opinion"])
+
+    @extend_schema(request=VerifySerializer)
+    @action(detail=True, methods=["post"], url_path="verify-item")
+    def verify_item(self, request, pk=None):
+        application = self.get_object()
+        body = VerifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not application.items.filter(pk=body.validated_data["item"]).exists():
+            raise serializers.ValidationError({"item": ["not an item of this application"]})
+        service_call(entries.entry_set_verified_quantity, actor=request.user, item_id=body.validated_data["item"],
+                     quantity=body.validated_data["quantity"], reason=body.validated_data["reason"])
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request={"multipart/form-data": EvidenceSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
+    def evidence(self, request, pk=None):
+        application = self.get_object()
+        body = EvidenceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        service_call(entries.entry_add_evidence, actor=request.user, pk=application.pk,
+                     files=body.validated_data["files"], purpose=body.validated_data["purpose"])
+        return Response(self.get_serializer(self.get_object()).data, status=status.HTTP_201_CREATED)
+
+
+class LotSerializer(serializers.ModelSerializer):
+    pollutant = serializers.CharField(source="pollutant.code")
+    unit = serializers.CharField(source="pollutant.unit")
+    region = serializers.CharField(source="region.code")
+    watershed = serializers.CharField(source="watershed.code", default=None)
+    enterprise = serializers.CharField(source="enterprise.name")
+    industry = serializers.CharField(source="industry.code")
+    available = serializers.DecimalField(max_digits=20, decimal_places=4)
+    held = serializers.DecimalField(max_digits=20, decimal_places=4)
+    in_pool = serializers.DecimalField(max_digits=20, decimal_places=4)
+
+    class Meta:
+        model = Lot
+        fields = ["id", "number", "pollutant", "unit", "region", "watershed", "enterprise", "industry", "source_kind",
+                  "quantity", "in_pool", "available", "held", "status", "paid", "earmarked", "verified_on",
+                  "valid_until", "completed_on"]
+
+
+class LotFilter(filters.FilterSet):
+    pollutant = filters.CharFilter(field_name="pollutant__code")
+    region = filters.CharFilter(field_name="region__code")
+
+    class Meta:
+        model = Lot
+        fields = ["pollutant", "region", "status", "source_kind", "earmarked"]
+
+
+class LotViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = LotSerializer
+    filterset_class = LotFilter
+    queryset = Lot.objects.none()  # for the schema; get_queryset scopes
+
+    def get_queryset(self):
+        return selectors.lots(self.request.user).order_by("valid_until", "id")
+
+
+class BalanceSerializer(serializers.Serializer):
+    pollutant = serializers.CharField(source="pollutant.code")
+    unit = serializers.CharField(source="pollutant.unit")
+    region = serializers.CharField(source="region.code")
+    region_name = serializers.CharField(source="region.name")
+    issued = serializers.DecimalField(max_digits=20, decimal_places=4)
+    available = serializers.DecimalField(max_digits=20, decimal_places=4)
+    held = serializers.DecimalField(max_digits=20, decimal_places=4)
+    planned = serializers.DecimalField(max_digits=20, decimal_places=4)
+
+
+class BalanceView(APIView):
+    """Per factor x county: issued, available, held and planned, within the caller's scope."""
+
+    @extend_schema(responses=BalanceSerializer(many=True))
+    def get(self, request):
+        rows = selectors.balances(request.user, pollutant=request.query_params.get("pollutant") or None,
+                                  region=request.query_params.get("region") or None)
+        return Response({"count": len(rows), "next": None, "previous": None,
+                         "results": BalanceSerializer(rows, many=True).data})
+
+
+class MovementSerializer(serializers.ModelSerializer):
+    lot = serializers.CharField(source="lot.number")
+    pollutant = serializers.CharField(source="lot.pollutant.code")
+    from_account = serializers.CharField(source="from_account.__str__")
+    to_account = serializers.CharField(source="to_account.__str__")
+
+    class Meta:
+        model = Movement
+        fields = ["lot", "pollutant", "from_account", "to_account", "quantity"]
+
+
+class LedgerTransactionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+    movements = MovementSerializer(many=True)
+    reverses = serializers.IntegerField(source="reverses.sequence", default=None)
+
+    class Meta:
+        model = LedgerTransaction
+        fields = ["id", "sequence", "kind", "created_at", "actor", "memo", "subject_label", "reverses", "movements",
+                  "hash", "previous_hash"]
+
+
+class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """The ledger's transactions in chain order (city staff)."""
+
+    queryset = LedgerTransaction.objects.select_related("reverses").prefetch_related(
+        "movements__lot__pollutant", "movements__from_account__organisation", "movements__to_account__organisation")
+    serializer_class = LedgerTransactionSerializer
+    filterset_fields = ["kind"]
+
+
+

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReserveConfig(AppConfig):
+    name = "reserve"
+    verbose_name = _("Reserve pool")
+
+    def ready(self):
+        from . import entries  # noqa: F401  (registers the entry application's workflow hooks)

@@ -1,0 +1,384 @@
+"""Entry applications (入库, Arts 7-9): drafts, evidence, the city's verified figure, and what the common
+review workflow does for this kind (issue lots on approval, cancel them on revocation)."""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounting import reduction, rulesets
+from accounting.quantities import QuantityError
+from accounting.quantities import quantity as exact_quantity
+from accounting.validity import valid_until
+from quota_registry.access import get_scoped_or_404
+from quota_registry.audit.services import record, snapshot
+from quota_registry.files.services import attachment_add, attachments_of
+from quota_registry.orgs.models import CITY_ROLES, Organisation, OrganisationKind, Role
+from quota_registry.reference.models import Pollutant, PollutantCategory
+from quota_registry.review import services as review
+from quota_registry.review.models import Status
+
+from . import ledger
+from .models import (
+    COUNTY_FILED_SOURCES,
+    AccountKind,
+    EntryApplication,
+    EntryItem,
+    Holding,
+    Lot,
+    LotStatus,
+    Measure,
+    SourceKind,
+    TransactionKind,
+)
+
+APPLICATION_FIELDS = ["source_kind", "measure", "measure_description", "watershed", "permit_number",
+                      "completion_evidence", "paid"]
+COMPLETION_EVIDENCE_CODES = {code for code, _label in reduction.COMPLETION_EVIDENCE}
+METHOD_CODES = {code for code, _label in reduction.METHODS}
+
+
+def rule_set():
+    return rulesets.get(settings.PORTAL_RULE_SET)
+
+
+def _medium(pollutant: Pollutant, inputs: dict) -> str:
+    if pollutant.category == PollutantCategory.WATER:
+        return "water"
+    if pollutant.category == PollutantCategory.AIR:
+        return "air"
+    return "air" if inputs.get("medium") == "air" else "water"  # heavy metals: in waste water unless stated
+
+
+def compute_item(pollutant: Pollutant, method: str, inputs: dict) -> reduction.AccountingResult:
+    """The claimed quantity from the accounting inputs (accounting/ does the arithmetic)."""
+    return reduction.compute(method, inputs, medium=_medium(pollutant, inputs), unit=pollutant.unit)
+
+
+def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterprise: Organisation) -> list[EntryItem]:
+    """Validate the item rows; errors are keyed items[N].field so pages and the API can show them."""
+    errors, items, seen = {}, [], set()
+    today = timezone.localdate()
+    if not raw_items:
+        raise ValidationError({"items": _("Add at least one pollutant factor.")})
+    for index, raw in enumerate(raw_items):
+        key = f"items[{index}]"
+        code = raw.get("pollutant")
+        pollutant = code if isinstance(code, Pollutant) else Pollutant.objects.filter(code=str(code or "").upper()).first()
+        if pollutant is None:
+            errors[f"{key}.pollutant"] = _("Choose one of the 13 pollutant factors.")
+            continue
+        if pollutant.pk in seen:
+            errors[f"{key}.pollutant"] = _("%(factor)s appears twice; put it on one row.") % {"factor": pollutant.name}
+            continue
+        seen.add(pollutant.pk)
+        method = raw.get("accounting_method") or reduction.DECLARED
+        if method not in METHOD_CODES:
+            errors[f"{key}.accounting_method"] = _("Choose an accounting method.")
+            continue
+        inputs = {k: str(v) for k, v in (raw.get("accounting_inputs") or {}).items() if v not in (None, "")}
+        if method == reduction.DECLARED and raw.get("quantity") not in (None, ""):
+            inputs.setdefault("quantity", str(raw["quantity"]))
+        try:
+            result = compute_item(pollutant, method, inputs)
+        except QuantityError as exc:
+            errors[f"{key}.quantity"] = str(exc)
+            continue
+        if result.quantity <= 0:
+            errors[f"{key}.quantity"] = _("The accounted reduction is zero; nothing can enter the pool.")
+            continue
+        completed = application.source_kind != SourceKind.PLANNED_REDUCTION
+        date = raw.get("completion_date")
+        if isinstance(date, str):
+            try:
+                date = datetime.date.fromisoformat(date)
+            except ValueError:
+                date = None
+        if not isinstance(date, datetime.date):
+            errors[f"{key}.completion_date"] = _("Give the completion date (the planned date for a planned measure).")
+            continue
+        if completed and date > today:
+            errors[f"{key}.completion_date"] = _("A completed measure cannot have a completion date in the future.")
+            continue
+        if not completed and date <= today:
+            errors[f"{key}.completion_date"] = _("A planned measure needs a planned completion date after today.")
+            continue
+        item = EntryItem(application=application, pollutant=pollutant, quantity=result.quantity,
+                         accounting_method=method, accounting_inputs=result.inputs, accounting_formula=result.formula[:300],
+                         accounting_basis=str(raw.get("accounting_basis") or ""), completed=completed,
+                         completion_date=date)
+        if application.source_kind == SourceKind.RETURNED_PURCHASE:
+            lot_ref = raw.get("returned_lot")
+            lot = Lot.objects.filter(pk=getattr(lot_ref, "pk", lot_ref)).first() if lot_ref else None
+            held = ledger.balance(ledger.account(AccountKind.ENTERPRISE, enterprise), lot) if lot else Decimal(0)
+            if lot is None or lot.pollutant_id != pollutant.pk or held <= 0:
+                errors[f"{key}.returned_lot"] = _("Choose a lot of this factor that the enterprise holds.")
+                continue
+            if result.quantity > held:
+                errors[f"{key}.quantity"] = _("The enterprise holds only %(held)s %(unit)s of lot %(lot)s.") % {
+                    "held": held, "unit": pollutant.unit, "lot": lot.number}
+                continue
+            item.returned_lot = lot
+        items.append(item)
+    if not errors and application.watershed_id is None and any(
+            i.pollutant.category == PollutantCategory.WATER for i in items):
+        errors["watershed"] = _("Water factors are traded within a watershed: choose the watershed of the reduction.")
+    if errors:
+        raise ValidationError(errors)
+    return items
+
+
+def _clean_application(application: EntryApplication, enterprise: Organisation) -> None:
+    errors = {}
+    if application.source_kind not in SourceKind.values:
+        errors["source_kind"] = _("Choose the source of the quota.")
+    if application.measure not in Measure.values:
+        errors["measure"] = _("Choose the reduction measure.")
+    if application.completion_evidence and application.completion_evidence not in COMPLETION_EVIDENCE_CODES:
+        errors["completion_evidence"] = _("Choose which evidence fixes the completion date.")
+    region_sheds = list(enterprise.region.watersheds.all())
+    if application.watershed_id is None and len(region_sheds) == 1:
+        application.watershed = region_sheds[0]
+    if application.watershed_id and application.watershed_id not in {w.pk for w in region_sheds}:
+        errors["watershed"] = _("%(county)s does not lie in this watershed.") % {"county": enterprise.region.name}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_filer(actor, enterprise: Organisation, source_kind: str) -> bool:
+    """Enterprises file their own reductions and returns; counties file abandoned and revoked quota of an
+    enterprise in their county (Art 9). Returns whether the county files it."""
+    if enterprise.kind != OrganisationKind.ENTERPRISE or not enterprise.is_active:
+        raise ValidationError({"enterprise": _("Choose an active enterprise.")})
+    if actor.role == Role.ENTERPRISE_USER:
+        if source_kind in COUNTY_FILED_SOURCES:
+            raise ValidationError({"source_kind": _("Abandoned surplus and revoked free quota are filed by the county "
+                                                    "bureau (Art 9).")})
+        return False
+    if actor.role == Role.COUNTY_REVIEWER:
+        if source_kind not in COUNTY_FILED_SOURCES:
+            raise ValidationError({"source_kind": _("A county bureau files only abandoned surplus and revoked free "
+                                                    "quota; the enterprise files its own reductions.")})
+        return True
+    raise PermissionDenied(_("Your role does not allow filing entry applications."))
+
+
+@transaction.atomic
+def entry_create(*, actor, data: dict, items: list[dict], enterprise: Organisation | None = None,
+                 files=(), today: datetime.date | None = None) -> EntryApplication:
+    if actor.role == Role.ENTERPRISE_USER:
+        enterprise = actor.organisation
+    elif enterprise is None:
+        raise ValidationError({"enterprise": _("Choose the enterprise this application is for.")})
+    else:
+        enterprise = get_scoped_or_404(actor, Organisation, pk=enterprise.pk)
+    by_county = _check_filer(actor, enterprise, data.get("source_kind", ""))
+    application = EntryApplication(applicant=enterprise, region=enterprise.region, filed_by_county=by_county,
+                                   created_by=actor, permit_number=enterprise.permit_number)
+    for name in APPLICATION_FIELDS:
+        if name in data and data[name] is not None:
+            setattr(application, name, data[name])
+    _clean_application(application, enterprise)
+    clean_items = _clean_items(items, application=application, enterprise=enterprise)
+    application.number = review.next_number("RK", today=today)
+    application.save()
+    for item in clean_items:
+        item.application = application
+    EntryItem.objects.bulk_create(clean_items)
+    for f in files:
+        attachment_add(actor=actor, owner=application, uploaded_file=f, organisation=enterprise, region=enterprise.region)
+    record(actor=actor, action="entryapplication.create", obj=application,
+           after={**snapshot(application), "items": _items_snapshot(application)})
+    return application
+
+
+def _items_snapshot(application) -> list:
+    return [{"pollutant": i.pollutant.code, "quantity": str(i.quantity), "method": i.accounting_method,
+             "completion_date": i.completion_date.isoformat()} for i in application.items.select_related("pollutant")]
+
+
+def _editable(actor, pk) -> EntryApplication:
+    application = get_scoped_or_404(actor, EntryApplication.objects.select_for_update(of=("self",)), pk=pk)
+    if not review.is_applicant(actor, application):
+        raise PermissionDenied(_("Only the applicant may change this application."))
+    if not application.is_editable:
+        raise review.TransitionNotAllowed(application.status, "edit")
+    return application
+
+
+@transaction.atomic
+def entry_update(*, actor, pk: int, data: dict, items: list[dict] | None = None) -> EntryApplication:
+    """Change a draft or a returned application (the applicant only)."""
+    application = _editable(actor, pk)
+    before = {**snapshot(application), "items": _items_snapshot(application)}
+    if "source_kind" in data and data["source_kind"] != application.source_kind:
+        _check_filer(actor, application.applicant, data["source_kind"])
+    for name in APPLICATION_FIELDS:
+        if name in data and data[name] is not None:
+            setattr(application, name, data[name])
+    _clean_application(application, application.applicant)
+    if items is not None:
+        clean_items = _clean_items(items, application=application, enterprise=application.applicant)
+        application.items.all().delete()  # draft rows; the audit row keeps the previous version
+        EntryItem.objects.bulk_create(clean_items)
+    application.save()
+    record(actor=actor, action="entryapplication.update", obj=application, before=before,
+           after={**snapshot(application), "items": _items_snapshot(application)})
+    return application
+
+
+@transaction.atomic
+def entry_add_evidence(*, actor, pk: int, files, purpose: str = "") -> list:
+    application = _editable(actor, pk)
+    return [attachment_add(actor=actor, owner=application, uploaded_file=f, purpose=purpose,
+                           organisation=application.applicant, region=application.region) for f in files]
+
+
+@transaction.atomic
+def entry_set_verified_quantity(*, actor, item_id: int, quantity, reason: str) -> EntryItem:
+    """The city replaces a claimed figure by the figure it verified, with the reason (before deciding)."""
+    if actor.role not in CITY_ROLES:
+        raise PermissionDenied(_("Only city staff verify the accounted quantity."))
+    item = get_scoped_or_404(actor, EntryItem.objects.select_related("application", "pollutant"), pk=item_id)
+    application = item.application
+    if application.status != Status.COUNTY_APPROVED:
+        raise review.TransitionNotAllowed(application.status, "verify")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the verified figure.")})
+    try:
+        value = exact_quantity(quantity)
+    except QuantityError as exc:
+        raise ValidationError({"quantity": str(exc)}) from exc
+    before = snapshot(item, ["verified_quantity", "verified_reason"])
+    item.verified_quantity, item.verified_reason, item.verified_by = value, reason.strip(), actor
+    item.save(update_fields=["verified_quantity", "verified_reason", "verified_by"])
+    record(actor=actor, action="entryitem.verify", obj=application, before=before,
+           after={**snapshot(item, ["verified_quantity", "verified_reason"]), "pollutant": item.pollutant.code},
+           opinion=reason)
+    return item
+
+
+def issue_lots(application: EntryApplication, actor) -> list[Lot]:
+    """City approval: one lot per item into the pool (one ledger transaction), returns back to the pool."""
+    today = timezone.localdate()
+    enterprise = application.applicant
+    lots, issue_legs, return_legs = [], [], []
+    source, pool = ledger.account(AccountKind.SOURCE), ledger.account(AccountKind.POOL)
+    holder = ledger.account(AccountKind.ENTERPRISE, enterprise)
+    for item in application.items.select_related("pollutant"):
+        q = item.effective_quantity
+        if q <= 0:
+            continue
+        if item.returned_lot_id:
+            return_legs.append(ledger.Leg(item.returned_lot, holder, pool, q))
+            continue
+        if item.pollutant.category == PollutantCategory.WATER and application.watershed_id is None:
+            raise ValidationError(_("Choose the watershed of a water-factor reduction before approval."))
+        lot = Lot.objects.create(
+            number=review.next_number("ZB"), pollutant=item.pollutant, quantity=q, enterprise=enterprise,
+            region=application.region, watershed=application.watershed, industry=enterprise.industry,
+            source_kind=application.source_kind, paid=application.paid,
+            earmarked=application.source_kind in COUNTY_FILED_SOURCES,
+            status=LotStatus.ACTIVE if item.completed else LotStatus.PLANNED, verified_on=today,
+            valid_until=valid_until(today, rule_set().validity_years),
+            completed_on=item.completion_date if item.completed else None, entry_item=item,
+        )
+        lots.append(lot)
+        issue_legs.append(ledger.Leg(lot, source, pool, q))
+    if issue_legs:
+        ledger.post(actor=actor, kind=TransactionKind.ISSUE, legs=issue_legs, subject=application,
+                    memo=_("Entry %(number)s approved") % {"number": application.number})
+    if return_legs:
+        ledger.post(actor=actor, kind=TransactionKind.RETURN, legs=return_legs, subject=application,
+                    memo=_("Unused quota returned by %(number)s") % {"number": application.number})
+    return lots
+
+
+def revoke_lots(application: EntryApplication, actor, reason: str) -> dict:
+    """Art 25: what of the application's lots is still in the pool leaves to CANCELLED; what was already
+    held or used stays where it is and is reported as a discrepancy to follow up."""
+    pool, cancelled = ledger.account(AccountKind.POOL), ledger.account(AccountKind.CANCELLED)
+    legs, discrepancy = [], {}
+    lots = list(Lot.objects.filter(entry_item__application=application).select_related("pollutant"))
+    for lot in lots:
+        in_pool = ledger.balance(pool, lot)
+        if in_pool > 0:
+            legs.append(ledger.Leg(lot, pool, cancelled, in_pool))
+        if lot.quantity - in_pool > 0:
+            discrepancy[lot.number] = str(lot.quantity - in_pool)
+    if legs:
+        ledger.post(actor=actor, kind=TransactionKind.REVOKE, legs=legs, subject=application,
+                    memo=_("Entry %(number)s revoked: %(reason)s") % {"number": application.number, "reason": reason})
+    Lot.objects.filter(pk__in=[lot.pk for lot in lots]).update(status=LotStatus.REVOKED)
+    return discrepancy
+
+
+def lot_discrepancy(lot: Lot) -> Decimal:
+    """For a revoked lot: the quantity that had already left the pool (held, withdrawn or transferred)."""
+    cancelled = Holding.objects.filter(lot=lot, account__kind=AccountKind.CANCELLED).first()
+    return lot.quantity - (cancelled.quantity if cancelled else Decimal(0))
+
+
+@transaction.atomic
+def lot_record_completion(*, actor, lot_id: int, completed_on: datetime.date, evidence: str, files=()) -> Lot:
+    """The city records that a planned measure is complete; the lot becomes available."""
+    if actor.role not in CITY_ROLES:
+        raise PermissionDenied(_("Only city staff record completion of a planned measure."))
+    lot = get_scoped_or_404(actor, Lot.objects.select_for_update(of=("self",)), pk=lot_id)
+    if lot.status != LotStatus.PLANNED:
+        raise review.TransitionNotAllowed(Status.APPROVED, "complete")
+    errors = {}
+    if not (evidence or "").strip():
+        errors["evidence"] = _("Name the evidence of completion (e.g. the acceptance approval and its date).")
+    if completed_on > timezone.localdate():
+        errors["completed_on"] = _("The completion date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(lot, ["status", "completed_on", "completion_evidence"])
+    lot.status, lot.completed_on, lot.completion_evidence = LotStatus.ACTIVE, completed_on, evidence.strip()[:300]
+    lot.save(update_fields=["status", "completed_on", "completion_evidence"])
+    for f in files:
+        attachment_add(actor=actor, owner=lot, uploaded_file=f, purpose=_("completion evidence"),
+                       organisation=lot.enterprise, region=lot.region)
+    record(actor=actor, action="lot.complete", obj=lot, before=before,
+           after=snapshot(lot, ["status", "completed_on", "completion_evidence"]), opinion=evidence)
+    return lot
+
+
+class EntryHooks(review.WorkflowHooks):
+    model = EntryApplication
+    number_prefix = "RK"
+    actions = frozenset(a for _s, a in review.TRANSITIONS)  # entries may also be revoked (Art 25)
+
+    def before(self, application, action, actor):
+        if action == "submit":
+            if not application.items.exists():
+                raise ValidationError({"items": _("Add at least one pollutant factor before submitting.")})
+            if not attachments_of(application).exists():
+                raise ValidationError({"evidence": _("Upload the evidence (acceptance approval, monitoring report, "
+                                                     "accounting report...) before submitting.")})
+            if not application.applicant.is_active:
+                raise ValidationError(_("The enterprise is deactivated."))
+
+    def after(self, application, action, actor, decision):
+        if action == "city_approve":
+            issue_lots(application, actor)
+        elif action == "revoke":
+            application.revoke_reason = decision.opinion
+            application.save(update_fields=["revoke_reason"])
+            revoke_lots(application, actor, decision.opinion)
+
+    def link(self, application):
+        return reverse("reserve:entry-detail", args=[application.pk])
+
+    def title(self, application):
+        return _("Entry application %(number)s") % {"number": application.number}
+
+
+review.register(EntryHooks())

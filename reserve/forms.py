@@ -1,0 +1,137 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounting import reduction
+from quota_registry.orgs.models import Organisation, OrganisationKind
+from quota_registry.reference.models import Pollutant, Watershed
+
+from .models import COUNTY_FILED_SOURCES, EntryApplication, Lot, SourceKind
+
+ACCOUNTING_INPUTS = [
+    ("eq", _("Eq: quota before the measure")),
+    ("max_flow", _("Maximum flow after the measure (m³/a)")),
+    ("concentration", _("Stable concentration after the measure (mg/L or mg/m³)")),
+    ("efq", _("Efq: quota before the measure")),
+    ("flow", _("Flow into the plant (m³/a)")),
+    ("permitted_concentration", _("Plant's permitted concentration (mg/L)")),
+    ("design_flow", _("M: design flow (m³/a)")),
+    ("cq", _("Cq: concentration before (mg/L)")),
+    ("ch", _("Ch: concentration after (mg/L)")),
+    ("initial_quota", _("Initial quota of the shut-down unit")),
+]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class EntryApplicationForm(forms.ModelForm):
+    enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Organisation.objects.none(), required=False)
+    evidence = MultipleFileField(label=_("Evidence files"), required=False,
+                                 help_text=_("PDF, JPEG/PNG, Word or Excel; several files at once are fine."))
+
+    class Meta:
+        model = EntryApplication
+        fields = ["source_kind", "measure", "measure_description", "watershed", "permit_number", "completion_evidence",
+                  "paid"]
+        widgets = {"measure_description": forms.Textarea(attrs={"rows": 3}),
+                   "completion_evidence": forms.Select(choices=[("", "---------")] + reduction.COMPLETION_EVIDENCE)}
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["watershed"].queryset = Watershed.objects.all()
+        if actor.is_county_reviewer:
+            from quota_registry.access import scope
+
+            self.fields["enterprise"].queryset = scope(actor, Organisation).filter(kind=OrganisationKind.ENTERPRISE,
+                                                                                    is_active=True)
+            self.fields["enterprise"].required = self.instance.pk is None
+            self.fields["source_kind"].choices = [c for c in SourceKind.choices if c[0] in COUNTY_FILED_SOURCES]
+        else:
+            del self.fields["enterprise"]
+            self.fields["source_kind"].choices = [c for c in SourceKind.choices if c[0] not in COUNTY_FILED_SOURCES]
+        if self.instance.pk:
+            self.fields.pop("enterprise", None)
+
+
+class EntryItemForm(forms.Form):
+    pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
+                                       required=False)
+    accounting_method = forms.ChoiceField(label=_("Accounting method"), choices=reduction.METHODS,
+                                          initial=reduction.DECLARED)
+    quantity = forms.DecimalField(label=_("Quantity (stated)"), max_digits=20, decimal_places=4, min_value=0,
+                                  required=False)
+    completion_date = forms.DateField(label=_("Completion date (planned date if not complete)"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    accounting_basis = forms.CharField(label=_("Accounting basis (figures and their sources)"), required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    medium = forms.ChoiceField(label=_("Heavy metals discharged in"), required=False,
+                               choices=[("water", _("waste water")), ("air", _("waste gas"))])
+    returned_lot = forms.ModelChoiceField(label=_("Returned lot"), queryset=Lot.objects.none(), required=False)
+
+    def __init__(self, *args, returnable_lots=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in ACCOUNTING_INPUTS:
+            self.fields[name] = forms.DecimalField(label=label, max_digits=24, decimal_places=6, min_value=0,
+                                                   required=False, widget=forms.NumberInput(attrs={"step": "any",
+                                                                                                   "data-input": name}))
+        if returnable_lots is not None:
+            self.fields["returned_lot"].queryset = returnable_lots
+
+    def payload(self) -> dict | None:
+        """The row as the service takes it, or None for an empty row."""
+        data = self.cleaned_data
+        if not data.get("pollutant"):
+            return None
+        inputs = {name: str(data[name]) for name, _label in ACCOUNTING_INPUTS if data.get(name) is not None}
+        if data.get("medium"):
+            inputs["medium"] = data["medium"]
+        return {"pollutant": data["pollutant"], "accounting_method": data["accounting_method"],
+                "quantity": data.get("quantity"), "completion_date": data.get("completion_date"),
+                "accounting_basis": data.get("accounting_basis", ""), "accounting_inputs": inputs,
+                "returned_lot": data.get("returned_lot")}
+
+
+EntryItemFormSet = forms.formset_factory(EntryItemForm, extra=0, min_num=1, max_num=13, validate_max=True)
+
+
+class DecisionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    opinion = forms.CharField(label=_("Opinion"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+
+class VerifyForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.DecimalField(label=_("Verified quantity"), max_digits=20, decimal_places=4, min_value=0)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompletionForm(forms.Form):
+    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    evidence = forms.CharField(label=_("Evidence of completion"), max_length=300)
+    files = MultipleFileField(label=_("Evidence files"), required=False)
+
+
+class EntryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Number or enterprise"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    source_kind = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All"))] + SourceKind.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from quota_registry.review.models import Status
+
+        self.fields["status"].choices = [("", _("All"))] + Status.choices

@@ -1,0 +1,274 @@
+"""The reserve pool: a double-entry, append-only ledger of lots, and the entry applications that put
+quota into it.
+
+- Account: where quota is. The outside world (reductions) is the SOURCE; the city's POOL; each
+  enterprise's holding; HOLD (reserved for pending withdrawals, so 'available' never counts it);
+  sinks USED (by a project), EXPIRED and CANCELLED (revoked).
+- Lot: one approved quantity of one pollutant with its origin.
+- LedgerTransaction + Movement: quantities of lots moving between accounts. Never updated or deleted
+  (a PostgreSQL trigger refuses it); a mistake is undone by a reversal that points at the original.
+- Holding: the current quantity of a lot in an account, CHECK >= 0. Only `reserve.ledger.post` writes
+  any of these rows.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from quota_registry.access import ScopeRule
+from quota_registry.review.models import ReviewableApplication
+
+QUANTITY = {"max_digits": 20, "decimal_places": 4}
+
+
+class AccountKind(models.TextChoices):
+    SOURCE = "source", _("Reductions (outside the pool)")
+    POOL = "pool", _("City reserve pool")
+    ENTERPRISE = "enterprise", _("Enterprise holding")
+    HOLD = "hold", _("Held for pending withdrawals")
+    USED = "used", _("Used by construction projects")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled (revoked)")
+
+
+SINGLETON_ACCOUNTS = [k for k in AccountKind.values if k != AccountKind.ENTERPRISE]
+
+
+class Account(models.Model):
+    kind = models.CharField(_("kind"), max_length=12, choices=AccountKind.choices)
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("enterprise"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="accounts")
+
+    SCOPE = ScopeRule(organisation="organisation", region="organisation__region")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], condition=~Q(kind="enterprise"), name="account_singletons"),
+            models.UniqueConstraint(fields=["organisation"], condition=Q(kind="enterprise"), name="account_per_enterprise"),
+            models.CheckConstraint(condition=Q(kind="enterprise", organisation__isnull=False)
+                                   | (~Q(kind="enterprise") & Q(organisation__isnull=True)), name="account_owner_iff_enterprise"),
+        ]
+
+    def __str__(self):
+        if self.kind == AccountKind.ENTERPRISE:
+            return f"{self.get_kind_display()}：{self.organisation}"
+        return str(self.get_kind_display())
+
+
+class SourceKind(models.TextChoices):
+    REDUCTION = "reduction", _("Reduction achieved")
+    PLANNED_REDUCTION = "planned_reduction", _("Planned reduction")
+    RETURNED_PURCHASE = "returned_purchase", _("Returned unused purchase")
+    ABANDONED = "abandoned", _("Abandoned surplus")
+    REVOKED = "revoked", _("Free quota of a revoked permit")
+
+
+COUNTY_FILED_SOURCES = (SourceKind.ABANDONED, SourceKind.REVOKED)  # Art 9: filed by the county, major projects only
+
+
+class LotStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned, not yet complete")
+    ACTIVE = "active", _("Available")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Lot(models.Model):
+    number = models.CharField(_("lot number"), max_length=20, unique=True)
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
+    quantity = models.DecimalField(_("issued quantity"), **QUANTITY)
+    enterprise = models.ForeignKey("orgs.Organisation", verbose_name=_("origin enterprise"), on_delete=models.PROTECT,
+                                   related_name="lots")
+    region = models.ForeignKey("reference.Region", verbose_name=_("origin county"), on_delete=models.PROTECT,
+                               related_name="lots")
+    watershed = models.ForeignKey("reference.Watershed", verbose_name=_("watershed"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="lots")
+    industry = models.ForeignKey("reference.Industry", verbose_name=_("industry"), on_delete=models.PROTECT,
+                                 related_name="lots")
+    source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
+    paid = models.BooleanField(_("paid (obtained for a fee)"), default=False)
+    earmarked = models.BooleanField(_("reserved for major projects"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=LotStatus.choices, db_index=True)
+    verified_on = models.DateField(_("verified on"))
+    valid_until = models.DateField(_("valid until"), db_index=True)
+    completed_on = models.DateField(_("measure completed on"), null=True, blank=True)
+    completion_evidence = models.CharField(_("completion evidence"), max_length=300, blank=True)
+    entry_item = models.OneToOneField("reserve.EntryItem", verbose_name=_("entry item"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="lot")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    SCOPE = ScopeRule(organisation="enterprise", region="region")
+
+    class Meta:
+        ordering = ["valid_until", "id"]
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive")]
+        indexes = [models.Index(fields=["pollutant", "region", "status"])]
+
+    def __str__(self):
+        return f"{self.number} {self.pollutant.code}"
+
+
+class LedgerHead(models.Model):
+    """The chain head: one row, locked by every posting so transactions form one hash chain."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    SCOPE = ScopeRule()
+
+    def __str__(self):
+        return f"{self.sequence}:{self.hash[:12]}"
+
+
+class TransactionKind(models.TextChoices):
+    ISSUE = "issue", _("Entry into the pool")
+    RETURN = "return", _("Return into the pool")
+    HOLD = "hold", _("Hold for a withdrawal")
+    RELEASE = "release", _("Hold released")
+    WITHDRAW = "withdraw", _("Withdrawal")
+    TRANSFER = "transfer", _("Transfer")
+    EXPIRE = "expire", _("Expiry")
+    REVOKE = "revoke", _("Revocation")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class LedgerTransaction(models.Model):
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=TransactionKind.choices)
+    created_at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(_("actor name"), max_length=150)
+    memo = models.CharField(_("memo"), max_length=300, blank=True)
+    reverses = models.OneToOneField("self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by")
+    subject_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject_label = models.CharField(_("subject"), max_length=60, blank=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    SCOPE = ScopeRule()  # city staff; the public ledger (Art 24) publishes its own selection
+
+    class Meta:
+        ordering = ["sequence"]
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.get_kind_display()}"
+
+
+class Movement(models.Model):
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="movements")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="movements")
+    from_account = models.ForeignKey(Account, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
+    to_account = models.ForeignKey(Account, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+
+    SCOPE = ScopeRule()
+
+    class Meta:
+        ordering = ["transaction_id", "id"]
+        verbose_name = _("movement")
+        verbose_name_plural = _("movements")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="movement_quantity_positive"),
+            models.CheckConstraint(condition=~Q(from_account=models.F("to_account")), name="movement_accounts_differ"),
+        ]
+        indexes = [models.Index(fields=["lot", "transaction"])]
+
+    def __str__(self):
+        return f"{self.lot_id}: {self.from_account_id}->{self.to_account_id} {self.quantity}"
+
+
+class Holding(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holdings")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="holdings")
+    quantity = models.DecimalField(_("quantity"), default=0, **QUANTITY)
+
+    SCOPE = ScopeRule(organisation="account__organisation", region="account__organisation__region")
+
+    class Meta:
+        verbose_name = _("holding")
+        verbose_name_plural = _("holdings")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "lot"], name="holding_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="holding_never_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id}/{self.lot_id}: {self.quantity}"
+
+
+class Measure(models.TextChoices):
+    SOURCE_SUBSTITUTION = "source_substitution", _("Source substitution")
+    SHUTDOWN = "shutdown", _("Shutdown")
+    TREATMENT = "treatment", _("Treatment")
+    PROCESS_CHANGE = "process_change", _("Process change")
+    OTHER = "other", _("Other")
+
+
+class EntryApplication(ReviewableApplication):
+    """入库申请 (Arts 7-9): an enterprise's reduction (or returned quota) proposed for the pool."""
+
+    source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
+    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    measure_description = models.TextField(_("description of the measure"), blank=True)
+    watershed = models.ForeignKey("reference.Watershed", verbose_name=_("watershed"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    permit_number = models.CharField(_("pollutant discharge permit number"), max_length=40, blank=True)
+    completion_evidence = models.CharField(_("evidence fixing the completion date"), max_length=24, blank=True)
+    paid = models.BooleanField(_("the quota was obtained for a fee"), default=False)
+    revoke_reason = models.TextField(_("reason for revocation"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("entry application")
+        verbose_name_plural = _("entry applications")
+        indexes = [models.Index(fields=["status", "region", "submitted_at"])]
+
+
+class EntryItem(models.Model):
+    application = models.ForeignKey(EntryApplication, on_delete=models.CASCADE, related_name="items")
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
+    quantity = models.DecimalField(_("claimed quantity"), **QUANTITY)
+    accounting_method = models.CharField(_("accounting method"), max_length=20)
+    accounting_inputs = models.JSONField(_("accounting inputs"), default=dict, blank=True)
+    accounting_formula = models.CharField(_("formula"), max_length=300, blank=True)
+    accounting_basis = models.TextField(_("accounting basis"), blank=True)
+    completed = models.BooleanField(_("measure completed"), default=True)
+    completion_date = models.DateField(_("completion date (planned date if not complete)"))
+    returned_lot = models.ForeignKey(Lot, verbose_name=_("returned lot"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    verified_quantity = models.DecimalField(_("quantity verified by the city"), null=True, blank=True, **QUANTITY)
+    verified_reason = models.TextField(_("reason for the verified figure"), blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    SCOPE = ScopeRule(organisation="application__applicant", region="application__region")
+
+    class Meta:
+        ordering = ["application_id", "pollutant__sort_order", "id"]
+        verbose_name = _("entry item")
+        verbose_name_plural = _("entry items")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="entry_item_quantity_positive"),
+            models.CheckConstraint(condition=Q(verified_quantity__isnull=True) | Q(verified_quantity__gte=0),
+                                   name="entry_item_verified_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.pollutant_id} {self.quantity}"
+
+    @property
+    def effective_quantity(self):
+        """What enters the pool: the city's verified figure where it set one, else the claim."""
+        return self.verified_quantity if self.verified_quantity is not None else self.quantity

@@ -1,0 +1,81 @@
+"""Reads of the pool, already scoped to the user (quota_registry.access.scope)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from quota_registry.access import scope
+from quota_registry.reference.models import Pollutant, Region, RegionLevel
+
+from .models import AccountKind, Holding, Lot, LotStatus
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
+
+
+def _holding_sum(kind: str):
+    return Coalesce(
+        Subquery(
+            Holding.objects.filter(lot=OuterRef("pk"), account__kind=kind).values("lot")
+            .annotate(total=Sum("quantity")).values("total")[:1],
+            output_field=DecimalField(max_digits=20, decimal_places=4),
+        ),
+        ZERO,
+    )
+
+
+def lots(user, *, today=None):
+    """Lots in the user's scope with `in_pool`, `held` and `available` (in the pool, complete, not expired)."""
+    today = today or timezone.localdate()
+    qs = scope(user, Lot.objects.select_related("pollutant", "region", "enterprise", "watershed", "industry"))
+    return qs.annotate(in_pool=_holding_sum(AccountKind.POOL), held=_holding_sum(AccountKind.HOLD)).annotate(
+        available=Case(When(Q(status=LotStatus.ACTIVE) & Q(valid_until__gte=today), then=F("in_pool")), default=ZERO,
+                       output_field=DecimalField(max_digits=20, decimal_places=4)))
+
+
+def balances(user, *, pollutant: str | None = None, region: str | None = None, today=None) -> list[dict]:
+    """Per factor x county: issued (not revoked), available, held, planned. Two grouped queries."""
+    today = today or timezone.localdate()
+    lot_qs = scope(user, Lot.objects.all())
+    if pollutant:
+        lot_qs = lot_qs.filter(pollutant__code=pollutant)
+    if region:
+        lot_qs = lot_qs.filter(region__code=region)
+    rows = defaultdict(lambda: {"issued": Decimal("0"), "available": Decimal("0"), "held": Decimal("0"),
+                                "planned": Decimal("0")})
+    for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
+        rows[(r["pollutant_id"], r["region_id"])]["issued"] = r["total"]
+    active = Q(lot__status=LotStatus.ACTIVE) & Q(lot__valid_until__gte=today)
+    holdings = (Holding.objects.filter(lot__in=lot_qs.values("pk")).values("lot__pollutant_id", "lot__region_id")
+                .annotate(
+                    available=Sum("quantity", filter=Q(account__kind=AccountKind.POOL) & active),
+                    held=Sum("quantity", filter=Q(account__kind=AccountKind.HOLD)),
+                    planned=Sum("quantity", filter=Q(account__kind=AccountKind.POOL, lot__status=LotStatus.PLANNED)),
+                ))
+    for h in holdings:
+        row = rows[(h["lot__pollutant_id"], h["lot__region_id"])]
+        for key in ("available", "held", "planned"):
+            row[key] = h[key] or Decimal("0")
+    pollutants = {p.pk: p for p in Pollutant.objects.all()}
+    regions = {r.pk: r for r in Region.objects.all()}
+    result = [{"pollutant": pollutants[p], "region": regions[r], **values} for (p, r), values in rows.items()]
+    result.sort(key=lambda row: (row["pollutant"].sort_order, row["region"].sort_order))
+    return result
+
+
+def pool_overview(user, today=None) -> dict:
+    """The factor x county grid of the pool overview page, with per-factor totals."""
+    rows = balances(user, today=today)
+    counties = list(Region.objects.filter(level=RegionLevel.COUNTY))
+    grid = {}
+    for row in rows:
+        grid.setdefault(row["pollutant"], {})[row["region"].pk] = row
+    table = []
+    for pollutant in Pollutant.objects.all():
+        cells = grid.get(pollutant, {})
+        total = {k: sum((c[k] for c in cells.values()), Decimal("0")) for k in ("issued", "available", "held", "planned")}
+        table.append({"pollutant": pollutant, "cells": [cells.get(c.pk) for c in counties], "total": total})
+    return {"counties": counties, "table": table}

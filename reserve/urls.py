@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reserve"
+
+urlpatterns = [
+    path("entries/", views.entry_list, name="entries"),
+    path("entries/new/", views.entry_edit, name="entry-new"),
+    path("entries/<int:pk>/", views.entry_detail, name="entry-detail"),
+    path("entries/<int:pk>/edit/", views.entry_edit, name="entry-edit"),
+    path("entries/<int:pk>/act/", views.entry_act, name="entry-act"),
+    path("entries/<int:pk>/verify/", views.entry_verify, name="entry-verify"),
+    path("pool/", views.pool_overview, name="pool"),
+    path("lots/", views.lot_list, name="lots"),
+    path("lots/<int:pk>/", views.lot_detail, name="lot-detail"),
+    path("ledger/", views.ledger_list, name="ledger"),
+]
