@@ -34,6 +34,7 @@ class EntryItemSerializer(serializers.ModelSerializer):
     accounting_inputs = serializers.DictField(child=serializers.CharField(), required=False)
     returned_lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
     lot = serializers.PrimaryKeyRelatedField(read_only=True)
+    effective_quantity = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True)
 
     class Meta:
         model = EntryItem

@@ -80,7 +80,8 @@ def test_verify_detects_a_broken_chain(make_lot, demo):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # simulate tampering by someone who disabled the trigger
             cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off, as a superuser could
-            cursor.execute("UPDATE reserve_movement SET quantity = quantity + 1 WHERE id = (SELECT max(id) FROM reserve_movement)")
+            cursor.execute("UPDATE reserve_movement SET quantity = quantity + 1 "
+                           "WHERE id = (SELECT max(id) FROM reserve_movement)")
             cursor.execute("SET LOCAL session_replication_role = origin")
     else:
         Movement.objects.filter(pk=Movement.objects.order_by("-pk").first().pk).update(quantity=Decimal("3"))

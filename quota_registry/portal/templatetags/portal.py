@@ -10,3 +10,11 @@ def querystring_with(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def changes(entry):
+    """(field, before, after) rows of an audit entry; safe for dicts that have a key named 'items'."""
+    before = entry.before or {}
+    after = entry.after or {}
+    return [(key, before.get(key), value) for key, value in dict.items(after)]

@@ -1,0 +1,325 @@
+"""Entry applications through the one review workflow: every transition, every forbidden one, scope,
+evidence, the accounting, and what approval and revocation do to the pool."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from quota_registry.audit.models import AuditEntry
+from quota_registry.review.models import Review
+from reserve import ledger
+from reserve.models import AccountKind, EntryApplication, Lot, LotStatus
+from reserve.verification import verify
+
+from .conftest import pdf
+
+URL = "/api/v1/entry-applications/"
+
+
+def act(client, pk, path, **body):
+    return client.post(f"{URL}{pk}/{path}/", body, format="json")
+
+
+def test_full_route_issues_a_lot_into_the_pool(api_as, filed, demo):
+    data = filed(upto="approved")
+    assert data["status"] == "approved"
+    item = data["items"][0]
+    assert item["quantity"] == "100.0000"  # Ek = 120 - 1e9 m3 x 20 mg/m3 (= 20 t)
+    assert "Ek = Eq − Eh" in item["accounting_formula"]
+    lot = Lot.objects.get(pk=item["lot"])
+    today = timezone.localdate()
+    assert (lot.quantity, lot.status, lot.source_kind, lot.earmarked) == (Decimal("100"), "active", "reduction", False)
+    assert lot.enterprise == demo["ent_qilin"].organisation and lot.region.code == "530302"
+    assert lot.industry == demo["ent_qilin"].organisation.industry
+    assert lot.valid_until == datetime.date(today.year + 5, 12, 31)
+    assert [r["action"] for r in data["reviews"]] == ["submit", "approve", "approve"]
+    assert [r["stage"] for r in data["reviews"]] == ["applicant", "county", "city"]
+    balances = api_as("city_reviewer").get("/api/v1/balances/?pollutant=SO2&region=530302").json()["results"]
+    assert balances[0]["issued"] == "100.0000" and balances[0]["available"] == "100.0000"
+    assert verify().ok
+    actions = AuditEntry.objects.filter(object_id=str(data["id"]), content_type__model="entryapplication")
+    assert {"entryapplication.create", "entryapplication.submit", "entryapplication.county_approve",
+            "entryapplication.city_approve"} <= set(actions.values_list("action", flat=True))
+
+
+def test_each_step_notifies_the_next_party(filed, demo, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        filed(upto="submitted")
+    assert any(m.to == [demo["county_qilin"].email] for m in mail.outbox)
+    assert not any(m.to == [demo["county_huize"].email] for m in mail.outbox)
+
+
+@pytest.mark.parametrize(("status", "user", "path", "body"), [
+    ("draft", "county_qilin", "county-review", {"decision": "approve"}),
+    ("draft", "city_approver", "city-review", {"decision": "approve"}),
+    ("submitted", "city_approver", "city-review", {"decision": "approve"}),
+    ("submitted", "ent_qilin", "submit", {}),
+    ("county_approved", "county_qilin", "county-review", {"decision": "approve"}),
+    ("county_approved", "ent_qilin", "submit", {}),
+    ("approved", "ent_qilin", "withdraw", {}),
+    ("approved", "city_approver", "city-review", {"decision": "approve"}),
+    ("draft", "city_approver", "revoke", {"opinion": "x"}),
+])
+def test_transitions_the_state_does_not_allow_are_409(filed, api_as, status, user, path, body):
+    data = filed(upto=status)
+    response = act(api_as(user), data["id"], path, **body)
+    assert response.status_code == 409, response.json()
+    assert EntryApplication.objects.get(pk=data["id"]).status == status
+
+
+@pytest.mark.parametrize(("status", "user", "path", "body"), [
+    ("draft", "county_qilin", "submit", {}),               # not the applicant
+    ("submitted", "ent_qilin", "county-review", {"decision": "approve"}),
+    ("submitted", "city_reviewer", "county-review", {"decision": "approve"}),
+    ("county_approved", "city_reviewer", "city-review", {"decision": "approve"}),  # approver decides
+    ("county_approved", "ent_qilin", "city-review", {"decision": "approve"}),
+    ("approved", "city_reviewer", "revoke", {"opinion": "x"}),
+])
+def test_roles_that_may_not_decide_get_403(filed, api_as, status, user, path, body):
+    data = filed(upto=status)
+    assert act(api_as(user), data["id"], path, **body).status_code == 403
+    assert EntryApplication.objects.get(pk=data["id"]).status == status
+
+
+def test_other_county_and_other_enterprise_get_404(filed, api_as):
+    data = filed(upto="submitted")
+    for user in ("county_huize", "ent_huize"):
+        client = api_as(user)
+        assert client.get(f"{URL}{data['id']}/").status_code == 404
+        assert act(client, data["id"], "county-review", decision="approve").status_code == 404
+        assert client.get(URL).json()["count"] == 0
+    assert api_as("tech_reviewer").get(f"{URL}{data['id']}/").status_code == 404
+
+
+def test_return_needs_an_opinion_then_resubmit(filed, api_as, demo):
+    data = filed(upto="submitted")
+    county = api_as("county_qilin")
+    response = act(county, data["id"], "county-review", decision="return", opinion=" ")
+    assert response.status_code == 400 and "opinion" in response.json()
+    assert act(county, data["id"], "county-review", decision="return", opinion="请补充验收监测报告").status_code == 200
+    ent = api_as("ent_qilin")
+    detail = ent.get(f"{URL}{data['id']}/").json()
+    assert detail["status"] == "returned" and detail["reviews"][-1]["opinion"] == "请补充验收监测报告"
+    patch = ent.patch(f"{URL}{data['id']}/", {"measure_description": "补充后的说明"}, format="json")
+    assert patch.status_code == 200
+    assert act(ent, data["id"], "submit").json()["status"] == "submitted"
+
+
+def test_reject_is_final(filed, api_as):
+    data = filed(upto="county_approved")
+    city = api_as("city_approver")
+    assert act(city, data["id"], "city-review", decision="reject").status_code == 400  # opinion required
+    assert act(city, data["id"], "city-review", decision="reject", opinion="核算依据不足").json()["status"] == "rejected"
+    assert act(api_as("ent_qilin"), data["id"], "submit").status_code == 409
+    assert not Lot.objects.filter(entry_item__application_id=data["id"]).exists()
+
+
+def test_withdraw_before_decision(filed, api_as):
+    data = filed(upto="county_approved")
+    assert act(api_as("ent_qilin"), data["id"], "withdraw").json()["status"] == "withdrawn"
+
+
+def test_city_return_sends_it_back_to_the_enterprise(filed, api_as):
+    data = filed(upto="county_approved")
+    response = act(api_as("city_approver"), data["id"], "city-review", decision="return", opinion="请说明核算方法")
+    assert response.json()["status"] == "returned"
+
+
+def test_four_eyes(filed, api_as, settings):
+    settings.PORTAL_FOUR_EYES = True
+    data = filed(upto="county_approved")
+    reviewer = api_as("city_reviewer")
+    assert act(reviewer, data["id"], "city-prepare", opinion="").status_code == 400
+    assert act(reviewer, data["id"], "city-prepare", opinion="核算无误，建议同意").status_code == 200
+    # the preparer may not decide: give the preparer the approver role for the test
+    from quota_registry.orgs.models import User
+
+    User.objects.filter(username="city_reviewer").update(role="city_approver")
+    response = act(reviewer, data["id"], "city-review", decision="approve")
+    assert response.status_code == 403 and "另一人" in str(response.json())
+    assert act(api_as("city_approver"), data["id"], "city-review", decision="approve").status_code == 200
+
+
+def test_four_eyes_off(filed, api_as, settings):
+    settings.PORTAL_FOUR_EYES = False
+    data = filed(upto="county_approved")
+    from quota_registry.orgs.models import User
+
+    User.objects.filter(username="city_reviewer").update(role="city_approver")
+    client = api_as("city_reviewer")
+    assert act(client, data["id"], "city-prepare", opinion="自审").status_code == 403  # role is approver now
+    assert act(client, data["id"], "city-review", decision="approve").status_code == 200
+
+
+def test_submit_needs_evidence(filed, api_as):
+    data = filed(upto="draft")
+    response = act(api_as("ent_qilin"), data["id"], "submit")
+    assert response.status_code == 400 and "evidence" in response.json()
+
+
+def test_evidence_type_is_checked_by_content(filed, api_as):
+    data = filed(upto="draft")
+    client = api_as("ent_qilin")
+    fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00 this is an executable", content_type="application/pdf")
+    response = client.post(f"{URL}{data['id']}/evidence/", {"files": [fake]}, format="multipart")
+    assert response.status_code == 400 and "judged by its content" in str(response.json()) or "根据文件内容" in str(
+        response.json())
+    png = SimpleUploadedFile("photo.bin", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    assert client.post(f"{URL}{data['id']}/evidence/", {"files": [png]}, format="multipart").status_code == 201
+
+
+def test_evidence_is_downloaded_only_within_scope(filed, as_user):
+    data = filed(upto="evidence")
+    file_id = data["evidence"][0]["id"]
+    assert as_user("ent_qilin").get(f"/files/{file_id}/").status_code == 200
+    assert as_user("county_qilin").get(f"/files/{file_id}/").status_code == 200
+    assert as_user("city_reviewer").get(f"/files/{file_id}/").status_code == 200
+    assert as_user("ent_huize").get(f"/files/{file_id}/").status_code == 404
+    assert as_user("county_huize").get(f"/files/{file_id}/").status_code == 404
+
+
+def test_oversized_evidence_is_refused(filed, api_as, settings):
+    settings.PORTAL_MAX_UPLOAD_BYTES = 100
+    data = filed(upto="draft")
+    big = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * 200)
+    response = api_as("ent_qilin").post(f"{URL}{data['id']}/evidence/", {"files": [big]}, format="multipart")
+    assert response.status_code == 400 and "100" in str(response.json())
+
+
+@pytest.mark.parametrize(("items", "field"), [
+    ([], "items"),
+    ([{"pollutant": "XX", "completion_date": "2026-01-01", "quantity": "1"}], "items[0].pollutant"),
+    ([{"pollutant": "SO2", "quantity": "1"}], "items"),  # DRF's own required-field error, nested per row
+    ([{"pollutant": "SO2", "quantity": "1", "completion_date": "2099-01-01"}], "items[0].completion_date"),
+    ([{"pollutant": "SO2", "accounting_method": "self_treatment", "accounting_inputs": {"eq": "1", "max_flow": "1e12",
+                                                                                        "concentration": "1"},
+       "completion_date": "2026-01-01"}], "items[0].quantity"),
+    ([{"pollutant": "SO2", "quantity": "1", "completion_date": "2026-01-01"},
+      {"pollutant": "SO2", "quantity": "2", "completion_date": "2026-01-01"}], "items[1].pollutant"),
+])
+def test_bad_items_are_field_errors_and_change_nothing(api_as, entry_body, demo, items, field):
+    count = EntryApplication.objects.count()
+    response = api_as("ent_qilin").post(URL, entry_body(items=items), format="json")
+    assert response.status_code == 400 and field in response.json(), response.json()
+    assert EntryApplication.objects.count() == count
+
+
+def test_water_factor_needs_a_watershed_when_the_county_has_several(api_as, entry_body):
+    item = {"pollutant": "COD", "quantity": "3", "completion_date": "2026-01-01"}
+    # 宣威市 lies in 北盘江 and 牛栏江
+    response = api_as("ent_xuanwei").post(URL, entry_body(items=[item]), format="json")
+    assert response.status_code == 400 and "watershed" in response.json()
+    ok = api_as("ent_xuanwei").post(URL, entry_body(items=[item], watershed="beipan"), format="json")
+    assert ok.status_code == 201
+    wrong = api_as("ent_xuanwei").post(URL, entry_body(items=[item], watershed="nanpan"), format="json")
+    assert wrong.status_code == 400 and "watershed" in wrong.json()
+    # 麒麟区 lies only in 南盘江: taken automatically
+    auto = api_as("ent_qilin").post(URL, entry_body(items=[item]), format="json")
+    assert auto.json()["watershed"] == "nanpan"
+
+
+def test_city_verified_figure_replaces_the_claim(filed, api_as):
+    data = filed(upto="county_approved")
+    item_id = data["items"][0]["id"]
+    city = api_as("city_reviewer")
+    assert city.post(f"{URL}{data['id']}/verify-item/", {"item": item_id, "quantity": "80", "reason": ""},
+                     format="json").status_code == 400
+    response = city.post(f"{URL}{data['id']}/verify-item/", {"item": item_id, "quantity": "80",
+                                                             "reason": "按2025年执行报告核定"}, format="json")
+    assert response.status_code == 200 and response.json()["items"][0]["effective_quantity"] == "80.0000"
+    assert api_as("ent_qilin").post(f"{URL}{data['id']}/verify-item/", {"item": item_id, "quantity": "200",
+                                                                        "reason": "x"}, format="json").status_code == 403
+    approved = act(api_as("city_approver"), data["id"], "city-review", decision="approve").json()
+    assert Lot.objects.get(pk=approved["items"][0]["lot"]).quantity == Decimal("80")
+
+
+def test_planned_reduction_is_not_available_until_completion(filed, api_as, demo, as_user):
+    item = {"pollutant": "NOX", "quantity": "15", "completion_date": (timezone.localdate() + datetime.timedelta(days=90))
+            .isoformat()}
+    data = filed(upto="approved", source_kind="planned_reduction", items=[item])
+    lot = Lot.objects.get(pk=data["items"][0]["lot"])
+    assert lot.status == LotStatus.PLANNED
+    row = api_as("city_reviewer").get("/api/v1/balances/?pollutant=NOX&region=530302").json()["results"][0]
+    assert (row["available"], row["planned"]) == ("0.0000", "15.0000")
+    lot_api = api_as("city_reviewer").get(f"/api/v1/lots/{lot.pk}/").json()
+    assert lot_api["available"] == "0.0000" and lot_api["in_pool"] == "15.0000"
+    response = as_user("city_approver").post(f"/lots/{lot.pk}/", {"completed_on": timezone.localdate().isoformat(),
+                                                                 "evidence": "竣工环保验收批复（曲环验〔2026〕1号）"})
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.ACTIVE and lot.completed_on == timezone.localdate()
+    assert api_as("city_reviewer").get(f"/api/v1/lots/{lot.pk}/").json()["available"] == "15.0000"
+    assert as_user("ent_qilin").post(f"/lots/{lot.pk}/", {}).status_code in (200, 302)  # no form for enterprises
+    lot.refresh_from_db()
+    assert lot.completion_evidence.startswith("竣工环保验收批复")
+
+
+def test_county_files_abandoned_quota_earmarked_for_major_projects(api_as, entry_body, demo):
+    ent = demo["ent_huize"].organisation
+    body = entry_body(source_kind="abandoned", items=[{"pollutant": "PB", "quantity": "2.5", "completion_date": "2026-01-01"}])
+    assert api_as("ent_huize").post(URL, body, format="json").status_code == 400  # enterprises may not
+    county = api_as("county_huize")
+    assert county.post(URL, body, format="json").status_code == 400  # enterprise required
+    other = county.post(URL, {**body, "enterprise": demo["ent_qilin"].organisation.pk}, format="json")
+    assert other.status_code == 404  # not in its county
+    created = county.post(URL, {**body, "enterprise": ent.pk}, format="json")
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    county.post(f"{URL}{pk}/evidence/", {"files": [pdf()]}, format="multipart")
+    submitted = act(county, pk, "submit").json()
+    assert submitted["status"] == "county_approved" and submitted["filed_by_county"] is True
+    approved = act(api_as("city_approver"), pk, "city-review", decision="approve").json()
+    lot = Lot.objects.get(pk=approved["items"][0]["lot"])
+    assert lot.earmarked and lot.source_kind == "abandoned" and lot.pollutant.unit == "kg/a"
+
+
+def test_returned_purchase_moves_the_holding_back(api_as, entry_body, demo, make_lot):
+    lot = make_lot("20", pollutant="VOCS")
+    ent = demo["ent_qilin"].organisation
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+                                                             ledger.account(AccountKind.ENTERPRISE, ent), Decimal("8"))])
+    item = {"pollutant": "VOCS", "quantity": "9", "completion_date": "2026-01-01", "returned_lot": lot.pk}
+    too_much = api_as("ent_qilin").post(URL, entry_body(source_kind="returned_purchase", items=[item]), format="json")
+    assert too_much.status_code == 400 and "items[0].quantity" in too_much.json()
+    item["quantity"] = "6"
+    response = api_as("ent_qilin").post(URL, entry_body(source_kind="returned_purchase", paid=True, items=[item]),
+                                        format="json")
+    assert response.status_code == 201, response.json()
+    client = api_as("ent_qilin")
+    pk = response.json()["id"]
+    client.post(f"{URL}{pk}/evidence/", {"files": [pdf()]}, format="multipart")
+    act(client, pk, "submit")
+    act(api_as("county_qilin"), pk, "county-review", decision="approve")
+    act(api_as("city_approver"), pk, "city-review", decision="approve")
+    assert ledger.balance(ledger.account(AccountKind.ENTERPRISE, ent), lot) == Decimal("2")
+    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("18")
+    assert verify().ok
+
+
+def test_revocation_cancels_what_is_left_and_reports_what_was_used(filed, api_as, demo, as_user):
+    data = filed(upto="approved")
+    lot = Lot.objects.get(pk=data["items"][0]["lot"])
+    ledger.hold(actor=demo["city_approver"], allocations=[(lot, Decimal("30"))], subject=lot)
+    city = api_as("city_approver")
+    assert act(city, data["id"], "revoke", opinion="").status_code == 400
+    revoked = act(city, data["id"], "revoke", opinion="弄虚作假，依第二十五条撤销").json()
+    assert revoked["status"] == "revoked" and revoked["revoke_reason"].startswith("弄虚作假")
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.REVOKED
+    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == 0
+    assert ledger.balance(ledger.account(AccountKind.CANCELLED), lot) == Decimal("70")
+    html = as_user("city_approver").get(f"/entries/{data['id']}/").content.decode()
+    assert "30.0000" in html  # the held part is shown as a discrepancy to follow up
+    assert Lot.objects.filter(pk=lot.pk).exists() and verify().ok
+
+
+def test_reviews_record_who_when_and_why(filed, demo):
+    data = filed(upto="approved")
+    reviews = Review.objects.filter(object_id=data["id"], content_type__model="entryapplication").order_by("id")
+    assert [(r.actor.username, r.role) for r in reviews] == [("ent_qilin", "enterprise_user"),
+                                                              ("county_qilin", "county_reviewer"),
+                                                              ("city_approver", "city_approver")]
+    assert reviews[1].opinion == "同意上报" and all(r.created_at for r in reviews)
