@@ -184,6 +184,8 @@ def entry_create(*, actor, data: dict, items: list[dict], enterprise: Organisati
     for name in APPLICATION_FIELDS:
         if name in data and data[name] is not None:
             setattr(application, name, data[name])
+    if not application.permit_number:
+        application.permit_number = enterprise.permit_number
     _clean_application(application, enterprise)
     clean_items = _clean_items(items, application=application, enterprise=enterprise)
     application.number = review.next_number("RK", today=today)

@@ -64,6 +64,9 @@ class EntryApplicationForm(forms.ModelForm):
             self.fields["source_kind"].choices = [c for c in SourceKind.choices if c[0] not in COUNTY_FILED_SOURCES]
         if self.instance.pk:
             self.fields.pop("enterprise", None)
+        elif actor.is_enterprise_user:
+            self.fields["permit_number"].initial = actor.organisation.permit_number
+        self.fields["permit_number"].help_text = _("Leave empty to use the permit number registered for the enterprise.")
 
 
 class EntryItemForm(forms.Form):

@@ -44,8 +44,8 @@ def balances(user, *, pollutant: str | None = None, region: str | None = None, t
         lot_qs = lot_qs.filter(pollutant__code=pollutant)
     if region:
         lot_qs = lot_qs.filter(region__code=region)
-    rows = defaultdict(lambda: {"issued": Decimal("0"), "available": Decimal("0"), "held": Decimal("0"),
-                                "planned": Decimal("0")})
+    rows = defaultdict(lambda: {"issued": Decimal("0.0000"), "available": Decimal("0.0000"), "held": Decimal("0.0000"),
+                                "planned": Decimal("0.0000")})
     for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
         rows[(r["pollutant_id"], r["region_id"])]["issued"] = r["total"]
     active = Q(lot__status=LotStatus.ACTIVE) & Q(lot__valid_until__gte=today)
@@ -58,7 +58,7 @@ def balances(user, *, pollutant: str | None = None, region: str | None = None, t
     for h in holdings:
         row = rows[(h["lot__pollutant_id"], h["lot__region_id"])]
         for key in ("available", "held", "planned"):
-            row[key] = h[key] or Decimal("0")
+            row[key] = h[key] or Decimal("0.0000")
     pollutants = {p.pk: p for p in Pollutant.objects.all()}
     regions = {r.pk: r for r in Region.objects.all()}
     result = [{"pollutant": pollutants[p], "region": regions[r], **values} for (p, r), values in rows.items()]
@@ -76,6 +76,6 @@ def pool_overview(user, today=None) -> dict:
     table = []
     for pollutant in Pollutant.objects.all():
         cells = grid.get(pollutant, {})
-        total = {k: sum((c[k] for c in cells.values()), Decimal("0")) for k in ("issued", "available", "held", "planned")}
+        total = {k: sum((c[k] for c in cells.values()), Decimal("0.0000")) for k in ("issued", "available", "held", "planned")}
         table.append({"pollutant": pollutant, "cells": [cells.get(c.pk) for c in counties], "total": total})
     return {"counties": counties, "table": table}

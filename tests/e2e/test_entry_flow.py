@@ -1,0 +1,77 @@
+"""The issue's acceptance path in a real browser: ent_qilin files an entry, county_qilin forwards it,
+city_approver approves it, and the quantity shows in the pool overview."""
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import DEMO_PASSWORD, _ensure_demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(page, base, username):
+    page.goto(base + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/home/")
+
+
+def logout(page):
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/")
+
+
+def test_entry_from_enterprise_to_pool(live_server, page, transactional_db, tmp_path):
+    _ensure_demo()
+    base = live_server.url
+    page.on("dialog", lambda dialog: dialog.accept())  # the confirmations before irreversible steps
+    evidence = tmp_path / "验收监测报告.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+    login(page, base, "ent_qilin")
+    page.goto(base + "/entries/new/")
+    page.select_option("#id_source_kind", "reduction")
+    page.select_option("#id_measure", "treatment")
+    page.fill("#id_measure_description", "焦炉烟气脱硫脱硝改造")
+    page.select_option("#id_items-0-pollutant", "SO2")
+    page.select_option("#id_items-0-accounting_method", "self_treatment")
+    page.fill("#id_items-0-eq", "120")
+    page.fill("#id_items-0-max_flow", "1000000000")
+    page.fill("#id_items-0-concentration", "20")
+    page.fill("#id_items-0-completion_date", (timezone.localdate() - datetime.timedelta(days=10)).isoformat())
+    page.get_by_role("button", name="计算").click()
+    assert "Ek = Eq − Eh" in page.get_by_test_id("formula").inner_text()
+    assert "100.0000 t/a" in page.get_by_test_id("formula").inner_text()
+    page.set_input_files("#id_evidence", str(evidence))
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url("**/entries/*/")
+    detail_url = page.url
+    assert "草稿" in page.inner_text("h1")
+    page.screenshot(path=str(tmp_path / "1-draft.png"), full_page=True)
+    page.locator("button[data-action=submit]").click()
+    page.wait_for_load_state()
+    assert "待县级初审" in page.inner_text("h1")
+    logout(page)
+
+    login(page, base, "county_qilin")
+    assert page.get_by_test_id("count-inbox").inner_text() == "1"
+    page.goto(base + "/entries/")
+    page.get_by_test_id("entry-list").get_by_role("link").first.click()
+    page.locator("form[data-action=county_approve] textarea").fill("材料齐全，同意上报")
+    page.locator("form[data-action=county_approve] button").click()
+    page.wait_for_load_state()
+    assert "待市级审核" in page.inner_text("h1")
+    logout(page)
+
+    login(page, base, "city_approver")
+    page.goto(detail_url)
+    page.locator("form[data-action=city_approve] textarea").fill("同意入库")
+    page.locator("form[data-action=city_approve] button").click()
+    page.wait_for_load_state()
+    assert "已批准" in page.inner_text("h1")
+    page.screenshot(path=str(tmp_path / "2-approved.png"), full_page=True)
+    page.goto(base + "/pool/")
+    assert page.get_by_test_id("available-SO2-530302").inner_text() == "100.0000"
+    page.screenshot(path=str(tmp_path / "3-pool.png"), full_page=True)
