@@ -12,7 +12,14 @@ from quota_registry.reference.api import (
     RegionViewSet,
     WatershedViewSet,
 )
-from reserve.api import BalanceView, EntryApplicationViewSet, LedgerViewSet, LotViewSet
+from reserve.api import (
+    BalanceView,
+    EntryApplicationViewSet,
+    LedgerViewSet,
+    LotViewSet,
+    PrecheckView,
+    WithdrawalApplicationViewSet,
+)
 
 router = DefaultRouter()
 router.register("pollutants", PollutantViewSet)
@@ -23,6 +30,7 @@ router.register("quality-status", QualityStatusViewSet)
 router.register("organisations", OrganisationViewSet)
 router.register("notifications", NotificationViewSet)
 router.register("entry-applications", EntryApplicationViewSet)
+router.register("withdrawal-applications", WithdrawalApplicationViewSet)
 router.register("lots", LotViewSet)
 router.register("ledger", LedgerViewSet)
 
@@ -30,5 +38,6 @@ urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("balances/", BalanceView.as_view(), name="api-balances"),
+    path("precheck/", PrecheckView.as_view(), name="api-precheck"),
     *router.urls,
 ]

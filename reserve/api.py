@@ -1,7 +1,7 @@
 """/api/v1/ for the pool: entry applications (with the workflow actions), lots, balances, ledger."""
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,13 +9,23 @@ from rest_framework.views import APIView
 from quota_registry.api import ScopedQuerysetMixin, service_call
 from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import Organisation
-from quota_registry.reference.models import Watershed
+from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
 from quota_registry.review import services as review
 from quota_registry.review.models import Review
 from quota_registry.review.workflow import DECISIONS
 
-from . import entries, selectors
-from .models import EntryApplication, EntryItem, LedgerTransaction, Lot, Movement
+from . import entries, selectors, withdrawals
+from .models import (
+    Allocation,
+    EntryApplication,
+    EntryItem,
+    LedgerTransaction,
+    Lot,
+    Movement,
+    PlanMeasure,
+    WithdrawalApplication,
+    WithdrawalItem,
+)
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -128,8 +138,65 @@ class EvidenceSerializer(serializers.Serializer):
     purpose = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class EntryApplicationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                              mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class WorkflowActionsMixin:
+    """The review workflow's actions, the same for every application kind (`workflow_model`)."""
+
+    workflow_model = None
+
+    def _transition(self, request, pk, action_name, opinion=""):
+        service_call(review.transition, actor=request.user, model=self.workflow_model, pk=pk, action=action_name,
+                     opinion=opinion)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def _opinion(self, request):
+        body = OpinionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["opinion"]
+
+    def _decision(self, request, stage):
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return DECISIONS[stage][body.validated_data["decision"]], body.validated_data["opinion"]
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(request, pk, "submit")
+
+    @extend_schema(request=OpinionSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._transition(request, pk, "withdraw", self._opinion(request))
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="county-review")
+    def county_review(self, request, pk=None):
+        return self._transition(request, pk, *self._decision(request, "county"))
+
+    @extend_schema(request=OpinionSerializer)
+    @action(detail=True, methods=["post"], url_path="city-prepare")
+    def city_prepare(self, request, pk=None):
+        return self._transition(request, pk, "city_prepare", self._opinion(request))
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="city-review")
+    def city_review(self, request, pk=None):
+        return self._transition(request, pk, *self._decision(request, "city"))
+
+    @extend_schema(request={"multipart/form-data": EvidenceSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
+    def evidence(self, request, pk=None):
+        application = self.get_object()
+        body = EvidenceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        service_call(self.evidence_service, actor=request.user, pk=application.pk,
+                     files=body.validated_data["files"], purpose=body.validated_data["purpose"])
+        return Response(self.get_serializer(self.get_object()).data, status=status.HTTP_201_CREATED)
+
+
+class EntryApplicationViewSet(WorkflowActionsMixin, ScopedQuerysetMixin, mixins.ListModelMixin,
+                              mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                              viewsets.GenericViewSet):
     """Entry applications (入库). Enterprises file their reductions; county bureaus file abandoned and
     revoked quota (`enterprise` required). Transitions: submit, county-review, city-prepare, city-review,
     withdraw, revoke; a transition the current status does not allow is 409."""
@@ -138,6 +205,8 @@ class EntryApplicationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins
         "items__pollutant", "items__lot")
     serializer_class = EntryApplicationSerializer
     filterset_class = EntryFilter
+    workflow_model = EntryApplication
+    evidence_service = staticmethod(entries.entry_add_evidence)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -159,52 +228,10 @@ class EntryApplicationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins
         application = service_call(entries.entry_update, actor=request.user, pk=instance.pk, data=data, items=items)
         return Response(self.get_serializer(application).data)
 
-    def _transition(self, request, pk, action_name, opinion=""):
-        service_call(review.transition, actor=request.user, model=EntryApplication, pk=pk, action=action_name,
-                     opinion=opinion)
-        return Response(self.get_serializer(self.get_object()).data)
-
-    @extend_schema(request=None)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        return self._transition(request, pk, "submit")
-
-    @extend_schema(request=OpinionSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
-        body = OpinionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._transition(request, pk, "withdraw", body.validated_data["opinion"])
-
-    @extend_schema(request=DecisionSerializer)
-    @action(detail=True, methods=["post"], url_path="county-review")
-    def county_review(self, request, pk=None):
-        body = DecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._transition(request, pk, DECISIONS["county"][body.validated_data["decision"]],
-                                body.validated_data["opinion"])
-
-    @extend_schema(request=OpinionSerializer)
-    @action(detail=True, methods=["post"], url_path="city-prepare")
-    def city_prepare(self, request, pk=None):
-        body = OpinionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._transition(request, pk, "city_prepare", body.validated_data["opinion"])
-
-    @extend_schema(request=DecisionSerializer)
-    @action(detail=True, methods=["post"], url_path="city-review")
-    def city_review(self, request, pk=None):
-        body = DecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._transition(request, pk, DECISIONS["city"][body.validated_data["decision"]],
-                                body.validated_data["opinion"])
-
     @extend_schema(request=OpinionSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        body = OpinionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._transition(request, pk, "revoke", body.validated_data["opinion"])
+        return self._transition(request, pk, "revoke", self._opinion(request))
 
     @extend_schema(request=VerifySerializer)
     @action(detail=True, methods=["post"], url_path="verify-item")
@@ -217,16 +244,6 @@ class EntryApplicationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins
         service_call(entries.entry_set_verified_quantity, actor=request.user, item_id=body.validated_data["item"],
                      quantity=body.validated_data["quantity"], reason=body.validated_data["reason"])
         return Response(self.get_serializer(self.get_object()).data)
-
-    @extend_schema(request={"multipart/form-data": EvidenceSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
-    def evidence(self, request, pk=None):
-        application = self.get_object()
-        body = EvidenceSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        service_call(entries.entry_add_evidence, actor=request.user, pk=application.pk,
-                     files=body.validated_data["files"], purpose=body.validated_data["purpose"])
-        return Response(self.get_serializer(self.get_object()).data, status=status.HTTP_201_CREATED)
 
 
 class LotSerializer(serializers.ModelSerializer):
@@ -319,3 +336,181 @@ class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 
+
+
+class PrecheckItemSerializer(serializers.Serializer):
+    pollutant = serializers.CharField()
+    new_emission = serializers.CharField()
+
+
+class PrecheckSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    industry = serializers.CharField()
+    watershed = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    major_project = serializers.BooleanField(required=False, default=False)
+    two_high = serializers.BooleanField(required=False, default=False)
+    clean_energy = serializers.BooleanField(required=False, default=False)
+    relocation = serializers.BooleanField(required=False, default=False)
+    stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True)
+    items = PrecheckItemSerializer(many=True)
+
+
+class PrecheckResultSerializer(serializers.Serializer):
+    pollutant = serializers.CharField(source="pollutant.code")
+    unit = serializers.CharField(source="pollutant.unit")
+    new_emission = serializers.DecimalField(max_digits=20, decimal_places=4)
+    ratio = serializers.DecimalField(max_digits=6, decimal_places=2)
+    required = serializers.DecimalField(max_digits=20, decimal_places=4)
+    reason = serializers.CharField()
+    eligible_available = serializers.DecimalField(max_digits=20, decimal_places=4)
+    sufficient = serializers.BooleanField()
+
+
+class PrecheckView(APIView):
+    """Before applying: per factor the ratio, the required replacement, why, what eligible quota the pool
+    has now, and whether it suffices. Open to anyone; places no hold."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=PrecheckSerializer, responses=PrecheckResultSerializer(many=True))
+    def post(self, request):
+        body = PrecheckSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        project, checks = service_call(
+            withdrawals.precheck, region_code=data.pop("region"), industry_code=data.pop("industry"),
+            watershed_code=data.pop("watershed", None) or None, items=[dict(i) for i in data.pop("items")], **data)
+        return Response({"quality_year": project.quality_year, "rule_set": withdrawals.facts.rule_set().code,
+                         "items": PrecheckResultSerializer(checks, many=True).data})
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all())
+    lot_number = serializers.CharField(source="lot.number", read_only=True)
+    pollutant = serializers.CharField(source="lot.pollutant.code", read_only=True)
+    origin_region = serializers.CharField(source="lot.region.code", read_only=True)
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=4)
+
+    class Meta:
+        model = Allocation
+        fields = ["lot", "lot_number", "pollutant", "origin_region", "quantity", "chosen_by_applicant"]
+        read_only_fields = ["chosen_by_applicant"]
+
+
+class WithdrawalItemSerializer(serializers.ModelSerializer):
+    pollutant = serializers.SlugRelatedField(slug_field="code", queryset=Pollutant.objects.all())
+    unit = serializers.CharField(source="pollutant.unit", read_only=True)
+    new_emission = serializers.DecimalField(max_digits=20, decimal_places=4)
+    allocations = AllocationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WithdrawalItem
+        fields = ["id", "pollutant", "unit", "new_emission", "ratio", "required", "reason", "allocations"]
+        read_only_fields = ["id", "ratio", "required", "reason", "allocations"]
+
+
+class PlanMeasureSerializer(serializers.ModelSerializer):
+    pollutant = serializers.SlugRelatedField(slug_field="code", queryset=Pollutant.objects.all())
+
+    class Meta:
+        model = PlanMeasure
+        fields = ["pollutant", "quantity", "source", "measure", "responsible_party", "deadline", "by_government"]
+
+
+class ProjectSerializer(serializers.Serializer):
+    name = serializers.CharField(source="project_name")
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.filter(level=RegionLevel.COUNTY),
+                                          required=False)
+    industry = serializers.SlugRelatedField(slug_field="code", queryset=Industry.objects.all())
+    watershed = serializers.SlugRelatedField(slug_field="code", queryset=Watershed.objects.all(), required=False,
+                                             allow_null=True)
+    eia_authority = serializers.CharField()
+    major_project = serializers.BooleanField(required=False, default=False)
+    two_high = serializers.BooleanField(required=False, default=False)
+    clean_energy = serializers.BooleanField(required=False, default=False)
+    relocation = serializers.BooleanField(required=False, default=False)
+    stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True)
+
+
+class WithdrawalApplicationSerializer(serializers.ModelSerializer):
+    project = serializers.SerializerMethodField()
+    items = WithdrawalItemSerializer(many=True, read_only=True)
+    plan = PlanMeasureSerializer(source="plan_measures", many=True, read_only=True)
+    enterprise = serializers.IntegerField(source="applicant_id", read_only=True)
+    enterprise_name = serializers.CharField(source="applicant.name", read_only=True)
+    region = serializers.CharField(source="region.code", read_only=True)
+    reviews = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WithdrawalApplication
+        fields = ["id", "number", "status", "enterprise", "enterprise_name", "region", "project", "rule_set",
+                  "quality_year", "auto_allocate", "relies_on_government", "items", "plan", "reviews", "evidence",
+                  "allowed_actions", "created_at", "submitted_at", "decided_at"]
+
+    def get_project(self, obj) -> dict:
+        return {"name": obj.project_name, "region": obj.region.code, "industry": obj.industry.code,
+                "watershed": obj.watershed.code if obj.watershed_id else None, "eia_authority": obj.eia_authority,
+                "major_project": obj.major_project, "two_high": obj.two_high, "clean_energy": obj.clean_energy,
+                "relocation": obj.relocation,
+                "stack_height_m": str(obj.stack_height_m) if obj.stack_height_m is not None else None}
+
+    get_reviews = EntryApplicationSerializer.get_reviews
+    get_evidence = EntryApplicationSerializer.get_evidence
+    get_allowed_actions = EntryApplicationSerializer.get_allowed_actions
+
+
+class WithdrawalWriteSerializer(serializers.Serializer):
+    project = ProjectSerializer()
+    items = WithdrawalItemSerializer(many=True)
+    allocations = AllocationSerializer(many=True, required=False)
+    plan = PlanMeasureSerializer(many=True, required=False)
+    relies_on_government = serializers.BooleanField(required=False, default=False)
+
+
+def _withdrawal_payload(data: dict) -> dict:
+    project = dict(data.get("project") or {})
+    region = project.pop("region", None)
+    fields = {**project}
+    if "relies_on_government" in data:
+        fields["relies_on_government"] = data["relies_on_government"]
+    payload = {"data": fields, "region": region}
+    if "items" in data:
+        payload["items"] = [{"pollutant": i["pollutant"], "new_emission": i["new_emission"]} for i in data["items"]]
+    if "allocations" in data:
+        payload["allocations"] = [dict(a) for a in data["allocations"]]
+    if "plan" in data:
+        payload["plan"] = [dict(p) for p in data["plan"]]
+    return payload
+
+
+class WithdrawalApplicationViewSet(WorkflowActionsMixin, ScopedQuerysetMixin, mixins.ListModelMixin,
+                                   mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Withdrawal applications (出库). Ratios and required quantities are computed by the city's rule set;
+    without `allocations` the allocator picks the sources on submit, when the quantities are held. Return,
+    reject and withdraw release the hold; city approval moves the quota to the enterprise's project account."""
+
+    queryset = WithdrawalApplication.objects.select_related("applicant", "region", "industry", "watershed")
+    serializer_class = WithdrawalApplicationSerializer
+    filterset_fields = ["status"]
+    workflow_model = WithdrawalApplication
+    evidence_service = staticmethod(withdrawals.withdrawal_add_evidence)
+
+    @extend_schema(request=WithdrawalWriteSerializer, responses={201: WithdrawalApplicationSerializer})
+    def create(self, request, *args, **kwargs):
+        body = WithdrawalWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        payload = _withdrawal_payload(body.validated_data)
+        application = service_call(withdrawals.withdrawal_create, actor=request.user, **payload)
+        return Response(self.get_serializer(application).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WithdrawalWriteSerializer, responses=WithdrawalApplicationSerializer)
+    def partial_update(self, request, pk=None):
+        instance = self.get_object()
+        body = WithdrawalWriteSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        payload = _withdrawal_payload(body.validated_data)
+        payload.pop("region", None)
+        application = service_call(withdrawals.withdrawal_update, actor=request.user, pk=instance.pk, **payload)
+        return Response(self.get_serializer(application).data)

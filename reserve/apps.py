@@ -7,4 +7,4 @@ class ReserveConfig(AppConfig):
     verbose_name = _("Reserve pool")
 
     def ready(self):
-        from . import entries  # noqa: F401  (registers the entry application's workflow hooks)
+        from . import entries, withdrawals  # noqa: F401  (register the applications' workflow hooks)

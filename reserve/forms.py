@@ -138,3 +138,89 @@ class EntryFilterForm(forms.Form):
         from quota_registry.review.models import Status
 
         self.fields["status"].choices = [("", _("All"))] + Status.choices
+
+
+class ProjectForm(forms.Form):
+    """The project of a withdrawal application, and the same description for the pre-check."""
+
+    region = forms.ModelChoiceField(label=_("County-level division of the project"), queryset=None)
+    industry = forms.ModelChoiceField(label=_("Project industry (GB/T 4754)"), queryset=None)
+    watershed = forms.ModelChoiceField(label=_("Receiving watershed (for water factors)"), queryset=None, required=False)
+    major_project = forms.BooleanField(label=_("Major provincial or city project"), required=False)
+    two_high = forms.BooleanField(label=_("High energy use and high emissions (两高)"), required=False)
+    clean_energy = forms.BooleanField(label=_("Uses clean energy (electricity, natural gas)"), required=False)
+    relocation = forms.BooleanField(label=_("Relocation out of the built-up area"), required=False)
+    stack_height_m = forms.DecimalField(label=_("Stack height (m)"), required=False, max_digits=6, decimal_places=1,
+                                        min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from quota_registry.reference.models import Industry, Region, RegionLevel
+
+        self.fields["region"].queryset = Region.objects.filter(level=RegionLevel.COUNTY)
+        self.fields["industry"].queryset = Industry.objects.all()
+        self.fields["watershed"].queryset = Watershed.objects.all()
+
+
+class WithdrawalForm(ProjectForm):
+    project_name = forms.CharField(label=_("Project name"), max_length=200)
+    eia_authority = forms.CharField(label=_("EIA approving authority"), max_length=120)
+    relies_on_government = forms.BooleanField(label=_("The reduction plan relies on local government action"),
+                                              required=False)
+    commitment = forms.FileField(label=_("Local government's commitment document (Art 15)"), required=False)
+    evidence = MultipleFileField(label=_("Other documents (EIA report, reduction plan)"), required=False)
+    field_order = ["project_name", "region", "industry", "watershed", "eia_authority"]
+
+
+class WithdrawalItemForm(forms.Form):
+    pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
+                                       required=False)
+    new_emission = forms.DecimalField(label=_("New emissions"), max_digits=20, decimal_places=4, min_value=0,
+                                      required=False)
+
+    def payload(self):
+        data = self.cleaned_data
+        if not data.get("pollutant"):
+            return None
+        return {"pollutant": data["pollutant"], "new_emission": data.get("new_emission")}
+
+
+class AllocationForm(forms.Form):
+    lot = forms.ModelChoiceField(label=_("Lot"), queryset=Lot.objects.none(), required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=20, decimal_places=4, min_value=0, required=False)
+
+    def __init__(self, *args, lots=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if lots is not None:
+            self.fields["lot"].queryset = lots
+            self.fields["lot"].label_from_instance = lambda lot: (
+                f"{lot.number} {lot.pollutant.name} · {lot.region.name} · {lot.industry.name} · "
+                f"{_('valid until')} {lot.valid_until:%Y-%m-%d}")
+
+    def payload(self):
+        data = self.cleaned_data
+        if not data.get("lot"):
+            return None
+        return {"lot": data["lot"], "quantity": data.get("quantity")}
+
+
+class PlanMeasureForm(forms.Form):
+    pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
+                                       required=False)
+    quantity = forms.DecimalField(label=_("Reduction"), max_digits=20, decimal_places=4, min_value=0, required=False)
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+    measure = forms.CharField(label=_("Measure"), max_length=300, required=False)
+    responsible_party = forms.CharField(label=_("Responsible party"), max_length=200, required=False)
+    deadline = forms.DateField(label=_("Completion deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    by_government = forms.BooleanField(label=_("By the local government"), required=False)
+
+    def payload(self):
+        data = self.cleaned_data
+        if not data.get("pollutant"):
+            return None
+        return dict(data)
+
+
+WithdrawalItemFormSet = forms.formset_factory(WithdrawalItemForm, extra=0, min_num=1, max_num=13, validate_max=True)
+AllocationFormSet = forms.formset_factory(AllocationForm, extra=3, max_num=50)
+PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=1, max_num=30)

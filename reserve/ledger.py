@@ -41,10 +41,11 @@ class Leg:
     quantity: Decimal
 
 
-def account(kind: str, organisation=None) -> Account:
-    """The singleton account of `kind`, or the enterprise's own account (created on first use)."""
+def account(kind: str, organisation=None, project=None) -> Account:
+    """The singleton account of `kind`, or an enterprise's account, general or for one project (created on
+    first use)."""
     if kind == AccountKind.ENTERPRISE:
-        acc, _ = Account.objects.get_or_create(kind=kind, organisation=organisation)
+        acc, _ = Account.objects.get_or_create(kind=kind, organisation=organisation, project=project)
         return acc
     acc, _ = Account.objects.get_or_create(kind=kind, organisation=None)
     return acc
@@ -70,6 +71,16 @@ def transaction_hash(txn: LedgerTransaction, movements=None) -> str:
                  previous_hash=txn.previous_hash)
 
 
+def lock() -> LedgerHead:
+    """Take the ledger's lock (the chain head row) for the rest of the current database transaction.
+    Anything that decides from balances and then posts (the allocator) takes it first, so the balances it
+    read cannot change before it posts; post() takes it too, and it is re-entrant within a transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger.lock() must run inside a database transaction")
+    LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
+    return LedgerHead.objects.select_for_update().get(pk=1)
+
+
 @transaction.atomic
 def post(*, actor, kind: str, legs: list[Leg], memo: str = "", subject=None,
          reverses: LedgerTransaction | None = None) -> LedgerTransaction:
@@ -86,8 +97,7 @@ def post(*, actor, kind: str, legs: list[Leg], memo: str = "", subject=None,
             raise ValueError("a movement needs two different accounts")
         clean.append((leg.lot.pk, leg.from_account, leg.to_account, q))
 
-    LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
-    head = LedgerHead.objects.select_for_update().get(pk=1)
+    head = lock()
 
     pairs = {(acc.pk, lot) for lot, src, dst, _q in clean for acc in (src, dst) if acc.kind != AccountKind.SOURCE}
     Holding.objects.bulk_create([Holding(account_id=a, lot_id=lot) for a, lot in pairs], ignore_conflicts=True)

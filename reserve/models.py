@@ -38,6 +38,9 @@ class Account(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=AccountKind.choices)
     organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("enterprise"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="accounts")
+    # An enterprise's quota obtained for one construction project is kept in an account of its own.
+    project = models.ForeignKey("reserve.WithdrawalApplication", verbose_name=_("construction project"), null=True,
+                                blank=True, on_delete=models.PROTECT, related_name="accounts")
 
     SCOPE = ScopeRule(organisation="organisation", region="organisation__region")
 
@@ -47,12 +50,18 @@ class Account(models.Model):
         verbose_name_plural = _("ledger accounts")
         constraints = [
             models.UniqueConstraint(fields=["kind"], condition=~Q(kind="enterprise"), name="account_singletons"),
-            models.UniqueConstraint(fields=["organisation"], condition=Q(kind="enterprise"), name="account_per_enterprise"),
+            models.UniqueConstraint(fields=["organisation"], condition=Q(kind="enterprise", project__isnull=True),
+                                    name="account_per_enterprise"),
+            models.UniqueConstraint(fields=["organisation", "project"], condition=Q(project__isnull=False),
+                                    name="account_per_enterprise_project"),
             models.CheckConstraint(condition=Q(kind="enterprise", organisation__isnull=False)
-                                   | (~Q(kind="enterprise") & Q(organisation__isnull=True)), name="account_owner_iff_enterprise"),
+                                   | (~Q(kind="enterprise") & Q(organisation__isnull=True) & Q(project__isnull=True)),
+                                   name="account_owner_iff_enterprise"),
         ]
 
     def __str__(self):
+        if self.kind == AccountKind.ENTERPRISE and self.project_id:
+            return f"{self.get_kind_display()}：{self.organisation}（{self.project.project_name}）"
         if self.kind == AccountKind.ENTERPRISE:
             return f"{self.get_kind_display()}：{self.organisation}"
         return str(self.get_kind_display())
@@ -272,3 +281,104 @@ class EntryItem(models.Model):
     def effective_quantity(self):
         """What enters the pool: the city's verified figure where it set one, else the claim."""
         return self.verified_quantity if self.verified_quantity is not None else self.quantity
+
+
+class WithdrawalApplication(ReviewableApplication):
+    """出库申请 (Arts 13-16): a construction project asks for quota from the pool. The applicant is the
+    enterprise building it; `region` is the project's county. Ratios and required quantities are computed
+    by the city's rule set when the application is saved, and recorded with their reasons."""
+
+    project_name = models.CharField(_("project name"), max_length=200)
+    industry = models.ForeignKey("reference.Industry", verbose_name=_("project industry"), on_delete=models.PROTECT,
+                                 related_name="+")
+    watershed = models.ForeignKey("reference.Watershed", verbose_name=_("receiving watershed"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    eia_authority = models.CharField(_("EIA approving authority"), max_length=120)
+    major_project = models.BooleanField(_("major provincial or city project"), default=False)
+    two_high = models.BooleanField(_("high energy use and high emissions (两高)"), default=False)
+    clean_energy = models.BooleanField(_("uses clean energy (electricity, natural gas)"), default=False)
+    relocation = models.BooleanField(_("relocation out of the built-up area"), default=False)
+    stack_height_m = models.DecimalField(_("stack height (m)"), max_digits=6, decimal_places=1, null=True, blank=True)
+    auto_allocate = models.BooleanField(_("allocate sources automatically"), default=True)
+    rule_set = models.CharField(_("rule set"), max_length=20)
+    quality_year = models.PositiveSmallIntegerField(_("quality status year used"), null=True, blank=True)
+    relies_on_government = models.BooleanField(_("the plan relies on local government action"), default=False)
+    hold_transaction = models.ForeignKey("reserve.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("withdrawal application")
+        verbose_name_plural = _("withdrawal applications")
+        indexes = [models.Index(fields=["status", "region", "submitted_at"])]
+
+
+class WithdrawalItem(models.Model):
+    application = models.ForeignKey(WithdrawalApplication, on_delete=models.CASCADE, related_name="items")
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
+    new_emission = models.DecimalField(_("new emissions"), **QUANTITY)
+    ratio = models.DecimalField(_("replacement ratio"), max_digits=6, decimal_places=2)
+    required = models.DecimalField(_("required replacement"), **QUANTITY)
+    reason = models.TextField(_("basis of the ratio"))
+
+    SCOPE = ScopeRule(organisation="application__applicant", region="application__region")
+
+    class Meta:
+        ordering = ["application_id", "pollutant__sort_order"]
+        verbose_name = _("withdrawal item")
+        verbose_name_plural = _("withdrawal items")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "pollutant"], name="withdrawal_item_one_per_factor"),
+            models.CheckConstraint(condition=Q(new_emission__gt=0), name="withdrawal_new_emission_positive"),
+            models.CheckConstraint(condition=Q(required__gte=0) & Q(ratio__gte=0), name="withdrawal_required_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.pollutant_id} {self.required}"
+
+
+class Allocation(models.Model):
+    """Which lot covers how much of an item's required quantity. The applicant's choice is kept as
+    `requested`; the allocation in force when the application was submitted is held in the ledger."""
+
+    item = models.ForeignKey(WithdrawalItem, on_delete=models.CASCADE, related_name="allocations")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    chosen_by_applicant = models.BooleanField(_("chosen by the applicant"), default=False)
+
+    SCOPE = ScopeRule(organisation="item__application__applicant", region="item__application__region")
+
+    class Meta:
+        ordering = ["item_id", "id"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive"),
+                       models.UniqueConstraint(fields=["item", "lot"], name="allocation_one_per_lot")]
+
+    def __str__(self):
+        return f"{self.lot_id}: {self.quantity}"
+
+
+class PlanMeasure(models.Model):
+    """A row of the regional reduction plan (Annex 5) beyond the pool's own sources: an additional
+    reduction measure with its amount, source, responsible party and deadline (Art 14)."""
+
+    application = models.ForeignKey(WithdrawalApplication, on_delete=models.CASCADE, related_name="plan_measures")
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
+    quantity = models.DecimalField(_("reduction"), **QUANTITY)
+    source = models.CharField(_("source (enterprise or facility)"), max_length=200)
+    measure = models.CharField(_("measure"), max_length=300)
+    responsible_party = models.CharField(_("responsible party"), max_length=200)
+    deadline = models.DateField(_("completion deadline"))
+    by_government = models.BooleanField(_("carried out by the local government"), default=False)
+
+    SCOPE = ScopeRule(organisation="application__applicant", region="application__region")
+
+    class Meta:
+        ordering = ["application_id", "id"]
+        verbose_name = _("reduction plan measure")
+        verbose_name_plural = _("reduction plan measures")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="plan_measure_quantity_positive")]
+
+    def __str__(self):
+        return f"{self.source} {self.quantity}"

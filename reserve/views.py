@@ -3,8 +3,10 @@ pool overview, lots and the ledger. Reads go through scope/selectors, writes thr
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,9 +22,30 @@ from quota_registry.portal.views import _apply_service_errors, _page
 from quota_registry.review import services as review
 from quota_registry.review.models import Status
 
-from . import entries, selectors
-from .forms import CompletionForm, DecisionForm, EntryApplicationForm, EntryFilterForm, EntryItemFormSet, VerifyForm
-from .models import AccountKind, EntryApplication, Holding, LedgerHead, LedgerTransaction, LotStatus
+from . import entries, selectors, withdrawals
+from .forms import (
+    AllocationFormSet,
+    CompletionForm,
+    DecisionForm,
+    EntryApplicationForm,
+    EntryFilterForm,
+    EntryItemFormSet,
+    PlanMeasureFormSet,
+    ProjectForm,
+    VerifyForm,
+    WithdrawalForm,
+    WithdrawalItemFormSet,
+)
+from .models import (
+    AccountKind,
+    Allocation,
+    EntryApplication,
+    Holding,
+    LedgerHead,
+    LedgerTransaction,
+    LotStatus,
+    WithdrawalApplication,
+)
 
 INBOX_STATUS = {Role.COUNTY_REVIEWER: Status.SUBMITTED, Role.CITY_REVIEWER: Status.COUNTY_APPROVED,
                 Role.CITY_APPROVER: Status.COUNTY_APPROVED}
@@ -148,47 +171,61 @@ def entry_edit(request, pk=None):
     return render(request, "reserve/entry_form.html", {"form": form, "formset": formset, "application": instance})
 
 
-@login_required
-def entry_detail(request, pk):
-    user = request.user
-    application = get_scoped_or_404(user, EntryApplication.objects.select_related("applicant", "region", "watershed",
-                                                                                   "applicant__industry"), pk=pk)
-    items = application.items.select_related("pollutant", "lot", "returned_lot")
+def workflow_context(user, application, *, act_url, edit_url) -> dict:
+    """What the shared review block (templates/review/_workflow.html) shows, for any application kind."""
     decisions = review.reviews_of(application)
     actions = review.allowed_actions(user, application)
     review_files = {}
     for a in Attachment.objects.filter(content_type__model="review", object_id__in=[d.pk for d in decisions]):
         review_files.setdefault(a.object_id, []).append(a)
-    discrepancies = []
-    if application.status == Status.REVOKED:
-        discrepancies = [(item.lot, entries.lot_discrepancy(item.lot)) for item in items if hasattr(item, "lot")]
-    return render(request, "reserve/entry_detail.html", {
-        "application": application, "items": items, "decisions": [(d, review_files.get(d.pk, [])) for d in decisions],
-        "evidence": attachments_of(application), "timeline": timeline(application),
+    return {
+        "decisions": [(d, review_files.get(d.pk, [])) for d in decisions], "timeline": timeline(application),
         "actions": [(a, ACTION_LABELS[a], a in IRREVERSIBLE) for a in actions if a != "submit"],
         "can_submit": "submit" in actions, "can_edit": application.is_editable and review.is_applicant(user, application),
-        "can_verify": user.role in CITY_ROLES and application.status == Status.COUNTY_APPROVED,
-        "discrepancies": discrepancies,
-    })
+        "act_url": act_url, "edit_url": edit_url,
+    }
 
 
-@login_required
-@require_POST
-def entry_act(request, pk):
+def workflow_act(request, model, pk, detail_name):
+    """POST of a decision form, for any application kind: the one review workflow does the rest."""
     form = DecisionForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("The decision could not be read; please try again."))
-        return redirect("reserve:entry-detail", pk=pk)
+        return redirect(detail_name, pk=pk)
     action = form.cleaned_data["action"]
     try:
-        review.transition(actor=request.user, model=EntryApplication, pk=pk, action=action,
+        review.transition(actor=request.user, model=model, pk=pk, action=action,
                           opinion=form.cleaned_data["opinion"], attachments=form.cleaned_data["attachments"])
         messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)})
     except review.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("reserve:entry-detail", pk=pk)
+    return redirect(detail_name, pk=pk)
+
+
+@login_required
+def entry_detail(request, pk):
+    user = request.user
+    application = get_scoped_or_404(user, EntryApplication.objects.select_related("applicant", "region", "watershed",
+                                                                                   "applicant__industry"), pk=pk)
+    items = application.items.select_related("pollutant", "lot", "returned_lot")
+    discrepancies = []
+    if application.status == Status.REVOKED:
+        discrepancies = [(item.lot, entries.lot_discrepancy(item.lot)) for item in items if hasattr(item, "lot")]
+    return render(request, "reserve/entry_detail.html", {
+        "application": application, "items": items, "evidence": attachments_of(application),
+        "can_verify": user.role in CITY_ROLES and application.status == Status.COUNTY_APPROVED,
+        "discrepancies": discrepancies,
+        **workflow_context(user, application, act_url=reverse("reserve:entry-act", args=[pk]),
+                           edit_url=reverse("reserve:entry-edit", args=[pk])),
+    })
+
+
+@login_required
+@require_POST
+def entry_act(request, pk):
+    return workflow_act(request, EntryApplication, pk, "reserve:entry-detail")
 
 
 @login_required
@@ -274,3 +311,133 @@ def ledger_list(request):
 
 
 
+
+
+def precheck(request):
+    """Public: describe a planned project and see, per factor, ratio, requirement, reason and availability."""
+    form = ProjectForm(request.POST or None)
+    items = WithdrawalItemFormSet(request.POST or None, prefix="items")
+    result = project = None
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        data = form.cleaned_data
+        try:
+            project, result = withdrawals.precheck(
+                region_code=data["region"].code, industry_code=data["industry"].code,
+                watershed_code=data["watershed"].code if data["watershed"] else None,
+                items=[p for p in (f.payload() for f in items.forms) if p],
+                **{k: data[k] for k in ("major_project", "two_high", "clean_energy", "relocation", "stack_height_m")})
+        except ValidationError as exc:
+            _map_item_errors(form, items, exc)
+    return render(request, "reserve/precheck.html", {"form": form, "items": items, "result": result,
+                                                     "project": project})
+
+
+@login_required
+def withdrawal_list(request):
+    user = request.user
+    qs = scope(user, WithdrawalApplication.objects.select_related("applicant", "region")).prefetch_related(
+        "items__pollutant")
+    inbox_status = INBOX_STATUS.get(user.role)
+    inbox = inbox_status is not None and request.GET.get("all") != "1"
+    form = EntryFilterForm(request.GET or None)
+    if inbox:
+        qs = qs.filter(status=inbox_status).order_by("submitted_at", "id")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            qs = qs.filter(Q(number__icontains=data["q"]) | Q(applicant__name__icontains=data["q"])
+                           | Q(project_name__icontains=data["q"]))
+        if data["status"] and not inbox:
+            qs = qs.filter(status=data["status"])
+    form.fields.pop("source_kind", None)
+    return render(request, "reserve/withdrawal_list.html", {
+        "page": _page(request, qs), "form": form, "inbox": inbox, "has_inbox": inbox_status is not None,
+        "can_file": user.role == Role.ENTERPRISE_USER, "now": timezone.now(),
+    })
+
+
+def _candidate_lots(user):
+    """Lots an applicant may pick from: complete, valid, with quantity in the pool (eligibility is checked
+    by the service against the project)."""
+    from .models import Lot
+
+    in_pool = Holding.objects.filter(account__kind=AccountKind.POOL, quantity__gt=0).values("lot")
+    return Lot.objects.filter(pk__in=in_pool, status=LotStatus.ACTIVE, valid_until__gte=timezone.localdate()).select_related(
+        "pollutant", "region", "industry").order_by("pollutant__sort_order", "valid_until")
+
+
+@login_required
+def withdrawal_edit(request, pk=None):
+    user = request.user
+    require(user.role == Role.ENTERPRISE_USER, _("Withdrawal applications are filed by the enterprise building the project."))
+    instance = None
+    if pk:
+        instance = get_scoped_or_404(user, WithdrawalApplication, pk=pk)
+        if not instance.is_editable:
+            messages.error(request, _("This application can no longer be changed."))
+            return redirect("reserve:withdrawal-detail", pk=pk)
+    data = request.POST if request.method == "POST" else None
+    initial = {"region": user.organisation.region, "industry": user.organisation.industry}
+    item_initial = alloc_initial = plan_initial = None
+    if instance and not data:
+        initial = {f: getattr(instance, f) for f in withdrawals.PROJECT_FIELDS if hasattr(instance, f)}
+        initial["region"] = instance.region
+        item_initial = [{"pollutant": i.pollutant, "new_emission": i.new_emission} for i in instance.items.all()]
+        alloc_initial = [{"lot": a.lot, "quantity": a.quantity} for a in
+                         Allocation.objects.filter(item__application=instance, chosen_by_applicant=True)]
+        plan_initial = [{k: getattr(m, k) for k in ("pollutant", "quantity", "source", "measure", "responsible_party",
+                                                    "deadline", "by_government")} for m in instance.plan_measures.all()]
+    form = WithdrawalForm(data, request.FILES or None, initial=initial)
+    items = WithdrawalItemFormSet(data, initial=item_initial, prefix="items")
+    allocations = AllocationFormSet(data, initial=alloc_initial, prefix="alloc", form_kwargs={"lots": _candidate_lots(user)})
+    plan = PlanMeasureFormSet(data, initial=plan_initial, prefix="plan")
+    if request.method == "POST" and all(f.is_valid() for f in (form, items, allocations, plan)):
+        fields = {k: form.cleaned_data[k] for k in withdrawals.PROJECT_FIELDS if k in form.cleaned_data}
+        item_rows = [p for p in (f.payload() for f in items.forms) if p]
+        alloc_rows = [p for p in (f.payload() for f in allocations.forms) if p]
+        plan_rows = [p for p in (f.payload() for f in plan.forms) if p]
+        try:
+            with transaction.atomic():
+                if instance is None:
+                    application = withdrawals.withdrawal_create(
+                        actor=user, data=fields, items=item_rows, region=form.cleaned_data["region"],
+                        allocations=alloc_rows, plan=plan_rows, files=form.cleaned_data["evidence"])
+                else:
+                    application = withdrawals.withdrawal_update(actor=user, pk=instance.pk, data=fields, items=item_rows,
+                                                                allocations=alloc_rows, plan=plan_rows)
+                    if form.cleaned_data["evidence"]:
+                        withdrawals.withdrawal_add_evidence(actor=user, pk=application.pk,
+                                                            files=form.cleaned_data["evidence"])
+                if form.cleaned_data.get("commitment"):
+                    withdrawals.withdrawal_add_evidence(actor=user, pk=application.pk,
+                                                        files=[form.cleaned_data["commitment"]],
+                                                        purpose=withdrawals.COMMITMENT)
+            messages.success(request, _("Draft %(number)s saved. Check the ratios, then submit it.") % {
+                "number": application.number})
+            return redirect("reserve:withdrawal-detail", pk=application.pk)
+        except ValidationError as exc:
+            _map_item_errors(form, items, exc)
+    return render(request, "reserve/withdrawal_form.html", {"form": form, "items": items, "allocations": allocations,
+                                                            "plan": plan, "application": instance})
+
+
+@login_required
+def withdrawal_detail(request, pk):
+    user = request.user
+    application = get_scoped_or_404(user, WithdrawalApplication.objects.select_related(
+        "applicant", "region", "industry", "watershed"), pk=pk)
+    items = application.items.select_related("pollutant").prefetch_related("allocations__lot__region",
+                                                                            "allocations__lot__industry")
+    return render(request, "reserve/withdrawal_detail.html", {
+        "application": application, "items": items, "plan": application.plan_measures.select_related("pollutant"),
+        "evidence": attachments_of(application), "commitment_purpose": withdrawals.COMMITMENT,
+        "obligations": scope(user, application.permit_obligations.select_related("enterprise")),
+        **workflow_context(user, application, act_url=reverse("reserve:withdrawal-act", args=[pk]),
+                           edit_url=reverse("reserve:withdrawal-edit", args=[pk])),
+    })
+
+
+@login_required
+@require_POST
+def withdrawal_act(request, pk):
+    return workflow_act(request, WithdrawalApplication, pk, "reserve:withdrawal-detail")

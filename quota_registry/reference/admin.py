@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from quota_registry.admin_base import AuditedModelAdmin
 
-from .models import Industry, Pollutant, QualityStatus, Region, Watershed
+from .models import IndicatorLink, Industry, Pollutant, QualityStatus, Region, Watershed
 
 
 @admin.register(Pollutant)
@@ -39,3 +39,9 @@ class QualityStatusAdmin(AuditedModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(IndicatorLink)
+class IndicatorLinkAdmin(AuditedModelAdmin):
+    list_display = ["valid_from_year", "indicator", "pollutant"]
+    list_filter = ["valid_from_year", "indicator"]

@@ -41,5 +41,16 @@ def load(apps=None) -> dict:
         Industry.objects.update_or_create(
             code=row["code"], defaults={"name": row["name"], "key_heavy_metal_industry": row["key"]}
         )
+    try:
+        IndicatorLink = apps.get_model("reference", "IndicatorLink")
+    except LookupError:  # an early migration's state, before the model existed
+        return {"pollutants": Pollutant.objects.count(), "regions": len(regions)}
+    links = _read("indicator_links.json")
+    year = links["valid_from_year"]
+    if not IndicatorLink.objects.filter(valid_from_year=year).exists():  # the city may have edited them since
+        for indicator, codes in links["links"].items():
+            for code in codes:
+                IndicatorLink.objects.create(valid_from_year=year, indicator=indicator,
+                                             pollutant=Pollutant.objects.get(code=code))
     return {"pollutants": Pollutant.objects.count(), "watersheds": len(sheds), "regions": len(regions),
-            "industries": len(industries)}
+            "industries": len(industries), "indicator_links": IndicatorLink.objects.count()}

@@ -182,3 +182,25 @@ class QualityStatus(models.Model):
 
     def __str__(self):
         return f"{self.region} {self.year} {self.get_indicator_display()}"
+
+
+class IndicatorLink(models.Model):
+    """Which quality indicator decides the ratio of which factor (Art 13; seed 003 Art 14), kept by the
+    city as data: a set applies from `valid_from_year` until a later set replaces it."""
+
+    valid_from_year = models.PositiveSmallIntegerField(_("applies from year"))
+    indicator = models.CharField(_("indicator"), max_length=8, choices=QualityIndicator.choices)
+    pollutant = models.ForeignKey(Pollutant, verbose_name=_("pollutant factor"), on_delete=models.PROTECT,
+                                  related_name="deciding_indicators")
+
+    SCOPE = ScopeRule(public=True)
+
+    class Meta:
+        ordering = ["-valid_from_year", "indicator", "pollutant__sort_order"]
+        verbose_name = _("indicator deciding a factor's ratio")
+        verbose_name_plural = _("indicators deciding factors' ratios")
+        constraints = [models.UniqueConstraint(fields=["valid_from_year", "indicator", "pollutant"],
+                                               name="indicator_link_unique")]
+
+    def __str__(self):
+        return f"{self.valid_from_year} {self.get_indicator_display()} → {self.pollutant.code}"

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "quota_registry.files",
     "quota_registry.portal",
     "reserve",
+    "trading",
 ]
 
 MIDDLEWARE = [
@@ -146,12 +147,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "quota_registry.review.models.Status",
+        "LotStatusEnum": "reserve.models.LotStatus",
+        "ObligationStatusEnum": "trading.models.ObligationStatus",
+    },
 }
 
 # Portal settings the city may change.
 PORTAL_CITY_NAME = _("Qujing")
 # The rule set (accounting/rulesets/): validity of entered quota, substitution ratios, deadlines.
 PORTAL_RULE_SET = env("PORTAL_RULE_SET", default="qujing")
+# 倍量削减: the multiple where the county does not attain the standard (Art 13: 2 unless the city sets another).
+PORTAL_NON_ATTAINMENT_MULTIPLE = env("PORTAL_NON_ATTAINMENT_MULTIPLE", default="2")
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 # Four-eyes: a city decision may not be taken by whoever recorded the city's preparatory review.
 PORTAL_FOUR_EYES = env.bool("PORTAL_FOUR_EYES", default=True)

@@ -91,6 +91,7 @@ def test_validity_five_years_from_next_january():
 def test_rule_sets_are_selectable():
     assert rulesets.get("qujing").permit_change_working_days == 30
     assert rulesets.get("shaanxi").permit_change_working_days == 15
+    assert rulesets.get("shanxi").permit_change_working_days == 30
     with pytest.raises(LookupError):
         rulesets.get("nowhere")
 

@@ -1,0 +1,73 @@
+"""Plain facts about a construction project, a pollutant factor and a source lot, as the rule sets see
+them. Services build these from the database; rule sets never touch the database."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+WATER, AIR, HEAVY_METAL = "water", "air", "heavy_metal"
+
+
+@dataclass(frozen=True)
+class Factor:
+    code: str
+    name: str
+    category: str  # water | air | heavy_metal
+    unit: str
+
+
+@dataclass(frozen=True)
+class Project:
+    region_code: str
+    region_name: str
+    heavy_metal_key_area: bool
+    industry_code: str
+    key_heavy_metal_industry: str = ""  # '' when the project is not in a key heavy-metal industry
+    watershed_codes: frozenset = frozenset()  # where its waste water goes (water factors draw from these)
+    major_project: bool = False
+    two_high: bool = False  # 两高: high energy use, high emissions
+    clean_energy: bool = False
+    relocation: bool = False  # moving out of the built-up area to improve air quality
+    stack_height_m: Decimal | None = None
+    quality_year: int | None = None
+    failing: frozenset = frozenset()  # quality indicators the county did not attain in quality_year
+    missing: frozenset = frozenset()  # indicators without a recorded status
+    deciding: dict = field(default_factory=dict)  # pollutant code -> indicators that decide its ratio (city data)
+    indicator_names: dict = field(default_factory=dict)  # indicator -> display name
+
+
+@dataclass(frozen=True)
+class Source:
+    """A lot of quota as a candidate source for a project."""
+
+    pollutant_code: str
+    region_code: str
+    watershed_code: str | None
+    industry_code: str
+    key_heavy_metal_industry: str
+    status: str  # planned | active | expired | revoked
+    valid_until: datetime.date
+    earmarked: bool
+
+
+@dataclass(frozen=True)
+class RatioResult:
+    ratio: Decimal
+    required: Decimal
+    reason: str
+
+
+def is_agricultural(industry_code: str) -> bool:
+    """GB/T 4754 section A (agriculture, forestry, animal husbandry, fishery): divisions 01-05."""
+    return industry_code[:2] in {"01", "02", "03", "04", "05"}
+
+
+def is_industrial(industry_code: str) -> bool:
+    """Sections B-D (mining, manufacturing, power/heat/gas/water): divisions 06-46."""
+    return industry_code[:2].isdigit() and 6 <= int(industry_code[:2]) <= 46
+
+
+THERMAL_POWER = {"4411"}
+COGENERATION = {"4412"}
+PAPER_AND_DYEING = {"2211", "2212", "2221", "2222", "1713", "1723", "1733", "1743", "1752", "1762"}

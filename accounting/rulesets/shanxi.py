@@ -1,0 +1,85 @@
+"""Shanxi (seed 003): 山西省建设项目主要污染物排放总量核定办法, Arts 14-17.
+
+- Art 14: 2x where the county failed the previous year's air quality (PM2.5 failing: SO2, NOx, PM;
+  O3 failing: NOx, VOCs) or water quality (the city's indicator data decides which factors).
+- Art 17: small projects (each air factor <= 3 t/a, COD <= 1 t/a, NH3-N <= 0.5 t/a) need no replacement;
+  clean-energy or relocated non-"two-high" projects: air factors 1:1.
+- Art 16: thermal power draws air quota from thermal power (heat of cogeneration excepted); thermal-power
+  reductions not for other industries' stacks under 45 m; paper and dyeing draw water quota from industry;
+  agricultural reductions never for industrial projects.
+- seed 003 sets no permit-change deadline of its own: the national 30 working days apply.
+"""
+import datetime
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from ..projects import (
+    AIR,
+    COGENERATION,
+    HEAVY_METAL,
+    PAPER_AND_DYEING,
+    THERMAL_POWER,
+    WATER,
+    Factor,
+    Project,
+    RatioResult,
+    Source,
+    is_agricultural,
+    is_industrial,
+)
+from . import RuleSet, register
+
+SMALL_PROJECT_LIMITS = {"COD": Decimal("1"), "NH3N": Decimal("0.5")}
+SMALL_AIR_LIMIT = Decimal("3")
+
+
+@register
+class Shanxi(RuleSet):
+    code = "shanxi"
+    name = "山西省（种子文件003）"
+    validity_years = 5
+    permit_change_working_days = 30
+
+    def is_small(self, emissions: dict) -> bool:
+        """Art 17: every air factor <= 3 t/a, COD <= 1 t/a and NH3-N <= 0.5 t/a."""
+        for code, (category, amount) in emissions.items():
+            if category == AIR and amount > SMALL_AIR_LIMIT:
+                return False
+            if code in SMALL_PROJECT_LIMITS and amount > SMALL_PROJECT_LIMITS[code]:
+                return False
+        return True
+
+    def ratio(self, project: Project, factor: Factor, new_emission: Decimal, *,
+              project_emissions: dict | None = None) -> RatioResult:
+        emissions = project_emissions or {factor.code: (factor.category, new_emission)}
+        main = factor.category == AIR or factor.code in SMALL_PROJECT_LIMITS
+        if main and self.is_small(emissions):
+            return self._result(new_emission, Decimal(0), _(
+                "Small project (each air factor ≤ 3 t/a, COD ≤ 1 t/a, NH3-N ≤ 0.5 t/a): the quota is approved "
+                "without replacement (seed 003 Art 17)."))
+        if factor.category == AIR and (project.clean_energy or project.relocation) and not project.two_high:
+            return self._result(new_emission, Decimal(1), _(
+                "Clean-energy or relocated project that is not “two-high”: air factors are replaced 1:1 "
+                "(seed 003 Art 17)."))
+        if factor.category == HEAVY_METAL:
+            return self.heavy_metal_ratio(project, factor, new_emission)
+        return self.quality_ratio(project, factor, new_emission, _("seed 003 Art 14"))
+
+    def ineligible(self, source: Source, project: Project, factor: Factor, today: datetime.date) -> str | None:
+        reason = super().ineligible(source, project, factor, today)
+        if reason:
+            return reason
+        if is_agricultural(source.industry_code) and is_industrial(project.industry_code):
+            return _("agricultural reductions may not serve industrial projects (seed 003 Art 16)")
+        if factor.category == AIR and project.industry_code in THERMAL_POWER and source.industry_code not in (
+                THERMAL_POWER | COGENERATION):
+            return _("thermal power draws air quota from thermal power only (seed 003 Art 16)")
+        if (factor.category == AIR and source.industry_code in THERMAL_POWER
+                and project.industry_code not in THERMAL_POWER | COGENERATION
+                and (project.stack_height_m is None or project.stack_height_m < 45)):
+            return _("thermal-power reductions may not serve other industries' stacks under 45 m (seed 003 Art 16)")
+        if factor.category == WATER and project.industry_code in PAPER_AND_DYEING and not is_industrial(source.industry_code):
+            return _("paper and dyeing projects draw water quota from industrial sources (seed 003 Art 16)")
+        return None
+

@@ -1,0 +1,476 @@
+"""Withdrawal applications (出库, Arts 13-16): ratios from the city's rule set, eligible sources, the
+allocator, holds on submit, release on return/reject/withdraw, and on approval the move into the
+enterprise's project account and the transferors' permit-change obligations (Art 17).
+
+Allocation never over-spends: the allocator takes the ledger lock before it reads what is available,
+and the hold it posts is checked again by the posting service (and by the database's CHECK)."""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounting.quantities import QuantityError
+from accounting.quantities import quantity as exact_quantity
+from quota_registry.access import get_scoped_or_404
+from quota_registry.audit.services import record, snapshot
+from quota_registry.files.services import attachment_add, attachments_of
+from quota_registry.orgs.models import OrganisationKind, Role
+from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
+from quota_registry.review import services as review
+from quota_registry.workdays import add_working_days
+from trading.models import PermitChangeObligation
+
+from . import facts, ledger
+from .models import (
+    AccountKind,
+    Allocation,
+    Lot,
+    PlanMeasure,
+    TransactionKind,
+    WithdrawalApplication,
+    WithdrawalItem,
+)
+
+PROJECT_FIELDS = ["project_name", "industry", "watershed", "eia_authority", "major_project", "two_high", "clean_energy",
+                  "relocation", "stack_height_m", "auto_allocate", "relies_on_government"]
+NOT_ENOUGH = _("Not enough eligible quota in the pool for %(factor)s: %(required)s %(unit)s required, "
+               "%(available)s %(unit)s eligible and available.")
+
+
+@dataclass
+class ItemCheck:
+    pollutant: Pollutant
+    new_emission: Decimal
+    ratio: Decimal
+    required: Decimal
+    reason: str
+    eligible_available: Decimal
+
+    @property
+    def sufficient(self) -> bool:
+        return self.eligible_available >= self.required
+
+
+def _project(application_or_fields, region, today=None):
+    f = application_or_fields
+    get = (lambda k, d=None: f.get(k, d)) if isinstance(f, dict) else (lambda k, d=None: getattr(f, k, d))
+    return facts.project_facts(region=region, industry=get("industry"), watershed=get("watershed"),
+                               major_project=bool(get("major_project")), two_high=bool(get("two_high")),
+                               clean_energy=bool(get("clean_energy")), relocation=bool(get("relocation")),
+                               stack_height_m=get("stack_height_m"), today=today)
+
+
+def _clean_rows(raw_items) -> list[tuple[Pollutant, Decimal]]:
+    errors, rows, seen = {}, [], set()
+    if not raw_items:
+        raise ValidationError({"items": _("Add at least one pollutant factor with its new emissions.")})
+    for index, raw in enumerate(raw_items):
+        key = f"items[{index}]"
+        code = raw.get("pollutant")
+        pollutant = code if isinstance(code, Pollutant) else Pollutant.objects.filter(code=str(code or "").upper()).first()
+        if pollutant is None:
+            errors[f"{key}.pollutant"] = _("Choose one of the 13 pollutant factors.")
+            continue
+        if pollutant.pk in seen:
+            errors[f"{key}.pollutant"] = _("%(factor)s appears twice; put it on one row.") % {"factor": pollutant.name}
+            continue
+        seen.add(pollutant.pk)
+        try:
+            amount = exact_quantity(raw.get("new_emission"))
+        except QuantityError as exc:
+            errors[f"{key}.new_emission"] = _("New emissions: %(problem)s") % {"problem": exc}
+            continue
+        if amount <= 0:
+            errors[f"{key}.new_emission"] = _("New emissions must be more than zero.")
+            continue
+        rows.append((pollutant, amount))
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def candidates(project, pollutant: Pollutant, today: datetime.date) -> list[tuple[Lot, bool]]:
+    """Eligible lots with quantity in the pool, in the order the rule set uses them; (lot, shortfall_only)."""
+    rules, fac = facts.rule_set(), facts.factor(pollutant)
+    result = []
+    for lot in facts.pool_lots(pollutant, today):
+        src = facts.source(lot)
+        if rules.ineligible(src, project, fac, today) is None:
+            result.append((rules.priority(src, project, fac), lot.pk, lot, rules.shortfall_only(src, project, fac)))
+    result.sort(key=lambda row: (row[0], row[1]))
+    return [(lot, shortfall) for _p, _pk, lot, shortfall in result]
+
+
+def check_items(project, rows, *, today=None) -> list[ItemCheck]:
+    """Ratio, required quantity, reason and eligible availability per factor (the pre-check)."""
+    today = today or timezone.localdate()
+    rules = facts.rule_set()
+    emissions = {p.code: (p.category, amount) for p, amount in rows}
+    result = []
+    for pollutant, amount in rows:
+        r = rules.ratio(project, facts.factor(pollutant), amount, project_emissions=emissions)
+        available = sum((lot.available for lot, _s in candidates(project, pollutant, today)), Decimal("0"))
+        result.append(ItemCheck(pollutant, amount, r.ratio, r.required, r.reason, available))
+    return result
+
+
+def precheck(*, region_code: str, industry_code: str, items: list[dict], watershed_code: str | None = None,
+             **flags) -> tuple[object, list[ItemCheck]]:
+    """For anyone planning a project: per factor the ratio, requirement, reason and whether the pool
+    suffices now. Places no hold."""
+    errors = {}
+    region = Region.objects.filter(code=region_code, level=RegionLevel.COUNTY).first()
+    industry = Industry.objects.filter(code=industry_code).first()
+    watershed = Watershed.objects.filter(code=watershed_code).first() if watershed_code else None
+    if region is None:
+        errors["region"] = _("Choose the county-level division where the project is built.")
+    if industry is None:
+        errors["industry"] = _("Choose the project's industry (GB/T 4754 code).")
+    if watershed_code and (watershed is None or region is None or not region.watersheds.filter(pk=watershed.pk).exists()):
+        errors["watershed"] = _("Choose a watershed the county lies in.")
+    try:
+        rows = _clean_rows(items)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        rows = []
+    if errors:
+        raise ValidationError(errors)
+    project = _project({"industry": industry, "watershed": watershed, **flags}, region)
+    return project, check_items(project, rows)
+
+
+def _clean_application(application: WithdrawalApplication) -> None:
+    errors = {}
+    if not (application.project_name or "").strip():
+        errors["project_name"] = _("Give the construction project's name.")
+    if not (application.eia_authority or "").strip():
+        errors["eia_authority"] = _("Name the authority that approves the project's EIA.")
+    if application.industry_id is None:
+        errors["industry"] = _("Choose the project's industry.")
+    if application.watershed_id and not application.region.watersheds.filter(pk=application.watershed_id).exists():
+        errors["watershed"] = _("%(county)s does not lie in this watershed.") % {"county": application.region.name}
+    if application.stack_height_m is not None and application.stack_height_m <= 0:
+        errors["stack_height_m"] = _("The stack height must be more than zero.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_items(application, rows) -> list[WithdrawalItem]:
+    project = _project(application, application.region)
+    checks = check_items(project, rows)
+    application.quality_year = project.quality_year
+    application.items.all().delete()  # draft rows, recomputed; the audit row keeps the previous version
+    return WithdrawalItem.objects.bulk_create([
+        WithdrawalItem(application=application, pollutant=c.pollutant, new_emission=c.new_emission, ratio=c.ratio,
+                       required=c.required, reason=c.reason[:2000]) for c in checks])
+
+
+def _save_requested_allocations(application, requested) -> None:
+    """The applicant's own choice of lots: eligible lots only, checked now and again on submit."""
+    Allocation.objects.filter(item__application=application).delete()
+    if not requested:
+        return
+    items = {i.pollutant_id: i for i in application.items.all()}
+    project = _project(application, application.region)
+    today = timezone.localdate()
+    errors, rows = {}, {}
+    for index, raw in enumerate(requested):
+        key = f"allocations[{index}]"
+        lot_ref = raw.get("lot")
+        lot = Lot.objects.select_related("pollutant", "region", "watershed", "industry").filter(
+            pk=getattr(lot_ref, "pk", lot_ref)).first()
+        try:
+            q = exact_quantity(raw.get("quantity"))
+        except QuantityError as exc:
+            errors[f"{key}.quantity"] = str(exc)
+            continue
+        if lot is None:
+            errors[f"{key}.lot"] = _("No such lot.")
+            continue
+        if q <= 0:
+            errors[f"{key}.quantity"] = _("The quantity must be more than zero.")
+            continue
+        item = items.get(lot.pollutant_id)
+        if item is None:
+            errors[f"{key}.lot"] = _("Lot %(lot)s is of a factor the project does not ask for.") % {"lot": lot.number}
+            continue
+        why = facts.rule_set().ineligible(facts.source(lot), project, facts.factor(lot.pollutant), today)
+        if why:
+            errors[f"{key}.lot"] = _("Lot %(lot)s cannot serve this project: %(why)s.") % {"lot": lot.number, "why": why}
+            continue
+        if (item.pk, lot.pk) in rows:
+            errors[f"{key}.lot"] = _("Lot %(lot)s is listed twice.") % {"lot": lot.number}
+            continue
+        rows[(item.pk, lot.pk)] = Allocation(item=item, lot=lot, quantity=q, chosen_by_applicant=True)
+    if errors:
+        raise ValidationError(errors)
+    Allocation.objects.bulk_create(rows.values())
+
+
+def _filer(actor, enterprise):
+    if actor.role != Role.ENTERPRISE_USER:
+        raise PermissionDenied(_("Withdrawal applications are filed by the enterprise building the project."))
+    if enterprise.kind != OrganisationKind.ENTERPRISE or not enterprise.is_active:
+        raise ValidationError(_("The enterprise is deactivated."))
+
+
+@transaction.atomic
+def withdrawal_create(*, actor, data: dict, items: list[dict], region: Region | None = None,
+                      allocations: list[dict] | None = None, plan: list[dict] | None = None,
+                      files=()) -> WithdrawalApplication:
+    enterprise = actor.organisation
+    _filer(actor, enterprise)
+    region = region or enterprise.region
+    if region is None or region.level != RegionLevel.COUNTY:
+        raise ValidationError({"region": _("Choose the county-level division where the project is built.")})
+    application = WithdrawalApplication(applicant=enterprise, region=region, created_by=actor,
+                                        rule_set=facts.rule_set().code)
+    for name in PROJECT_FIELDS:
+        if name in data and data[name] is not None:
+            setattr(application, name, data[name])
+    application.auto_allocate = not allocations
+    _clean_application(application)
+    rows = _clean_rows(items)
+    application.number = review.next_number("CK")
+    application.save()
+    _save_items(application, rows)
+    application.save(update_fields=["quality_year"])
+    _save_requested_allocations(application, allocations)
+    _save_plan(application, plan or [])
+    for f in files:
+        attachment_add(actor=actor, owner=application, uploaded_file=f, organisation=enterprise, region=region)
+    record(actor=actor, action="withdrawalapplication.create", obj=application, after=_snapshot(application))
+    return application
+
+
+def _snapshot(application) -> dict:
+    return {**snapshot(application), "items": [
+        {"pollutant": i.pollutant.code, "new_emission": str(i.new_emission), "ratio": str(i.ratio),
+         "required": str(i.required)} for i in application.items.select_related("pollutant")],
+        "allocations": [{"lot": a.lot.number, "quantity": str(a.quantity)}
+                        for a in Allocation.objects.filter(item__application=application).select_related("lot")]}
+
+
+def _save_plan(application, plan: list[dict]) -> None:
+    application.plan_measures.all().delete()
+    errors, rows = {}, []
+    for index, raw in enumerate(plan):
+        key = f"plan[{index}]"
+        code = raw.get("pollutant")
+        pollutant = code if isinstance(code, Pollutant) else Pollutant.objects.filter(code=str(code or "").upper()).first()
+        missing = [f for f in ("source", "measure", "responsible_party", "deadline") if not raw.get(f)]
+        if pollutant is None:
+            errors[f"{key}.pollutant"] = _("Choose one of the 13 pollutant factors.")
+            continue
+        if missing:
+            errors[f"{key}.{missing[0]}"] = _("Fill in the source, measure, responsible party and deadline.")
+            continue
+        try:
+            q = exact_quantity(raw.get("quantity"))
+            if q <= 0:
+                raise QuantityError(_("The quantity must be more than zero."))
+        except QuantityError as exc:
+            errors[f"{key}.quantity"] = str(exc)
+            continue
+        deadline = raw["deadline"]
+        if isinstance(deadline, str):
+            try:
+                deadline = datetime.date.fromisoformat(deadline)
+            except ValueError:
+                errors[f"{key}.deadline"] = _("Give the deadline as a date.")
+                continue
+        rows.append(PlanMeasure(application=application, pollutant=pollutant, quantity=q, source=raw["source"][:200],
+                                measure=raw["measure"][:300], responsible_party=raw["responsible_party"][:200],
+                                deadline=deadline, by_government=bool(raw.get("by_government"))))
+    if errors:
+        raise ValidationError(errors)
+    PlanMeasure.objects.bulk_create(rows)
+    if any(r.by_government for r in rows) and not application.relies_on_government:
+        application.relies_on_government = True
+        application.save(update_fields=["relies_on_government"])
+
+
+def _editable(actor, pk) -> WithdrawalApplication:
+    application = get_scoped_or_404(actor, WithdrawalApplication.objects.select_for_update(of=("self",)), pk=pk)
+    if not review.is_applicant(actor, application):
+        raise PermissionDenied(_("Only the applicant may change this application."))
+    if not application.is_editable:
+        raise review.TransitionNotAllowed(application.status, "edit")
+    return application
+
+
+@transaction.atomic
+def withdrawal_update(*, actor, pk: int, data: dict, items: list[dict] | None = None,
+                      allocations: list[dict] | None = None, plan: list[dict] | None = None) -> WithdrawalApplication:
+    application = _editable(actor, pk)
+    before = _snapshot(application)
+    for name in PROJECT_FIELDS:
+        if name in data and data[name] is not None:
+            setattr(application, name, data[name])
+    _clean_application(application)
+    if items is not None:
+        _save_items(application, _clean_rows(items))
+    if allocations is not None:
+        application.auto_allocate = not allocations
+        _save_requested_allocations(application, allocations)
+    elif items is not None:
+        _save_requested_allocations(application, [])
+        application.auto_allocate = True
+    if plan is not None:
+        _save_plan(application, plan)
+    application.save()
+    record(actor=actor, action="withdrawalapplication.update", obj=application, before=before,
+           after=_snapshot(application))
+    return application
+
+
+@transaction.atomic
+def withdrawal_add_evidence(*, actor, pk: int, files, purpose: str = "") -> list:
+    application = _editable(actor, pk)
+    return [attachment_add(actor=actor, owner=application, uploaded_file=f, purpose=purpose,
+                           organisation=application.applicant, region=application.region) for f in files]
+
+
+def allocate_and_hold(application: WithdrawalApplication, actor):
+    """Decide the allocation from what is available now, under the ledger lock, and hold it."""
+    ledger.lock()
+    today = timezone.localdate()
+    project = _project(application, application.region)
+    items = list(application.items.select_related("pollutant"))
+    if not application.auto_allocate:
+        chosen = defaultdict(list)
+        for a in Allocation.objects.filter(item__application=application).select_related("lot", "item"):
+            chosen[a.item_id].append(a)
+    Allocation.objects.filter(item__application=application, chosen_by_applicant=False).delete()
+    errors, holds = {}, []
+    for item in items:
+        if item.required == 0:
+            continue
+        cands = candidates(project, item.pollutant, today)
+        available = {lot.pk: lot.available for lot, _s in cands}
+        same_industry = sum((lot.available for lot, short in cands if not short), Decimal("0"))
+        if application.auto_allocate:
+            remaining, picks = item.required, []
+            for lot, _short in cands:
+                if remaining <= 0:
+                    break
+                take = min(remaining, lot.available)
+                picks.append((lot, take))
+                remaining -= take
+            if remaining > 0:
+                errors[item.pollutant.code] = NOT_ENOUGH % {
+                    "factor": item.pollutant.name, "required": item.required, "unit": item.pollutant.unit,
+                    "available": item.required - remaining}
+                continue
+            Allocation.objects.bulk_create([Allocation(item=item, lot=lot, quantity=q) for lot, q in picks])
+            holds.extend(picks)
+        else:
+            picks = chosen.get(item.pk, [])
+            total = sum((a.quantity for a in picks), Decimal("0"))
+            if total != item.required:
+                errors[item.pollutant.code] = _("The lots chosen for %(factor)s add up to %(total)s %(unit)s; the "
+                                                "project needs exactly %(required)s %(unit)s.") % {
+                    "factor": item.pollutant.name, "total": total, "required": item.required, "unit": item.pollutant.unit}
+                continue
+            other = sum((a.quantity for a in picks if a.lot_id in available and
+                         any(lot.pk == a.lot_id and short for lot, short in cands)), Decimal("0"))
+            if other > max(Decimal("0"), item.required - same_industry):
+                errors[item.pollutant.code] = _("%(factor)s: the project's own key industry still has %(same)s %(unit)s; "
+                                                "other key industries may only cover the shortfall.") % {
+                    "factor": item.pollutant.name, "same": same_industry, "unit": item.pollutant.unit}
+                continue
+            for a in picks:
+                if a.lot_id not in available or available[a.lot_id] < a.quantity:
+                    errors[item.pollutant.code] = _("Lot %(lot)s no longer has %(q)s %(unit)s eligible and available.") % {
+                        "lot": a.lot.number, "q": a.quantity, "unit": item.pollutant.unit}
+                    break
+                holds.append((a.lot, a.quantity))
+    if errors:
+        raise ValidationError(errors)
+    if holds:
+        application.hold_transaction = ledger.hold(
+            actor=actor, allocations=holds, subject=application,
+            memo=_("Held for withdrawal %(number)s") % {"number": application.number})
+        application.save(update_fields=["hold_transaction"])
+
+
+def release_hold(application: WithdrawalApplication, actor, reason: str) -> None:
+    txn = application.hold_transaction
+    if txn is None:  # nothing held (a draft, or every factor exempt)
+        return
+    ledger.release(actor=actor, hold_transaction=txn, memo=reason)
+    application.hold_transaction = None
+    application.save(update_fields=["hold_transaction"])
+
+
+def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
+    """City approval: the held quantities move to the enterprise's account for this project, and each
+    enterprise whose reduction was used gets its permit-change obligation."""
+    held = ledger.account(AccountKind.HOLD)
+    project_account = ledger.account(AccountKind.ENTERPRISE, application.applicant, project=application)
+    allocations = list(Allocation.objects.filter(item__application=application)
+                       .select_related("lot__pollutant", "lot__enterprise", "lot__region", "lot__entry_item"))
+    if allocations:
+        ledger.post(actor=actor, kind=TransactionKind.WITHDRAW, subject=application,
+                    legs=[ledger.Leg(a.lot, held, project_account, a.quantity) for a in allocations],
+                    memo=_("Withdrawal %(number)s approved: %(project)s") % {
+                        "number": application.number, "project": application.project_name})
+    today = timezone.localdate()
+    days = facts.rule_set().permit_change_working_days
+    by_enterprise = defaultdict(list)
+    for a in allocations:
+        by_enterprise[a.lot.enterprise_id].append(a)
+    for rows in by_enterprise.values():
+        lot = rows[0].lot
+        completed = max((a.lot.completed_on or a.lot.verified_on) for a in rows)
+        base = max(completed, today)
+        deadline = add_working_days(base, days)
+        PermitChangeObligation.objects.create(
+            enterprise=lot.enterprise, region=lot.region, withdrawal=application,
+            transferred=[{"pollutant": a.lot.pollutant.code, "unit": a.lot.pollutant.unit, "lot": a.lot.number,
+                          "quantity": str(a.quantity)} for a in rows],
+            destination=f"{application.project_name}（{application.applicant.name}，{application.number}）",
+            measure_completed_on=completed, approved_on=today, working_days=days, due_date=deadline.date,
+            provisional=deadline.provisional)
+
+
+class WithdrawalHooks(review.WorkflowHooks):
+    model = WithdrawalApplication
+    number_prefix = "CK"
+
+    def before(self, application, action, actor):
+        if action == "submit":
+            if not application.items.exists():
+                raise ValidationError({"items": _("Add at least one pollutant factor before submitting.")})
+            if application.relies_on_government and not attachments_of(application).filter(
+                    purpose=COMMITMENT).exists():
+                raise ValidationError({"commitment": _("The plan relies on local government action: attach the local "
+                                                       "government's commitment document (Art 15).")})
+            if not application.applicant.is_active:
+                raise ValidationError(_("The enterprise is deactivated."))
+
+    def after(self, application, action, actor, decision):
+        if action == "submit":
+            allocate_and_hold(application, actor)
+        elif action in ("county_return", "county_reject", "city_return", "city_reject", "withdraw"):
+            release_hold(application, actor, decision.get_action_display())
+        elif action == "city_approve":
+            complete_withdrawal(application, actor)
+
+    def link(self, application):
+        return reverse("reserve:withdrawal-detail", args=[application.pk])
+
+    def title(self, application):
+        return _("Withdrawal application %(number)s") % {"number": application.number}
+
+
+COMMITMENT = "commitment"  # purpose of the government commitment document
+review.register(WithdrawalHooks())
