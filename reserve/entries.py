@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounting import reduction, rulesets
 from accounting.quantities import QuantityError
@@ -357,6 +358,7 @@ class EntryHooks(review.WorkflowHooks):
     model = EntryApplication
     number_prefix = "RK"
     actions = frozenset(a for _s, a in review.TRANSITIONS)  # entries may also be revoked (Art 25)
+    action_labels = {"city_approve": gettext_lazy("Approve: enter into the pool")}
 
     def before(self, application, action, actor):
         if action == "submit":

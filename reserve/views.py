@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounting import rulesets
 from accounting.quantities import QuantityError
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.audit.services import timeline
@@ -52,7 +53,7 @@ INBOX_STATUS = {Role.COUNTY_REVIEWER: Status.SUBMITTED, Role.CITY_REVIEWER: Stat
 ACTION_LABELS = {
     "submit": _("Submit"), "withdraw": _("Withdraw the application"), "county_approve": _("Approve and forward"),
     "county_return": _("Return for correction"), "county_reject": _("Reject"),
-    "city_prepare": _("Record the preparatory review"), "city_approve": _("Approve: enter into the pool"),
+    "city_prepare": _("Record the preparatory review"), "city_approve": _("Approve"),
     "city_return": _("Return for correction"), "city_reject": _("Reject"), "revoke": _("Revoke (Art 25)"),
 }
 IRREVERSIBLE = {"withdraw", "county_reject", "city_approve", "city_reject", "revoke"}
@@ -171,6 +172,11 @@ def entry_edit(request, pk=None):
     return render(request, "reserve/entry_form.html", {"form": form, "formset": formset, "application": instance})
 
 
+def _action_label(model, action: str) -> str:
+    """The button wording: the application kind's own where it has one, else the common one."""
+    return str(review.hooks_for(model).action_labels.get(action) or ACTION_LABELS.get(action, action))
+
+
 def workflow_context(user, application, *, act_url, edit_url) -> dict:
     """What the shared review block (templates/review/_workflow.html) shows, for any application kind."""
     decisions = review.reviews_of(application)
@@ -180,7 +186,7 @@ def workflow_context(user, application, *, act_url, edit_url) -> dict:
         review_files.setdefault(a.object_id, []).append(a)
     return {
         "decisions": [(d, review_files.get(d.pk, [])) for d in decisions], "timeline": timeline(application),
-        "actions": [(a, ACTION_LABELS[a], a in IRREVERSIBLE) for a in actions if a != "submit"],
+        "actions": [(a, _action_label(type(application), a), a in IRREVERSIBLE) for a in actions if a != "submit"],
         "can_submit": "submit" in actions, "can_edit": application.is_editable and review.is_applicant(user, application),
         "act_url": act_url, "edit_url": edit_url,
     }
@@ -196,7 +202,7 @@ def workflow_act(request, model, pk, detail_name):
     try:
         review.transition(actor=request.user, model=model, pk=pk, action=action,
                           opinion=form.cleaned_data["opinion"], attachments=form.cleaned_data["attachments"])
-        messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)})
+        messages.success(request, _("Done: %(action)s.") % {"action": _action_label(model, action)})
     except review.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
@@ -431,6 +437,7 @@ def withdrawal_detail(request, pk):
     return render(request, "reserve/withdrawal_detail.html", {
         "application": application, "items": items, "plan": application.plan_measures.select_related("pollutant"),
         "evidence": attachments_of(application), "commitment_purpose": withdrawals.COMMITMENT,
+        "rule_set_name": dict(rulesets.available()).get(application.rule_set, application.rule_set),
         "obligations": scope(user, application.permit_obligations.select_related("enterprise")),
         **workflow_context(user, application, act_url=reverse("reserve:withdrawal-act", args=[pk]),
                            edit_url=reverse("reserve:withdrawal-edit", args=[pk])),

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
@@ -445,6 +446,7 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
 class WithdrawalHooks(review.WorkflowHooks):
     model = WithdrawalApplication
     number_prefix = "CK"
+    action_labels = {"city_approve": gettext_lazy("Approve: the quota leaves the pool")}
 
     def before(self, application, action, actor):
         if action == "submit":

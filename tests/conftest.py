@@ -41,7 +41,7 @@ def _ensure_demo():
         from quota_registry.reference.loader import load
 
         load()  # a transactional test flushes the tables, reference data included
-        call_command("seed_demo", force=True, verbosity=0)
+        call_command("seed_demo", force=True, without_pool=True, verbosity=0)
 
 
 @pytest.fixture(scope="session")

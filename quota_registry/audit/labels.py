@@ -14,22 +14,30 @@ ACTION_LABELS = {
     "quality_status.create": _("recorded the quality status"),
     "quality_status.update": _("corrected the quality status"),
     "attachment.add": _("uploaded a file"),
-    "entryapplication.create": _("created the entry application"),
-    "entryapplication.update": _("changed the entry application"),
-    "entryapplication.submit": _("submitted the application"),
-    "entryapplication.withdraw": _("withdrew the application"),
-    "entryapplication.county_approve": _("approved and forwarded it (county pre-review)"),
-    "entryapplication.county_return": _("returned it for correction (county)"),
-    "entryapplication.county_reject": _("rejected it (county)"),
-    "entryapplication.city_prepare": _("recorded the city's preparatory review"),
-    "entryapplication.city_approve": _("approved it: the quota entered the pool"),
-    "entryapplication.city_return": _("returned it for correction (city)"),
-    "entryapplication.city_reject": _("rejected it (city)"),
-    "entryapplication.revoke": _("revoked the approved entry"),
     "entryitem.verify": _("recorded the city's verified figure"),
     "lot.complete": _("recorded completion of the planned measure"),
 }
 
 
+# The review workflow's actions, the same for every application kind ("<model>.<verb>").
+WORKFLOW_VERBS = {
+    "create": _("created the application"),
+    "update": _("changed the application"),
+    "submit": _("submitted the application"),
+    "withdraw": _("withdrew the application"),
+    "county_approve": _("approved and forwarded it (county pre-review)"),
+    "county_return": _("returned it for correction (county)"),
+    "county_reject": _("rejected it (county)"),
+    "city_prepare": _("recorded the city's preparatory review"),
+    "city_approve": _("approved it (city)"),
+    "city_return": _("returned it for correction (city)"),
+    "city_reject": _("rejected it (city)"),
+    "revoke": _("revoked the approved entry"),
+}
+
+
 def label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    verb = action.split(".", 1)[-1]
+    return str(WORKFLOW_VERBS.get(verb, action))

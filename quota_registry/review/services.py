@@ -36,6 +36,7 @@ class WorkflowHooks:
     model: type[ReviewableApplication]
     number_prefix: str
     actions: frozenset = frozenset(a for _s, a in TRANSITIONS if a != "revoke")
+    action_labels: dict = {}  # wording of this kind's buttons that differs from the common one
 
     def before(self, application, action: str, actor) -> None:
         """Validate before the status changes (raise ValidationError)."""

@@ -65,7 +65,7 @@ def test_seed_demo_is_idempotent(demo):
     from quota_registry.reference.models import QualityStatus
 
     counts = [m.objects.count() for m in (Organisation, User, QualityStatus, AuditEntry)]
-    call_command("seed_demo", force=True, verbosity=0)
+    call_command("seed_demo", force=True, without_pool=True, verbosity=0)
     assert [m.objects.count() for m in (Organisation, User, QualityStatus, AuditEntry)] == counts
     assert {"city_admin", "city_reviewer", "city_approver", "county_qilin", "county_huize", "county_xuanwei",
             "ent_qilin", "ent_huize", "ent_xuanwei"} <= set(demo)
@@ -105,3 +105,17 @@ def test_production_settings_refuse_to_start_without_secrets():
     result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_seed_demo_fills_the_pool_through_the_services_once(demo):
+    from reserve.models import EntryApplication, Lot
+    from reserve.verification import verify
+
+    call_command("seed_demo", force=True, verbosity=0)
+    approved = EntryApplication.objects.filter(status="approved").count()
+    assert approved == 6 and EntryApplication.objects.filter(status="submitted").count() == 1
+    lots = Lot.objects.count()
+    assert Lot.objects.filter(status="planned").count() == 1 and Lot.objects.filter(earmarked=True).count() == 1
+    call_command("seed_demo", force=True, verbosity=0)
+    assert Lot.objects.count() == lots and EntryApplication.objects.count() == 7
+    assert verify().ok

@@ -18,3 +18,13 @@ def changes(entry):
     before = entry.before or {}
     after = entry.after or {}
     return [(key, before.get(key), value) for key, value in dict.items(after)]
+
+
+@register.filter
+def ratio(value):
+    """A substitution ratio as the rules write it: 1.2:1, 2:1, 1:1."""
+    from decimal import Decimal
+
+    if value is None:
+        return ""
+    return f"{format(Decimal(value).normalize(), 'f')}:1"

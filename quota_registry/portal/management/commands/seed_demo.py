@@ -11,7 +11,7 @@ from quota_registry.audit.services import record, snapshot
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.credit_code import make_code
 from quota_registry.orgs.models import ManagementCategory, Organisation, OrganisationKind, Role, User
-from quota_registry.reference.models import Industry, QualityIndicator, Region
+from quota_registry.reference.models import Industry, QualityIndicator, Region, Watershed
 from quota_registry.reference.services import quality_status_set
 
 PASSWORD = "demo12345"
@@ -40,12 +40,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
+        parser.add_argument("--without-pool", action="store_true",
+                            help="only organisations and users: no demo entry applications or lots")
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("seed_demo creates users with a known password; use --force to run it here.")
         with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
             counts = self.seed()
+            if not options["without_pool"]:
+                counts["entry applications"] = self.seed_pool()
         self.stdout.write(self.style.SUCCESS(
             "demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f"; password {PASSWORD}"
         ))
@@ -121,3 +125,49 @@ class Command(BaseCommand):
                                    attains=(region.code, indicator) not in NOT_ATTAINED,
                                    basis=_("Demo data, not official figures"))
         return {"organisations": Organisation.objects.count(), "users": len(users)}
+
+    def seed_pool(self) -> int:
+        """Demo entry applications filed, reviewed and approved through the real services, so that the pool,
+        the ledger and the inboxes have something to show. Only once: skipped when they exist."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from quota_registry.review import services as review
+        from reserve.entries import entry_create
+        from reserve.models import EntryApplication
+
+        if EntryApplication.objects.filter(measure_description__startswith=DEMO_MARK).exists():
+            return EntryApplication.objects.filter(measure_description__startswith=DEMO_MARK).count()
+        users = {u.username: u for u in User.objects.filter(username__in=[
+            "city_approver", *[f"county_{v[0]}" for v in COUNTIES.values()], *[f"ent_{v[0]}" for v in COUNTIES.values()]])}
+        today = timezone.localdate()
+        done = today.replace(day=1) - timezone.timedelta(days=40)
+        for filer, enterprise, source_kind, measure, rows, watershed, upto in DEMO_ENTRIES:
+            actor = users[filer]
+            items = [{"pollutant": code, "quantity": q, "accounting_method": "declared", "completion_date": (
+                today + timezone.timedelta(days=120) if source_kind == "planned_reduction" else done).isoformat(),
+                "accounting_basis": _("Demo data, not official figures")} for code, q in rows]
+            data = {"source_kind": source_kind, "measure": measure, "watershed": Watershed.objects.filter(code=watershed).first(),
+                    "measure_description": f"{DEMO_MARK}{_('Demo data, not official figures')}"}
+            pdf = SimpleUploadedFile("demo-evidence.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+            application = entry_create(actor=actor, data=data, items=items, files=[pdf],
+                                       enterprise=users[enterprise].organisation)
+            steps = ["submit"] + ([] if application.filed_by_county else ["county_approve"]) + ["city_approve"]
+            for action in steps[:{"submitted": 1, "approved": len(steps)}[upto]]:
+                who = actor if action == "submit" else users["city_approver"] if action.startswith("city") else \
+                    users[f"county_{users[enterprise].username[4:]}"]
+                review.transition(actor=who, model=EntryApplication, pk=application.pk, action=action,
+                                  opinion=_("Demo data, not official figures"))
+        return len(DEMO_ENTRIES)
+
+
+DEMO_MARK = "【演示】"
+# (filer, enterprise, source kind, measure, [(factor, quantity)], watershed, how far it goes)
+DEMO_ENTRIES = [
+    ("ent_qilin", "ent_qilin", "reduction", "treatment", [("SO2", "100"), ("NOX", "80")], None, "approved"),
+    ("ent_huize", "ent_huize", "reduction", "process_change", [("PB", "50"), ("CD", "5")], "niulan", "approved"),
+    ("ent_xuanwei", "ent_xuanwei", "reduction", "treatment", [("COD", "30"), ("NH3N", "3")], "beipan", "approved"),
+    ("ent_fuyuan", "ent_fuyuan", "reduction", "shutdown", [("SO2", "200"), ("PM", "60")], None, "approved"),
+    ("ent_luliang", "ent_luliang", "planned_reduction", "source_substitution", [("COD", "10")], "nanpan", "approved"),
+    ("county_luoping", "ent_luoping", "abandoned", "other", [("PB", "8")], None, "approved"),
+    ("ent_zhanyi", "ent_zhanyi", "reduction", "treatment", [("VOCS", "12")], None, "submitted"),
+]

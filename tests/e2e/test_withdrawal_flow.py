@@ -1,0 +1,71 @@
+"""Issue 4's acceptance path: ent_huize files a Pb withdrawal in 会泽县, sees the 1.2:1 ratio and its
+reason, county_huize and city_approver approve it, and the pool overview shows the quantity gone."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import _ensure_demo
+from tests.e2e.test_entry_flow import login, logout
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_pb_withdrawal_in_huize(live_server, page, transactional_db, tmp_path):
+    _ensure_demo()
+    from quota_registry.orgs.models import User
+    from quota_registry.reference.models import Pollutant
+    from reserve import ledger
+    from reserve.models import AccountKind, Lot
+
+    org = User.objects.get(username="ent_huize").organisation
+    lot = Lot.objects.create(number="ZB-PB-DEMO", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("50"),
+                             enterprise=org, region=org.region, industry=org.industry, source_kind="reduction",
+                             status="active", verified_on=timezone.localdate(),
+                             valid_until=timezone.localdate() + datetime.timedelta(days=900))
+    ledger.post(actor=None, kind="issue", legs=[ledger.Leg(lot, ledger.account(AccountKind.SOURCE),
+                                                           ledger.account(AccountKind.POOL), Decimal("50"))])
+    base = live_server.url
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    login(page, base, "ent_huize")
+    page.goto(base + "/withdrawals/new/")
+    page.fill("#id_project_name", "会泽铅锌冶炼技改项目")
+    page.select_option("#id_region", label="会泽县")
+    page.fill("#id_eia_authority", "曲靖市生态环境局")
+    page.select_option("#id_items-0-pollutant", "PB")
+    page.fill("#id_items-0-new_emission", "10")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url("**/withdrawals/*/")
+    detail = page.url
+    assert page.get_by_test_id("ratio-PB").inner_text() == "1.2:1"
+    reason = page.get_by_test_id("reason-PB").inner_text()
+    assert "会泽县为重金属污染防控重点区域" in reason and "1.2:1" in reason
+    page.screenshot(path=str(tmp_path / "1-draft.png"), full_page=True)
+    page.locator("button[data-action=submit]").click()
+    page.wait_for_load_state()
+    assert "待县级初审" in page.inner_text("h1")
+    assert "ZB-PB-DEMO" in page.get_by_test_id("withdrawal-items").inner_text()
+    logout(page)
+
+    login(page, base, "county_huize")
+    page.goto(detail)
+    page.locator("form[data-action=county_approve] textarea").fill("同意上报")
+    page.locator("form[data-action=county_approve] button").click()
+    page.wait_for_load_state()
+    logout(page)
+
+    login(page, base, "city_approver")
+    page.goto(base + "/pool/")
+    assert page.get_by_test_id("available-PB-530326").inner_text() == "38.0000"  # 12 held
+    page.goto(detail)
+    page.locator("form[data-action=city_approve] button").click()
+    page.wait_for_load_state()
+    assert "已批准" in page.inner_text("h1")
+    page.screenshot(path=str(tmp_path / "2-approved.png"), full_page=True)
+    page.goto(base + "/pool/")
+    cell = page.get_by_test_id("available-PB-530326")
+    assert cell.inner_text() == "38.0000"
+    assert "0.0000 / 0.0000" in cell.locator("xpath=..").inner_text()  # nothing held any more: it left the pool
+    page.screenshot(path=str(tmp_path / "3-pool.png"), full_page=True)
