@@ -38,6 +38,7 @@ from .models import (
     SourceKind,
     TransactionKind,
 )
+from .rows import FactorRows
 
 APPLICATION_FIELDS = ["source_kind", "measure", "measure_description", "watershed", "permit_number",
                       "completion_evidence", "paid"]
@@ -64,21 +65,16 @@ def compute_item(pollutant: Pollutant, method: str, inputs: dict) -> reduction.A
 
 def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterprise: Organisation) -> list[EntryItem]:
     """Validate the item rows; errors are keyed items[N].field so pages and the API can show them."""
-    errors, items, seen = {}, [], set()
+    rows, items = FactorRows("items"), []
+    errors = rows.errors
     today = timezone.localdate()
     if not raw_items:
         raise ValidationError({"items": _("Add at least one pollutant factor.")})
     for index, raw in enumerate(raw_items):
         key = f"items[{index}]"
-        code = raw.get("pollutant")
-        pollutant = code if isinstance(code, Pollutant) else Pollutant.objects.filter(code=str(code or "").upper()).first()
+        pollutant = rows.pollutant(index, raw)
         if pollutant is None:
-            errors[f"{key}.pollutant"] = _("Choose one of the 13 pollutant factors.")
             continue
-        if pollutant.pk in seen:
-            errors[f"{key}.pollutant"] = _("%(factor)s appears twice; put it on one row.") % {"factor": pollutant.name}
-            continue
-        seen.add(pollutant.pk)
         method = raw.get("accounting_method") or reduction.DECLARED
         if method not in METHOD_CODES:
             errors[f"{key}.accounting_method"] = _("Choose an accounting method.")

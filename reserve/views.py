@@ -59,28 +59,41 @@ ACTION_LABELS = {
 IRREVERSIBLE = {"withdraw", "county_reject", "city_approve", "city_reject", "revoke"}
 
 
-@login_required
-def entry_list(request):
-    """Enterprises: my applications. Reviewers: their inbox (oldest waiting first), or all in scope."""
+def application_list(request, model, template, *, search, can_file, extra_filters=()):
+    """The list page of an application kind: enterprises see theirs, reviewers their inbox (oldest
+    waiting first) or, with ?all=1, everything in their area; filters and pagination."""
     user = request.user
-    qs = scope(user, EntryApplication.objects.select_related("applicant", "region")).prefetch_related("items__pollutant")
+    qs = scope(user, model.objects.select_related("applicant", "region")).prefetch_related("items__pollutant")
     inbox_status = INBOX_STATUS.get(user.role)
     inbox = inbox_status is not None and request.GET.get("all") != "1"
     form = EntryFilterForm(request.GET or None)
+    for name in [f for f in ("source_kind",) if f not in extra_filters]:
+        form.fields.pop(name)
     if inbox:
         qs = qs.filter(status=inbox_status).order_by("submitted_at", "id")
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            qs = qs.filter(Q(number__icontains=data["q"]) | Q(applicant__name__icontains=data["q"]))
+            query = Q()
+            for field in search:
+                query |= Q(**{f"{field}__icontains": data["q"]})
+            qs = qs.filter(query)
         if data["status"] and not inbox:
             qs = qs.filter(status=data["status"])
-        if data["source_kind"]:
-            qs = qs.filter(source_kind=data["source_kind"])
-    return render(request, "reserve/entry_list.html", {
+        for name in extra_filters:
+            if data.get(name):
+                qs = qs.filter(**{name: data[name]})
+    return render(request, template, {
         "page": _page(request, qs), "form": form, "inbox": inbox, "has_inbox": inbox_status is not None,
-        "can_file": user.role in (Role.ENTERPRISE_USER, Role.COUNTY_REVIEWER), "now": timezone.now(),
+        "can_file": can_file, "now": timezone.now(),
     })
+
+
+@login_required
+def entry_list(request):
+    return application_list(request, EntryApplication, "reserve/entry_list.html",
+                            search=("number", "applicant__name"), extra_filters=("source_kind",),
+                            can_file=request.user.role in (Role.ENTERPRISE_USER, Role.COUNTY_REVIEWER))
 
 
 def _returnable_lots(actor, enterprise):
@@ -340,26 +353,9 @@ def precheck(request):
 
 @login_required
 def withdrawal_list(request):
-    user = request.user
-    qs = scope(user, WithdrawalApplication.objects.select_related("applicant", "region")).prefetch_related(
-        "items__pollutant")
-    inbox_status = INBOX_STATUS.get(user.role)
-    inbox = inbox_status is not None and request.GET.get("all") != "1"
-    form = EntryFilterForm(request.GET or None)
-    if inbox:
-        qs = qs.filter(status=inbox_status).order_by("submitted_at", "id")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            qs = qs.filter(Q(number__icontains=data["q"]) | Q(applicant__name__icontains=data["q"])
-                           | Q(project_name__icontains=data["q"]))
-        if data["status"] and not inbox:
-            qs = qs.filter(status=data["status"])
-    form.fields.pop("source_kind", None)
-    return render(request, "reserve/withdrawal_list.html", {
-        "page": _page(request, qs), "form": form, "inbox": inbox, "has_inbox": inbox_status is not None,
-        "can_file": user.role == Role.ENTERPRISE_USER, "now": timezone.now(),
-    })
+    return application_list(request, WithdrawalApplication, "reserve/withdrawal_list.html",
+                            search=("number", "applicant__name", "project_name"),
+                            can_file=request.user.role == Role.ENTERPRISE_USER)
 
 
 def _candidate_lots(user):

@@ -39,6 +39,7 @@ from .models import (
     WithdrawalApplication,
     WithdrawalItem,
 )
+from .rows import FactorRows
 
 PROJECT_FIELDS = ["project_name", "industry", "watershed", "eia_authority", "major_project", "two_high", "clean_energy",
                   "relocation", "stack_height_m", "auto_allocate", "relies_on_government"]
@@ -70,20 +71,15 @@ def _project(application_or_fields, region, today=None):
 
 
 def _clean_rows(raw_items) -> list[tuple[Pollutant, Decimal]]:
-    errors, rows, seen = {}, [], set()
+    factor_rows, rows = FactorRows("items"), []
+    errors = factor_rows.errors
     if not raw_items:
         raise ValidationError({"items": _("Add at least one pollutant factor with its new emissions.")})
     for index, raw in enumerate(raw_items):
         key = f"items[{index}]"
-        code = raw.get("pollutant")
-        pollutant = code if isinstance(code, Pollutant) else Pollutant.objects.filter(code=str(code or "").upper()).first()
+        pollutant = factor_rows.pollutant(index, raw)
         if pollutant is None:
-            errors[f"{key}.pollutant"] = _("Choose one of the 13 pollutant factors.")
             continue
-        if pollutant.pk in seen:
-            errors[f"{key}.pollutant"] = _("%(factor)s appears twice; put it on one row.") % {"factor": pollutant.name}
-            continue
-        seen.add(pollutant.pk)
         try:
             amount = exact_quantity(raw.get("new_emission"))
         except QuantityError as exc:
@@ -262,14 +258,13 @@ def _snapshot(application) -> dict:
 
 def _save_plan(application, plan: list[dict]) -> None:
     application.plan_measures.all().delete()
-    errors, rows = {}, []
+    plan_rows, rows = FactorRows("plan"), []
+    errors = plan_rows.errors
     for index, raw in enumerate(plan):
         key = f"plan[{index}]"
-        code = raw.get("pollutant")
-        pollutant = code if isinstance(code, Pollutant) else Pollutant.objects.filter(code=str(code or "").upper()).first()
+        pollutant = plan_rows.pollutant(index, raw, unique=False)
         missing = [f for f in ("source", "measure", "responsible_party", "deadline") if not raw.get(f)]
         if pollutant is None:
-            errors[f"{key}.pollutant"] = _("Choose one of the 13 pollutant factors.")
             continue
         if missing:
             errors[f"{key}.{missing[0]}"] = _("Fill in the source, measure, responsible party and deadline.")
