@@ -20,6 +20,7 @@ from reserve.api import (
     PrecheckView,
     WithdrawalApplicationViewSet,
 )
+from trading.api import PermitChangeViewSet
 
 router = DefaultRouter()
 router.register("pollutants", PollutantViewSet)
@@ -32,6 +33,7 @@ router.register("notifications", NotificationViewSet)
 router.register("entry-applications", EntryApplicationViewSet)
 router.register("withdrawal-applications", WithdrawalApplicationViewSet)
 router.register("lots", LotViewSet)
+router.register("permit-changes", PermitChangeViewSet, basename="permit-change")
 router.register("ledger", LedgerViewSet)
 
 urlpatterns = [

@@ -14,6 +14,7 @@ admin.site.index_title = _("Data maintenance")
 urlpatterns = [
     path("", include("quota_registry.portal.urls")),
     path("", include("reserve.urls")),
+    path("", include("trading.urls")),
     path("files/<int:pk>/", download, name="file-download"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

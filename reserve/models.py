@@ -382,3 +382,21 @@ class PlanMeasure(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.quantity}"
+
+
+class LotExpiryNotice(models.Model):
+    """That holders and the city were told a lot expires soon (90 and 30 days ahead): once per kind."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="expiry_notices")
+    days_ahead = models.PositiveSmallIntegerField(_("days ahead"))
+    sent_on = models.DateField(_("sent on"))
+
+    SCOPE = ScopeRule(organisation="lot__enterprise", region="lot__region")
+
+    class Meta:
+        verbose_name = _("expiry notice")
+        verbose_name_plural = _("expiry notices")
+        constraints = [models.UniqueConstraint(fields=["lot", "days_ahead"], name="expiry_notice_once")]
+
+    def __str__(self):
+        return f"{self.lot_id} {self.days_ahead}"

@@ -26,8 +26,8 @@ from quota_registry.files.services import attachment_add, attachments_of
 from quota_registry.orgs.models import OrganisationKind, Role
 from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
 from quota_registry.review import services as review
-from quota_registry.workdays import add_working_days
-from trading.models import PermitChangeObligation
+from quota_registry.workdays import WorkdayCalendar
+from trading.services import obligation_create
 
 from . import facts, ledger
 from .models import (
@@ -421,21 +421,19 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
                         "number": application.number, "project": application.project_name})
     today = timezone.localdate()
     days = facts.rule_set().permit_change_working_days
+    calendar = WorkdayCalendar.load()
     by_enterprise = defaultdict(list)
     for a in allocations:
         by_enterprise[a.lot.enterprise_id].append(a)
     for rows in by_enterprise.values():
         lot = rows[0].lot
-        completed = max((a.lot.completed_on or a.lot.verified_on) for a in rows)
-        base = max(completed, today)
-        deadline = add_working_days(base, days)
-        PermitChangeObligation.objects.create(
-            enterprise=lot.enterprise, region=lot.region, withdrawal=application,
+        obligation_create(
+            enterprise=lot.enterprise, region=lot.region, withdrawal=application, calendar=calendar,
             transferred=[{"pollutant": a.lot.pollutant.code, "unit": a.lot.pollutant.unit, "lot": a.lot.number,
                           "quantity": str(a.quantity)} for a in rows],
             destination=f"{application.project_name}（{application.applicant.name}，{application.number}）",
-            measure_completed_on=completed, approved_on=today, working_days=days, due_date=deadline.date,
-            provisional=deadline.provisional)
+            measure_completed_on=max((a.lot.completed_on or a.lot.verified_on) for a in rows), approved_on=today,
+            working_days=days)
 
 
 class WithdrawalHooks(review.WorkflowHooks):

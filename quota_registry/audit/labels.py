@@ -16,6 +16,12 @@ ACTION_LABELS = {
     "attachment.add": _("uploaded a file"),
     "entryitem.verify": _("recorded the city's verified figure"),
     "lot.complete": _("recorded completion of the planned measure"),
+    "lot.expire": _("the lot expired"),
+    "calendar.import": _("entered the year's holidays and make-up working days"),
+    "obligation.create": _("the permit-change obligation arose"),
+    "obligation.file": _("applied to change the permit"),
+    "obligation.confirm": _("recorded the changed permit"),
+    "obligation.recompute": _("the due date was recomputed on the official calendar"),
 }
 
 

@@ -63,3 +63,12 @@ class OrganisationFilterForm(forms.Form):
                                     queryset=Region.objects.filter(level=RegionLevel.COUNTY))
     active = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))])
+
+
+class CalendarImportForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    notice = forms.CharField(label=_("State Council notice"), max_length=200,
+                             help_text=_("e.g. 国务院办公厅关于2027年部分节假日安排的通知"))
+    file = forms.FileField(label=_("Excel workbook"), help_text=_(
+        "One row per day: date (2027-01-01) | 休 (holiday) or 班 (make-up working day) | name. Days not listed "
+        "follow Monday to Friday."))

@@ -15,4 +15,5 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_mark_read_view, name="notifications-read"),
     path("quality/", views.quality_status, name="quality-status"),
+    path("calendar/", views.calendar, name="calendar"),
 ]

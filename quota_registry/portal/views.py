@@ -21,7 +21,7 @@ from quota_registry.permissions import can_maintain_reference_data, can_manage_o
 from quota_registry.reference import services as reference_services
 from quota_registry.reference.models import Pollutant, QualityIndicator, QualityStatus, Region, RegionLevel
 
-from .forms import DeactivateForm, OrganisationFilterForm, OrganisationForm, QualityStatusForm
+from .forms import CalendarImportForm, DeactivateForm, OrganisationFilterForm, OrganisationForm, QualityStatusForm
 
 PAGE_SIZE = 20
 
@@ -84,6 +84,9 @@ def home(request):
         "organisation": user.organisation,
     }
     context["applications"] = _application_counts(user)
+    from trading.selectors import counts as obligation_counts
+
+    context["obligations"] = obligation_counts(user)
     if user.is_enterprise_user:
         context["colleagues"] = scope(user, User).filter(is_active=True).count()
     elif user.is_county_reviewer:
@@ -221,3 +224,26 @@ def quality_status(request):
         "year": year, "years": sorted(set(years) | {year}, reverse=True), "grid": grid,
         "indicators": QualityIndicator.choices, "form": form,
     })
+
+
+@login_required
+def calendar(request):
+    """The official calendar: years the city entered, and the Excel import (city staff)."""
+    from quota_registry.reference.models import CalendarYear
+
+    can_edit = can_maintain_reference_data(request.user)
+    form = CalendarImportForm(request.POST or None, request.FILES or None) if can_edit else None
+    if request.method == "POST":
+        require(can_edit)
+        if form.is_valid():
+            try:
+                rows = reference_services.parse_calendar_sheet(form.cleaned_data["file"])
+                year = reference_services.calendar_import(actor=request.user, year=form.cleaned_data["year"],
+                                                          notice=form.cleaned_data["notice"], rows=rows)
+                messages.success(request, _("The calendar of %(year)s is entered; provisional due dates were "
+                                            "recomputed.") % {"year": year.year})
+                return redirect("portal:calendar")
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+    years = CalendarYear.objects.prefetch_related("days")
+    return render(request, "portal/calendar.html", {"form": form, "years": years})

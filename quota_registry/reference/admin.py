@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from quota_registry.admin_base import AuditedModelAdmin
+from quota_registry.admin_base import AuditedModelAdmin, is_data_maintainer
 
-from .models import IndicatorLink, Industry, Pollutant, QualityStatus, Region, Watershed
+from .models import CalendarDay, CalendarYear, IndicatorLink, Industry, Pollutant, QualityStatus, Region, Watershed
 
 
 @admin.register(Pollutant)
@@ -45,3 +45,30 @@ class QualityStatusAdmin(AuditedModelAdmin):
 class IndicatorLinkAdmin(AuditedModelAdmin):
     list_display = ["valid_from_year", "indicator", "pollutant"]
     list_filter = ["valid_from_year", "indicator"]
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 0
+
+    def has_delete_permission(self, request, obj=None):
+        return is_data_maintainer(request)  # correcting a wrongly entered day; the audit keeps the year's history
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(AuditedModelAdmin):
+    """Edited here or imported from Excel on the calendar page; saving recomputes provisional deadlines."""
+
+    list_display = ["year", "notice", "entered_by", "entered_at"]
+    inlines = [CalendarDayInline]
+    readonly_fields = ["entered_by", "entered_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.entered_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from trading.services import recompute_provisional
+
+        recompute_provisional(actor=request.user)

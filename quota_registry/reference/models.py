@@ -204,3 +204,46 @@ class IndicatorLink(models.Model):
 
     def __str__(self):
         return f"{self.valid_from_year} {self.get_indicator_display()} → {self.pollutant.code}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official calendar (the State Council's notice of holidays and make-up working days)
+    the city has entered. For such a year the city's table decides, overriding the chinesecalendar
+    library; days it does not list follow Monday-Friday."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=[MinValueValidator(2000),
+                                                                                  MaxValueValidator(2100)])
+    notice = models.CharField(_("State Council notice"), max_length=200)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(_("entered at"), auto_now=True)
+
+    SCOPE = ScopeRule(public=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("official calendar year")
+        verbose_name_plural = _("official calendar years")
+
+    def __str__(self):
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A statutory holiday (not a working day) or a make-up working day (调休, working although a weekend)."""
+
+    calendar_year = models.ForeignKey(CalendarYear, verbose_name=_("year"), on_delete=models.CASCADE,
+                                      related_name="days")
+    date = models.DateField(_("date"), unique=True)
+    working = models.BooleanField(_("working day"))
+    name = models.CharField(_("holiday"), max_length=40, blank=True)
+
+    SCOPE = ScopeRule(public=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday or make-up working day")
+        verbose_name_plural = _("holidays and make-up working days")
+
+    def __str__(self):
+        return f"{self.date} {'班' if self.working else '休'} {self.name}"

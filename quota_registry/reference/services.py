@@ -1,6 +1,8 @@
 """Writes to reference data kept by city staff."""
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -8,7 +10,7 @@ from django.utils.translation import gettext as _
 from quota_registry.audit.services import record, snapshot
 from quota_registry.permissions import can_maintain_reference_data, require
 
-from .models import QualityStatus, Region, RegionLevel
+from .models import CalendarDay, CalendarYear, QualityStatus, Region, RegionLevel
 
 
 @transaction.atomic
@@ -36,3 +38,79 @@ def quality_status_set(*, actor, region: Region, year: int, indicator: str, atta
         before=before, after=snapshot(status),
     )
     return status
+
+
+HOLIDAY_WORDS = {"休", "休息", "假", "放假", "holiday", "off"}
+WORKING_WORDS = {"班", "上班", "调休上班", "补班", "working", "work"}
+
+
+def parse_calendar_sheet(workbook_file) -> list[dict]:
+    """Rows of an Excel sheet with columns 日期 | 类型 (休/班) | 名称. Header row optional."""
+    import openpyxl
+
+    try:
+        sheet = openpyxl.load_workbook(workbook_file, read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValidationError({"file": _("This is not an Excel (.xlsx) workbook.")}) from exc
+    rows = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if not values or all(v in (None, "") for v in values):
+            continue
+        rows.append({"row": number, "date": values[0], "kind": values[1] if len(values) > 1 else None,
+                     "name": values[2] if len(values) > 2 else ""})
+    if rows and not isinstance(rows[0]["date"], datetime.date) and str(rows[0]["date"]).strip() in ("日期", "date"):
+        rows = rows[1:]
+    return rows
+
+
+@transaction.atomic
+def calendar_import(*, actor, year: int, notice: str, rows: list[dict]) -> CalendarYear:
+    """Enter (or replace) a year's official calendar: every row is checked first, and nothing is written
+    unless all are right. Then the provisional permit-change deadlines are recomputed."""
+    require(can_maintain_reference_data(actor))
+    errors, days = [], {}
+    if not (notice or "").strip():
+        raise ValidationError({"notice": _("Name the State Council notice the dates come from.")})
+    for row in rows:
+        where = _("Row %(n)s") % {"n": row.get("row", "?")}
+        value = row.get("date")
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                value = None
+        if not isinstance(value, datetime.date):
+            errors.append(_("%(where)s: the date is not a date (write it as 2027-01-01).") % {"where": where})
+            continue
+        if value.year != year:
+            errors.append(_("%(where)s: %(date)s is not in %(year)s.") % {"where": where, "date": value, "year": year})
+            continue
+        kind = str(row.get("kind") or "").strip().lower()
+        if kind not in HOLIDAY_WORDS | WORKING_WORDS:
+            errors.append(_("%(where)s: the type must be 休 (holiday) or 班 (make-up working day).") % {"where": where})
+            continue
+        if value in days:
+            errors.append(_("%(where)s: %(date)s is listed twice.") % {"where": where, "date": value})
+            continue
+        days[value] = (kind in WORKING_WORDS, str(row.get("name") or "")[:40])
+    if errors:
+        raise ValidationError({"rows": errors})
+    if not days:
+        raise ValidationError({"rows": [_("The sheet lists no days.")]})
+    existing = CalendarYear.objects.filter(year=year).first()
+    before = {"days": len(existing.days.all())} if existing else None
+    calendar_year, _created = CalendarYear.objects.update_or_create(year=year, defaults={
+        "notice": notice.strip()[:200], "entered_by": actor})
+    calendar_year.days.all().delete()  # replaced by the new list; the audit row keeps the count before
+    CalendarDay.objects.bulk_create([CalendarDay(calendar_year=calendar_year, date=d, working=w, name=n)
+                                     for d, (w, n) in sorted(days.items())])
+    record(actor=actor, action="calendar.import", obj=calendar_year, before=before,
+           after={"days": len(days), "notice": calendar_year.notice,
+                  "holidays": sorted(d.isoformat() for d, (w, _n) in days.items() if not w),
+                  "working": sorted(d.isoformat() for d, (w, _n) in days.items() if w)})
+    from trading.services import recompute_provisional
+
+    recompute_provisional(actor=actor)
+    return calendar_year

@@ -1,0 +1,74 @@
+"""The daily expiry job: lots past their valid-until date leave the pool for the EXPIRED account through
+the posting service; holders and the city are told 90 and 30 days ahead. Each lot is handled in its own
+transaction, so a crash leaves finished lots finished and the next run picks up the rest."""
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quota_registry.audit.services import record
+from quota_registry.notifications.services import notify
+from quota_registry.orgs.models import Role, User
+
+from . import ledger
+from .models import AccountKind, Holding, Lot, LotExpiryNotice, LotStatus, TransactionKind
+
+NOTICE_DAYS = (90, 30)
+
+
+def _holders(lot):
+    """The origin enterprise, enterprises holding some of the lot, and the city's reviewers and approvers."""
+    orgs = set(Holding.objects.filter(lot=lot, account__kind=AccountKind.ENTERPRISE, quantity__gt=0)
+               .values_list("account__organisation", flat=True)) | {lot.enterprise_id}
+    return User.objects.filter(is_active=True).filter(
+        Q(organisation__in=orgs, role=Role.ENTERPRISE_USER) | Q(role__in=[Role.CITY_REVIEWER, Role.CITY_APPROVER]))
+
+
+def notify_expiring(*, today: datetime.date | None = None) -> int:
+    today = today or timezone.localdate()
+    sent = 0
+    for days in NOTICE_DAYS:
+        horizon = today + datetime.timedelta(days=days)
+        lots = Lot.objects.filter(status__in=[LotStatus.ACTIVE, LotStatus.PLANNED], valid_until__gt=today,
+                                  valid_until__lte=horizon).exclude(expiry_notices__days_ahead=days)
+        for lot in lots.select_related("pollutant"):
+            try:
+                with transaction.atomic():
+                    LotExpiryNotice.objects.create(lot=lot, days_ahead=days, sent_on=today)
+                    notify(recipients=_holders(lot), subject=_("Lot %(lot)s (%(factor)s) expires on %(date)s") % {
+                        "lot": lot.number, "factor": lot.pollutant.name, "date": f"{lot.valid_until:%Y-%m-%d}"},
+                        body=_("What is left of it in the pool will then expire and can no longer be withdrawn."),
+                        link=reverse("reserve:lot-detail", args=[lot.pk]))
+                    sent += 1
+            except IntegrityError:
+                continue  # a parallel run sent it
+    return sent
+
+
+def expire_lots(*, today: datetime.date | None = None) -> int:
+    """Lots whose validity ended: the pool's quantity moves to EXPIRED, the lot is marked expired."""
+    today = today or timezone.localdate()
+    expired = 0
+    pool, sink = ledger.account(AccountKind.POOL), ledger.account(AccountKind.EXPIRED)
+    for pk in Lot.objects.filter(status__in=[LotStatus.ACTIVE, LotStatus.PLANNED], valid_until__lt=today).values_list(
+            "pk", flat=True):
+        with transaction.atomic():
+            lot = Lot.objects.select_for_update().get(pk=pk)
+            if lot.status not in (LotStatus.ACTIVE, LotStatus.PLANNED):
+                continue  # done by a parallel run
+            in_pool = ledger.balance(pool, lot)
+            if in_pool > 0:
+                ledger.post(actor=None, kind=TransactionKind.EXPIRE, legs=[ledger.Leg(lot, pool, sink, in_pool)],
+                            subject=lot, memo=_("Lot %(lot)s expired on %(date)s") % {
+                                "lot": lot.number, "date": f"{lot.valid_until:%Y-%m-%d}"})
+            lot.status = LotStatus.EXPIRED
+            lot.save(update_fields=["status"])
+            record(actor=None, action="lot.expire", obj=lot, before={"status": "active"},
+                   after={"status": "expired", "expired_quantity": str(in_pool)})
+            expired += 1
+    return expired

@@ -1,0 +1,18 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reserve.forms import MultipleFileField
+
+
+class FileForm(forms.Form):
+    files = MultipleFileField(label=_("Permit-change application (or its receipt)"))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConfirmForm(forms.Form):
+    permit_number = forms.CharField(label=_("Changed permit number"), max_length=40)
+    permit_version = forms.CharField(label=_("Permit version or date of change"), max_length=40)
+    recorded_measure = forms.CharField(label=_("Measure recorded in the permit"), max_length=300)
+    recorded_reduction = forms.CharField(label=_("Reduction recorded in the permit"), max_length=300)
+    recorded_transfer = forms.CharField(label=_("Amount transferred and destination recorded in the permit"),
+                                        max_length=300)

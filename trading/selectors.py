@@ -1,0 +1,46 @@
+"""Reads of permit-change obligations, scoped to the user."""
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from quota_registry.access import scope
+from quota_registry.workdays import WorkdayCalendar
+
+from .models import ObligationStatus, PermitChangeObligation
+
+DUE_SOON_WORKING_DAYS = 10
+
+
+def due_soon_limit(today: datetime.date, calendar: WorkdayCalendar | None = None) -> datetime.date:
+    return (calendar or WorkdayCalendar.load()).add_working_days(today, DUE_SOON_WORKING_DAYS).date
+
+
+def obligations(user, *, today=None, state: str = "", region: str = ""):
+    """Obligations in scope; `state`: open (not confirmed), due_soon, overdue, confirmed."""
+    today = today or timezone.localdate()
+    qs = scope(user, PermitChangeObligation.objects.select_related("enterprise", "region", "withdrawal"))
+    if region:
+        qs = qs.filter(region__code=region)
+    pending = ~Q(status=ObligationStatus.CONFIRMED)
+    if state == "open":
+        qs = qs.filter(pending)
+    elif state == "overdue":
+        qs = qs.filter(pending, due_date__lt=today)
+    elif state == "due_soon":
+        qs = qs.filter(pending, due_date__gte=today, due_date__lte=due_soon_limit(today))
+    elif state == "confirmed":
+        qs = qs.filter(status=ObligationStatus.CONFIRMED)
+    return qs
+
+
+def counts(user, *, today=None) -> dict:
+    today = today or timezone.localdate()
+    pending = ~Q(status=ObligationStatus.CONFIRMED)
+    return scope(user, PermitChangeObligation).aggregate(
+        open=Count("pk", filter=pending),
+        due_soon=Count("pk", filter=pending & Q(due_date__gte=today, due_date__lte=due_soon_limit(today))),
+        overdue=Count("pk", filter=pending & Q(due_date__lt=today)),
+    )
