@@ -14,6 +14,7 @@ from quota_registry.reference.api import (
 )
 from reserve.api import (
     BalanceView,
+    DocumentViewSet,
     EntryApplicationViewSet,
     LedgerViewSet,
     LotViewSet,
@@ -33,6 +34,7 @@ router.register("notifications", NotificationViewSet)
 router.register("entry-applications", EntryApplicationViewSet)
 router.register("withdrawal-applications", WithdrawalApplicationViewSet)
 router.register("lots", LotViewSet)
+router.register("documents", DocumentViewSet, basename="document")
 router.register("permit-changes", PermitChangeViewSet, basename="permit-change")
 router.register("ledger", LedgerViewSet)
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from quota_registry.documents import views as document_views
 from quota_registry.files.views import download
 from quota_registry.portal.forms import LoginForm
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("", include("reserve.urls")),
     path("", include("trading.urls")),
     path("files/<int:pk>/", download, name="file-download"),
+    path("documents/<int:pk>/download/", document_views.download, name="document-download"),
+    path("documents/<int:pk>/status/", document_views.status, name="document-status"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

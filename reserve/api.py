@@ -1,12 +1,15 @@
 """/api/v1/ for the pool: entry applications (with the workflow actions), lots, balances, ledger."""
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from quota_registry.api import ScopedQuerysetMixin, service_call
+from quota_registry.documents.models import Document
+from quota_registry.documents.selectors import visible_documents
+from quota_registry.documents.services import latest_documents
 from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import Organisation
 from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
@@ -68,6 +71,20 @@ class AttachmentSerializer(serializers.Serializer):
         return f"/files/{obj.pk}/"
 
 
+class DocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.CharField()
+    sha256 = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str | None:
+        return f"/documents/{obj.pk}/download/" if obj.status == "ready" else None
+
+
 class EntryApplicationSerializer(serializers.ModelSerializer):
     items = EntryItemSerializer(many=True)
     enterprise = serializers.PrimaryKeyRelatedField(source="applicant", queryset=Organisation.objects.all(),
@@ -79,13 +96,14 @@ class EntryApplicationSerializer(serializers.ModelSerializer):
     reviews = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
 
     class Meta:
         model = EntryApplication
         fields = ["id", "number", "status", "enterprise", "enterprise_name", "region", "filed_by_county", "source_kind",
                   "measure", "measure_description", "watershed", "permit_number", "completion_evidence", "paid",
-                  "items", "reviews", "evidence", "allowed_actions", "created_at", "submitted_at", "decided_at",
-                  "revoke_reason"]
+                  "items", "reviews", "evidence", "documents", "allowed_actions", "created_at", "submitted_at",
+                  "decided_at", "revoke_reason"]
         read_only_fields = ["id", "number", "status", "region", "filed_by_county", "created_at", "submitted_at",
                             "decided_at", "revoke_reason"]
 
@@ -98,6 +116,10 @@ class EntryApplicationSerializer(serializers.ModelSerializer):
     def get_allowed_actions(self, obj) -> list[str]:
         request = self.context.get("request")
         return review.allowed_actions(request.user, obj) if request else []
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, obj):
+        return DocumentSerializer(latest_documents(obj), many=True).data
 
 
 def _items_payload(items):
@@ -447,7 +469,7 @@ class WithdrawalApplicationSerializer(serializers.ModelSerializer):
         model = WithdrawalApplication
         fields = ["id", "number", "status", "enterprise", "enterprise_name", "region", "project", "rule_set",
                   "quality_year", "auto_allocate", "relies_on_government", "items", "plan", "reviews", "evidence",
-                  "allowed_actions", "created_at", "submitted_at", "decided_at"]
+                  "documents", "allowed_actions", "created_at", "submitted_at", "decided_at"]
 
     def get_project(self, obj) -> dict:
         return {"name": obj.project_name, "region": obj.region.code, "industry": obj.industry.code,
@@ -459,6 +481,8 @@ class WithdrawalApplicationSerializer(serializers.ModelSerializer):
     get_reviews = EntryApplicationSerializer.get_reviews
     get_evidence = EntryApplicationSerializer.get_evidence
     get_allowed_actions = EntryApplicationSerializer.get_allowed_actions
+    documents = serializers.SerializerMethodField()
+    get_documents = EntryApplicationSerializer.get_documents
 
 
 class WithdrawalWriteSerializer(serializers.Serializer):
@@ -514,3 +538,13 @@ class WithdrawalApplicationViewSet(WorkflowActionsMixin, ScopedQuerysetMixin, mi
         payload.pop("region", None)
         application = service_call(withdrawals.withdrawal_update, actor=request.user, pk=instance.pk, **payload)
         return Response(self.get_serializer(application).data)
+
+
+class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Generated documents (forms, exports, reports) the caller may see: kind, status, sha256, download_url."""
+
+    serializer_class = DocumentSerializer
+    queryset = Document.objects.none()
+
+    def get_queryset(self):
+        return visible_documents(self.request.user).order_by("-requested_at")

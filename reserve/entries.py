@@ -19,6 +19,7 @@ from accounting.quantities import quantity as exact_quantity
 from accounting.validity import valid_until
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
+from quota_registry.documents.models import DocumentKind
 from quota_registry.files.services import attachment_add, attachments_of
 from quota_registry.orgs.models import CITY_ROLES, Organisation, OrganisationKind, Role
 from quota_registry.reference.models import Pollutant, PollutantCategory
@@ -194,6 +195,7 @@ def entry_create(*, actor, data: dict, items: list[dict], enterprise: Organisati
         attachment_add(actor=actor, owner=application, uploaded_file=f, organisation=enterprise, region=enterprise.region)
     record(actor=actor, action="entryapplication.create", obj=application,
            after={**snapshot(application), "items": _items_snapshot(application)})
+    review.request_documents(application, actor)
     return application
 
 
@@ -229,6 +231,7 @@ def entry_update(*, actor, pk: int, data: dict, items: list[dict] | None = None)
     application.save()
     record(actor=actor, action="entryapplication.update", obj=application, before=before,
            after={**snapshot(application), "items": _items_snapshot(application)})
+    review.request_documents(application, actor)
     return application
 
 
@@ -355,6 +358,7 @@ class EntryHooks(review.WorkflowHooks):
     number_prefix = "RK"
     actions = frozenset(a for _s, a in review.TRANSITIONS)  # entries may also be revoked (Art 25)
     action_labels = {"city_approve": gettext_lazy("Approve: enter into the pool")}
+    documents = (DocumentKind.ANNEX3,)
 
     def before(self, application, action, actor):
         if action == "submit":

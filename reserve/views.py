@@ -15,6 +15,7 @@ from accounting import rulesets
 from accounting.quantities import QuantityError
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.audit.services import timeline
+from quota_registry.documents.services import latest_documents
 from quota_registry.files.models import Attachment
 from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import CITY_ROLES, Role
@@ -201,7 +202,7 @@ def workflow_context(user, application, *, act_url, edit_url) -> dict:
         "decisions": [(d, review_files.get(d.pk, [])) for d in decisions], "timeline": timeline(application),
         "actions": [(a, _action_label(type(application), a), a in IRREVERSIBLE) for a in actions if a != "submit"],
         "can_submit": "submit" in actions, "can_edit": application.is_editable and review.is_applicant(user, application),
-        "act_url": act_url, "edit_url": edit_url,
+        "act_url": act_url, "edit_url": edit_url, "documents": latest_documents(application),
     }
 
 

@@ -22,6 +22,7 @@ from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
+from quota_registry.documents.models import DocumentKind
 from quota_registry.files.services import attachment_add, attachments_of
 from quota_registry.orgs.models import OrganisationKind, Role
 from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
@@ -245,6 +246,7 @@ def withdrawal_create(*, actor, data: dict, items: list[dict], region: Region | 
     for f in files:
         attachment_add(actor=actor, owner=application, uploaded_file=f, organisation=enterprise, region=region)
     record(actor=actor, action="withdrawalapplication.create", obj=application, after=_snapshot(application))
+    review.request_documents(application, actor)
     return application
 
 
@@ -325,6 +327,7 @@ def withdrawal_update(*, actor, pk: int, data: dict, items: list[dict] | None = 
     application.save()
     record(actor=actor, action="withdrawalapplication.update", obj=application, before=before,
            after=_snapshot(application))
+    review.request_documents(application, actor)
     return application
 
 
@@ -440,6 +443,7 @@ class WithdrawalHooks(review.WorkflowHooks):
     model = WithdrawalApplication
     number_prefix = "CK"
     action_labels = {"city_approve": gettext_lazy("Approve: the quota leaves the pool")}
+    documents = (DocumentKind.ANNEX4, DocumentKind.ANNEX5)
 
     def before(self, application, action, actor):
         if action == "submit":

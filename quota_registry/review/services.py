@@ -37,6 +37,7 @@ class WorkflowHooks:
     number_prefix: str
     actions: frozenset = frozenset(a for _s, a in TRANSITIONS if a != "revoke")
     action_labels: dict = {}  # wording of this kind's buttons that differs from the common one
+    documents: tuple = ()  # the official forms (document kinds) regenerated after every change and decision
 
     def before(self, application, action: str, actor) -> None:
         """Validate before the status changes (raise ValidationError)."""
@@ -52,6 +53,17 @@ class WorkflowHooks:
 
 
 _HOOKS: dict[type, WorkflowHooks] = {}
+
+
+def request_documents(application, actor) -> list:
+    """A new version of each of the kind's forms, rendered after commit; earlier versions stay."""
+    from quota_registry.documents.models import DocumentKind
+    from quota_registry.documents.services import document_request
+
+    hooks = hooks_for(type(application))
+    return [document_request(actor=actor, kind=kind, title=f"{DocumentKind(kind).label} {application.number}",
+                             subject=application, organisation=application.applicant, region=application.region)
+            for kind in hooks.documents]
 
 
 def register(hooks: WorkflowHooks) -> WorkflowHooks:
@@ -187,6 +199,7 @@ def transition(*, actor, model, pk: int, action: str, opinion: str = "", attachm
     hooks.after(application, action, actor, review)
     record(actor=actor, action=f"{model._meta.model_name}.{action}", obj=application,
            before={"status": from_status}, after={"status": to_status}, opinion=opinion)
+    request_documents(application, actor)
     subject = _("%(title)s: %(decision)s by %(who)s") % {
         "title": hooks.title(application), "decision": review.get_action_display(), "who": actor.organisation.name}
     body = _("Status: %(status)s.") % {"status": Status(to_status).label}

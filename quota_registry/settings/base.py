@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "quota_registry.notifications",
     "quota_registry.review",
     "quota_registry.files",
+    "quota_registry.documents",
     "quota_registry.portal",
     "reserve",
     "trading",

@@ -1,0 +1,141 @@
+"""The official forms: rendered by the one document task, CJK font embedded, title, applicant and the
+recorded opinions come back out of the PDF; idempotent; versions kept; downloads scoped."""
+import shutil
+import subprocess
+import time
+
+import pytest
+from django.db import transaction
+
+from quota_registry.documents.models import Document, DocumentStatus
+from quota_registry.documents.services import document_render, latest_documents
+from reserve.models import EntryApplication, WithdrawalApplication
+
+
+def pdf_text_and_fonts(document):
+    path = document.file.path
+    fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split()), fonts  # table cells wrap: compare without any white space
+
+
+@pytest.fixture(autouse=True)
+def poppler():
+    if not shutil.which("pdftotext"):
+        pytest.fail("poppler-utils is not installed (make test installs it)")
+
+
+def render_latest(subject, kind):
+    document = next(d for d in latest_documents(subject) if d.kind == kind)
+    assert document_render(document.pk) == DocumentStatus.READY
+    document.refresh_from_db()
+    return document
+
+
+def test_annex3_for_an_entry(filed, demo):
+    data = filed(upto="approved")
+    application = EntryApplication.objects.get(pk=data["id"])
+    document = render_latest(application, "annex3")
+    text, fonts = pdf_text_and_fonts(document)
+    assert "CJK" in fonts and " yes " in fonts.splitlines()[2]  # embedded
+    assert "主要污染物总量指标入库登记表" in text.replace(" ", "")
+    assert demo["ent_qilin"].organisation.name in text.replace(" ", "")
+    assert application.number in text and "同意上报" in text and "同意入库" in text
+    assert "第1页共" in text
+    assert len(document.sha256) == 64 and document.size > 1000
+
+
+def test_annex4_and_annex5_for_a_withdrawal(api_as, make_lot, demo):
+    make_lot("50", pollutant="PB", enterprise="ent_huize")
+    client = api_as("ent_huize")
+    created = client.post("/api/v1/withdrawal-applications/", {
+        "project": {"name": "会泽铅锌冶炼技改项目", "industry": "3212", "eia_authority": "曲靖市生态环境局"},
+        "items": [{"pollutant": "PB", "new_emission": "10"}],
+        "plan": [{"pollutant": "PB", "quantity": "2", "source": "会泽县城区", "measure": "淘汰落后产能",
+                  "responsible_party": "会泽县人民政府", "deadline": "2027-06-30"}]}, format="json").json()
+    client.post(f"/api/v1/withdrawal-applications/{created['id']}/submit/")
+    application = WithdrawalApplication.objects.get(pk=created["id"])
+    annex4 = render_latest(application, "annex4")
+    text4, fonts4 = pdf_text_and_fonts(annex4)
+    flat4 = text4.replace(" ", "")
+    assert "CJK" in fonts4 and "主要污染物总量指标企业申请及出库确认表" in flat4
+    assert demo["ent_huize"].organisation.name in flat4 and "1.2:1" in text4 and "12.0000" in text4
+    annex5 = render_latest(application, "annex5")
+    flat5 = pdf_text_and_fonts(annex5)[0].replace(" ", "")
+    assert "新增主要污染物区域削减方案" in flat5 and "会泽县人民政府" in flat5 and "淘汰落后产能" in flat5
+
+
+def test_rendering_twice_renders_once(filed):
+    data = filed(upto="draft")
+    document = next(d for d in latest_documents(EntryApplication.objects.get(pk=data["id"])) if d.kind == "annex3")
+    document_render(document.pk)
+    document.refresh_from_db()
+    first = (document.sha256, document.file.name, document.attempts)
+    assert document_render(document.pk) == "ready"
+    document.refresh_from_db()
+    assert (document.sha256, document.file.name, document.attempts) == first
+
+
+def test_every_decision_makes_a_new_version_and_keeps_the_old(filed):
+    data = filed(upto="approved")
+    versions = Document.objects.filter(subject_id=data["id"], kind="annex3").order_by("version")
+    assert [d.version for d in versions] == [1, 2, 3, 4]  # created, submitted, county and city decisions
+    assert data["documents"][0]["version"] == versions.last().version
+
+
+def test_a_failing_renderer_marks_the_document_failed(filed, monkeypatch):
+    from quota_registry.documents import services
+    from quota_registry.documents.tasks import render_document
+
+    data = filed(upto="draft")
+    document = Document.objects.filter(subject_id=data["id"], kind="annex3").last()
+    monkeypatch.setitem(services.RENDERERS, "annex3", lambda d: (_ for _ in ()).throw(OSError("disk full")))
+    assert render_document.apply(args=[document.pk]).get() == "failed"
+    document.refresh_from_db()
+    assert document.status == "failed" and "disk full" in document.error
+
+
+def test_downloads_are_scoped(filed, as_user):
+    data = filed(upto="submitted")
+    document = render_latest(EntryApplication.objects.get(pk=data["id"]), "annex3")
+    url = f"/documents/{document.pk}/download/"
+    response = as_user("ent_qilin").get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert as_user("county_qilin").get(url).status_code == 200
+    assert as_user("ent_huize").get(url).status_code == 404
+    assert as_user("county_huize").get(url).status_code == 404
+    assert as_user("ent_huize").get(f"/api/v1/documents/{document.pk}/").status_code == 404
+    api = as_user("ent_qilin").get(f"/api/v1/documents/{document.pk}/").json()
+    assert api["status"] == "ready" and api["download_url"] == url and len(api["sha256"]) == 64
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_on_redis_renders_a_form(settings):
+    from celery.contrib.testing.worker import start_worker
+
+    from quota_registry.celery import app
+    from quota_registry.orgs.models import User
+    from reserve.entries import entry_create
+    from tests.conftest import _ensure_demo
+
+    _ensure_demo()
+    ent = User.objects.get(username="ent_qilin")
+    app.conf.task_always_eager = False
+    app.conf.broker_url = settings.REDIS_URL
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            with transaction.atomic():
+                application = entry_create(actor=ent, data={"source_kind": "reduction", "measure": "treatment"},
+                                           items=[{"pollutant": "SO2", "quantity": "5", "completion_date": "2026-01-05"}])
+            document = Document.objects.get(subject_id=application.pk, kind="annex3")
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                document.refresh_from_db()
+                if document.status != "pending":
+                    break
+                time.sleep(0.2)
+    finally:
+        app.conf.task_always_eager = True
+    assert document.status == "ready", document.error
+    assert "主要污染物总量指标入库登记表" in pdf_text_and_fonts(document)[0].replace(" ", "")
