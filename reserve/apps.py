@@ -7,4 +7,4 @@ class ReserveConfig(AppConfig):
     verbose_name = _("Reserve pool")
 
     def ready(self):
-        from . import documents, entries, withdrawals  # noqa: F401  (register workflow hooks and form renderers)
+        from . import documents, entries, exports, imports, withdrawals  # noqa: F401  (hooks, renderers, datasets)

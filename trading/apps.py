@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TradingConfig(AppConfig):
     name = "trading"
     verbose_name = _("Trading and permit changes")
+
+    def ready(self):
+        from . import exports  # noqa: F401  (registers the obligations export)

@@ -61,3 +61,35 @@ class Document(models.Model):
 
     def __str__(self):
         return f"{self.title} v{self.version}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Checked, not yet imported")
+    COMMITTED = "committed", _("Imported")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet: every row is checked and shown before anything is written; the import
+    then writes all rows or none."""
+
+    kind = models.CharField(_("what is imported"), max_length=20)
+    original_name = models.CharField(_("file name"), max_length=200)
+    rows = models.JSONField(_("rows"), default=list)
+    errors = models.JSONField(_("errors"), default=list)  # [[row number, message], ...]
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+
+    SCOPE = ScopeRule(owner="created_by")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+
+    def __str__(self):
+        return f"{self.kind} {self.original_name}"

@@ -1,0 +1,101 @@
+"""Excel exports of the pool: lots, ledger movements, entry and withdrawal applications, with the same
+filters as their list pages, scoped to whoever asked."""
+from django.db.models import Q
+
+from quota_registry.access import scope
+from quota_registry.documents.excel import QUANTITY_FORMAT, Column, Dataset, dataset
+
+from . import selectors
+from .models import EntryApplication, Movement, WithdrawalApplication
+
+Q4 = QUANTITY_FORMAT
+
+
+def _lots(user, filters):
+    qs = selectors.lots(user)
+    for key in ("pollutant", "region"):
+        if filters.get(key):
+            qs = qs.filter(**{f"{key}__code": filters[key]})
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    for lot in qs.order_by("valid_until", "id").iterator(chunk_size=2000):
+        yield (lot.number, lot.pollutant.name, lot.pollutant.unit, lot.region.name,
+               lot.watershed.name if lot.watershed_id else "", lot.enterprise.name, lot.industry.name,
+               lot.get_source_kind_display(), lot.quantity, lot.available, lot.held, lot.get_status_display(),
+               "是" if lot.earmarked else "否", "是" if lot.paid else "否", lot.verified_on, lot.valid_until)
+
+
+dataset(Dataset("lots", "指标批次", [
+    Column("批次编号", 18), Column("污染因子", 12), Column("计量单位", 8), Column("来源县（市、区）", 14),
+    Column("流域", 10), Column("来源企业", 30), Column("行业", 20), Column("来源类型", 20),
+    Column("入库量", 14, Q4), Column("可用量", 14, Q4), Column("冻结量", 14, Q4), Column("状态", 12),
+    Column("仅限重大项目", 10), Column("有偿取得", 10), Column("核定日期", 12, "yyyy-mm-dd"),
+    Column("有效期至", 12, "yyyy-mm-dd")], _lots))
+
+
+def _movements(user, filters):
+    qs = scope(user, Movement.objects.all()) if user.is_city_staff else Movement.objects.none()
+    if filters.get("kind"):
+        qs = qs.filter(transaction__kind=filters["kind"])
+    if filters.get("pollutant"):
+        qs = qs.filter(lot__pollutant__code=filters["pollutant"])
+    rows = qs.order_by("transaction__sequence", "id").values_list(
+        "transaction__sequence", "transaction__created_at", "transaction__kind", "lot__number", "lot__pollutant__name",
+        "lot__pollutant__unit", "lot__region__name", "from_account__kind", "from_account__organisation__name",
+        "to_account__kind", "to_account__organisation__name", "quantity", "transaction__actor_name",
+        "transaction__memo", "transaction__hash")
+    from .models import AccountKind, TransactionKind
+
+    kinds, accounts = dict(TransactionKind.choices), dict(AccountKind.choices)
+    for (seq, at, kind, lot, factor, unit, county, fk, fo, tk, to, q, actor, memo, digest) in rows.iterator(
+            chunk_size=5000):
+        yield (seq, at.replace(tzinfo=None), str(kinds[kind]), lot, factor, unit, county,
+               fo or str(accounts[fk]), to or str(accounts[tk]), q, actor, memo, digest)
+
+
+dataset(Dataset("movements", "台账变动明细", [
+    Column("序号", 9), Column("时间", 20, "yyyy-mm-dd hh:mm:ss"), Column("类型", 12), Column("批次编号", 18),
+    Column("污染因子", 12), Column("计量单位", 8), Column("来源县（市、区）", 14), Column("转出", 26),
+    Column("转入", 26), Column("数量", 14, Q4), Column("办理人", 14), Column("摘要", 30), Column("哈希值", 66)],
+    _movements))
+
+
+def _applications(model, user, filters):
+    qs = scope(user, model.objects.select_related("applicant", "region")).prefetch_related("items__pollutant")
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("q"):
+        qs = qs.filter(Q(number__icontains=filters["q"]) | Q(applicant__name__icontains=filters["q"]))
+    return qs.order_by("created_at", "id")
+
+
+def _entries(user, filters):
+    for a in _applications(EntryApplication, user, filters).iterator(chunk_size=500):
+        for i in a.items.all():
+            yield (a.number, a.applicant.name, a.region.name, a.get_source_kind_display(), a.get_status_display(),
+                   i.pollutant.name, i.pollutant.unit, i.quantity, i.verified_quantity, i.accounting_formula,
+                   a.submitted_at.replace(tzinfo=None) if a.submitted_at else None,
+                   a.decided_at.replace(tzinfo=None) if a.decided_at else None)
+
+
+dataset(Dataset("entries", "入库申请", [
+    Column("申请编号", 16), Column("企业", 30), Column("县（市、区）", 12), Column("来源类型", 20), Column("状态", 14),
+    Column("污染因子", 12), Column("计量单位", 8), Column("申报量", 14, Q4), Column("核定量", 14, Q4),
+    Column("核算", 50), Column("提交时间", 20, "yyyy-mm-dd hh:mm"), Column("决定时间", 20, "yyyy-mm-dd hh:mm")],
+    _entries))
+
+
+def _withdrawals(user, filters):
+    for a in _applications(WithdrawalApplication, user, filters).iterator(chunk_size=500):
+        for i in a.items.all():
+            yield (a.number, a.project_name, a.applicant.name, a.region.name, a.get_status_display(), i.pollutant.name,
+                   i.pollutant.unit, i.new_emission, i.ratio, i.required, i.reason,
+                   a.submitted_at.replace(tzinfo=None) if a.submitted_at else None,
+                   a.decided_at.replace(tzinfo=None) if a.decided_at else None)
+
+
+dataset(Dataset("withdrawals", "出库申请", [
+    Column("申请编号", 16), Column("建设项目", 30), Column("企业", 30), Column("县（市、区）", 12), Column("状态", 14),
+    Column("污染因子", 12), Column("计量单位", 8), Column("新增排放量", 14, Q4), Column("替代比例", 10, "0.00"),
+    Column("需替代量", 14, Q4), Column("依据", 50), Column("提交时间", 20, "yyyy-mm-dd hh:mm"),
+    Column("决定时间", 20, "yyyy-mm-dd hh:mm")], _withdrawals))
