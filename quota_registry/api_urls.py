@@ -21,6 +21,7 @@ from reserve.api import (
     PrecheckView,
     WithdrawalApplicationViewSet,
 )
+from reserve.public_api import PublicChainView, PublicLedgerView
 from trading.api import PermitChangeViewSet
 
 router = DefaultRouter()
@@ -43,5 +44,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("balances/", BalanceView.as_view(), name="api-balances"),
     path("precheck/", PrecheckView.as_view(), name="api-precheck"),
+    path("public/ledger/", PublicLedgerView.as_view(), name="api-public-ledger"),
+    path("public/ledger/chain/", PublicChainView.as_view(), name="api-public-chain"),
     *router.urls,
 ]

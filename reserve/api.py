@@ -348,8 +348,18 @@ class LedgerTransactionSerializer(serializers.ModelSerializer):
                   "hash", "previous_hash"]
 
 
+class IsCityStaff(permissions.BasePermission):
+    def has_permission(self, request, view):
+        from quota_registry.permissions import is_city_staff
+
+        return is_city_staff(request.user)
+
+
 class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    """The ledger's transactions in chain order (city staff)."""
+    """The ledger's transactions in chain order, with whose accounts (city staff). The public ledger
+    without account holders' names is /api/v1/public/ledger/."""
+
+    permission_classes = [IsCityStaff]
 
     queryset = LedgerTransaction.objects.select_related("reverses").prefetch_related(
         "movements__lot__pollutant", "movements__from_account__organisation", "movements__to_account__organisation")

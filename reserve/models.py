@@ -109,7 +109,8 @@ class Lot(models.Model):
                                       on_delete=models.PROTECT, related_name="lot")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    SCOPE = ScopeRule(organisation="enterprise", region="region")
+    # Art 24: the ledger is public; a revoked lot is not shown as available quota.
+    SCOPE = ScopeRule(organisation="enterprise", region="region", published=~Q(status="revoked"))
 
     class Meta:
         ordering = ["valid_until", "id"]
@@ -163,7 +164,9 @@ class LedgerTransaction(models.Model):
     previous_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
-    SCOPE = ScopeRule()  # city staff; the public ledger (Art 24) publishes its own selection
+    # City staff see everything; the public (Art 24) sees every transaction through the public pages and
+    # API, which show account kinds, never whose account.
+    SCOPE = ScopeRule(published=Q())
 
     class Meta:
         ordering = ["sequence"]
@@ -182,7 +185,7 @@ class Movement(models.Model):
     to_account = models.ForeignKey(Account, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
 
-    SCOPE = ScopeRule()
+    SCOPE = ScopeRule(published=Q())
 
     class Meta:
         ordering = ["transaction_id", "id"]
@@ -321,7 +324,9 @@ class WithdrawalItem(models.Model):
     required = models.DecimalField(_("required replacement"), **QUANTITY)
     reason = models.TextField(_("basis of the ratio"))
 
-    SCOPE = ScopeRule(organisation="application__applicant", region="application__region")
+    # Approved withdrawals are published (Art 24) as the pool's deals.
+    SCOPE = ScopeRule(organisation="application__applicant", region="application__region",
+                      published=Q(application__status="approved"))
 
     class Meta:
         ordering = ["application_id", "pollutant__sort_order"]

@@ -21,4 +21,6 @@ urlpatterns = [
     path("lots/", views.lot_list, name="lots"),
     path("lots/<int:pk>/", views.lot_detail, name="lot-detail"),
     path("ledger/", views.ledger_list, name="ledger"),
+    path("public/", views.public_ledger, name="public-ledger"),
+    path("public/lots/", views.public_lots, name="public-lots"),
 ]

@@ -21,6 +21,7 @@ from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import CITY_ROLES, Role
 from quota_registry.permissions import is_city_staff, require
 from quota_registry.portal.views import _apply_service_errors, _page
+from quota_registry.reference.models import Pollutant, Region
 from quota_registry.review import services as review
 from quota_registry.review.models import Status
 
@@ -283,8 +284,6 @@ def lot_list(request):
             qs = qs.filter(**{f"{key}__code": request.GET[key]})
     if request.GET.get("status"):
         qs = qs.filter(status=request.GET["status"])
-    from quota_registry.reference.models import Pollutant, Region
-
     return render(request, "reserve/lot_list.html", {
         "page": _page(request, qs.order_by("valid_until", "id")), "statuses": LotStatus.choices,
         "pollutants": Pollutant.objects.all(), "regions": Region.objects.filter(level="county"),
@@ -445,3 +444,40 @@ def withdrawal_detail(request, pk):
 @require_POST
 def withdrawal_act(request, pk):
     return workflow_act(request, WithdrawalApplication, pk, "reserve:withdrawal-detail")
+
+
+def public_ledger(request):
+    """Art 24: the published ledger, for anyone, logged in or not."""
+    from . import public
+
+    summary = public.ledger_summary()
+    counties = [r for r in Region.objects.filter(level="county")]
+    by_factor = {}
+    for row in summary["balances"]:
+        by_factor.setdefault(row["pollutant"], {"name": row["pollutant_name"], "unit": row["unit"], "cells": {}})
+        by_factor[row["pollutant"]]["cells"][row["region"]] = row
+    table = [(code, data["name"], data["unit"], [data["cells"].get(c.code) for c in counties])
+             for code, data in by_factor.items()]
+    chart = {"counties": [c.name for c in counties], "codes": [c.code for c in counties],
+             "factors": [{"code": code, "name": f"{name}（{unit}）",
+                          "available": [str((cells[i] or {}).get("available", 0)) for i in range(len(counties))],
+                          "held": [str((cells[i] or {}).get("held", 0)) for i in range(len(counties))]}
+                         for code, name, unit, cells in table],
+             "monthly": [{**m, "entered": str(m["entered"]), "withdrawn": str(m["withdrawn"])}
+                         for m in summary["monthly"]]}
+    return render(request, "reserve/public_ledger.html", {
+        "summary": summary, "counties": counties, "table": table, "chart": chart,
+        "movements": public.recent_movements(20), "deals": public.published_deals(20),
+        "howto": public.VERIFY_HOWTO,
+    })
+
+
+def public_lots(request):
+    from . import public
+
+    qs = public.public_lots()
+    for key in ("pollutant", "region"):
+        if request.GET.get(key):
+            qs = qs.filter(**{f"{key}__code": request.GET[key]})
+    return render(request, "reserve/public_lots.html", {
+        "page": _page(request, qs), "pollutants": Pollutant.objects.all(), "regions": Region.objects.filter(level="county")})

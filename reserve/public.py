@@ -1,0 +1,103 @@
+"""The published ledger (Art 24): what anyone may see without logging in, live from the ledger and
+cached briefly. No commercial secrets: lots show their origin county and source, not the enterprise;
+movements show the kind of account, not whose."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from quota_registry.access import scope
+
+from . import selectors
+from .models import AccountKind, LedgerHead, LedgerTransaction, Movement, TransactionKind, WithdrawalItem
+
+CACHE_SECONDS = 60
+ENTERED = (TransactionKind.ISSUE, TransactionKind.RETURN)
+
+
+def public():
+    """The public: reads go through the one scoping function as an anonymous visitor."""
+    return AnonymousUser()
+
+
+def ledger_summary() -> dict:
+    def build():
+        rows = selectors.balances(public())
+        head = LedgerHead.objects.filter(pk=1).first()
+        return {
+            "balances": [{"pollutant": r["pollutant"].code, "pollutant_name": r["pollutant"].name,
+                          "unit": r["pollutant"].unit, "region": r["region"].code, "region_name": r["region"].name,
+                          "issued": r["issued"], "available": r["available"], "held": r["held"],
+                          "planned": r["planned"]} for r in rows],
+            "chain_head": {"sequence": head.sequence if head else 0, "hash": head.hash if head else "0" * 64},
+            "monthly": monthly_flows(),
+            "generated_at": timezone.now(),
+        }
+    # Keyed on the chain head: any posting changes the key, so the page is never staler than the ledger;
+    # between postings, repeated requests are served from the cache.
+    head = LedgerHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+    return cache.get_or_set(f"public-ledger-summary:{head}", build, CACHE_SECONDS)
+
+
+def monthly_flows() -> list[dict]:
+    """Per month and factor: quantity entered into the pool and withdrawn for projects (for the chart)."""
+    flows = defaultdict(lambda: {"entered": Decimal("0"), "withdrawn": Decimal("0")})
+    qs = (scope(public(), Movement).filter(transaction__kind__in=[*ENTERED, TransactionKind.WITHDRAW])
+          .annotate(month=TruncMonth("transaction__created_at"))
+          .values("month", "lot__pollutant__code", "transaction__kind").annotate(total=Sum("quantity")))
+    for row in qs:
+        key = (row["month"].strftime("%Y-%m"), row["lot__pollutant__code"])
+        flows[key]["withdrawn" if row["transaction__kind"] == TransactionKind.WITHDRAW else "entered"] += row["total"]
+    return [{"month": m, "pollutant": p, **v} for (m, p), v in sorted(flows.items())]
+
+
+def public_lots():
+    return selectors.lots(public()).select_related(
+        "pollutant", "region", "watershed").order_by("valid_until", "id")
+
+
+def recent_movements(limit: int = 50):
+    return (scope(public(), Movement).select_related("transaction", "lot__pollutant", "lot__region", "from_account",
+                                                     "to_account").order_by("-transaction__sequence", "-id")[:limit])
+
+
+def published_deals(limit: int = 50):
+    """Approved withdrawals: project, enterprise, factor, quantity, date (decisions of the bureau are public)."""
+    return (scope(public(), WithdrawalItem).filter(required__gt=0)
+            .select_related("application__applicant", "application__region", "pollutant")
+            .order_by("-application__decided_at")[:limit])
+
+
+def chain(start: int = 1, limit: int = 500) -> list[dict]:
+    """Everything that went into each transaction's hash, so anyone can recompute the chain."""
+    txns = (scope(public(), LedgerTransaction).filter(sequence__gte=start).order_by("sequence")
+            .prefetch_related("movements")[:limit])
+    result = []
+    for t in txns:
+        result.append({
+            "sequence": t.sequence, "kind": t.kind, "created_at": t.created_at.isoformat(), "actor": t.actor_id,
+            "reverses": t.reverses_id, "subject": f"{t.subject_type_id}:{t.subject_id}" if t.subject_type_id else None,
+            "memo": t.memo, "previous": t.previous_hash, "hash": t.hash,
+            "movements": [[m.lot_id, m.from_account_id, m.to_account_id, str(m.quantity)]
+                          for m in sorted(t.movements.all(), key=lambda m: m.pk)],
+        })
+    return result
+
+
+VERIFY_HOWTO = (
+    "Each transaction's hash is SHA-256 over the UTF-8 JSON (keys sorted, separators ',' and ':', non-ASCII kept) "
+    "of {sequence, kind, created_at, actor, reverses, subject, memo, previous, movements: [[lot, from_account, "
+    "to_account, quantity], ...]}; 'previous' is the hash of the transaction before it (64 zeros for the first). "
+    "Fetch /api/v1/public/ledger/chain/?from=1, recompute each hash in order and compare the last one with the "
+    "published chain head.")
+
+
+def account_label(account) -> str:
+    """Whose account is not published: only its kind."""
+    return str(dict(AccountKind.choices)[account.kind])

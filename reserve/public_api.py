@@ -1,0 +1,104 @@
+"""GET /api/v1/public/ledger/ (no login): the published ledger."""
+from django.core.paginator import Paginator
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import public
+
+Q4 = {"max_digits": 20, "decimal_places": 4}
+
+
+class PublicBalanceSerializer(serializers.Serializer):
+    pollutant = serializers.CharField()
+    pollutant_name = serializers.CharField()
+    unit = serializers.CharField()
+    region = serializers.CharField()
+    region_name = serializers.CharField()
+    issued = serializers.DecimalField(**Q4)
+    available = serializers.DecimalField(**Q4)
+    held = serializers.DecimalField(**Q4)
+    planned = serializers.DecimalField(**Q4)
+
+
+class PublicLotSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    pollutant = serializers.CharField(source="pollutant.code")
+    unit = serializers.CharField(source="pollutant.unit")
+    origin_region = serializers.CharField(source="region.name")
+    watershed = serializers.CharField(source="watershed.name", default=None)
+    source_kind = serializers.CharField(source="get_source_kind_display")
+    quantity = serializers.DecimalField(**Q4)
+    available = serializers.DecimalField(**Q4)
+    status = serializers.CharField()
+    earmarked = serializers.BooleanField()
+    valid_until = serializers.DateField()
+
+
+class PublicMovementSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField(source="transaction.sequence")
+    time = serializers.DateTimeField(source="transaction.created_at")
+    kind = serializers.CharField(source="transaction.kind")
+    lot = serializers.CharField(source="lot.number")
+    pollutant = serializers.CharField(source="lot.pollutant.code")
+    quantity = serializers.DecimalField(**Q4)
+    from_account = serializers.SerializerMethodField()
+    to_account = serializers.SerializerMethodField()
+
+    def get_from_account(self, obj) -> str:
+        return public.account_label(obj.from_account)
+
+    def get_to_account(self, obj) -> str:
+        return public.account_label(obj.to_account)
+
+
+class PublicDealSerializer(serializers.Serializer):
+    number = serializers.CharField(source="application.number")
+    project = serializers.CharField(source="application.project_name")
+    enterprise = serializers.CharField(source="application.applicant.name")
+    region = serializers.CharField(source="application.region.name")
+    pollutant = serializers.CharField(source="pollutant.code")
+    unit = serializers.CharField(source="pollutant.unit")
+    quantity = serializers.DecimalField(source="required", **Q4)
+    ratio = serializers.DecimalField(max_digits=6, decimal_places=2)
+    approved_at = serializers.DateTimeField(source="application.decided_at")
+
+
+class PublicLedgerView(APIView):
+    """The published ledger (Art 24): balances per factor and county, lots (page `lots_page`), recent
+    movements, approved withdrawals, and the chain head with how to verify it. Cached for a minute."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(parameters=[OpenApiParameter("lots_page", int)], responses=None)
+    def get(self, request):
+        summary = public.ledger_summary()
+        lots = Paginator(public.public_lots(), 100).get_page(request.query_params.get("lots_page"))
+        return Response({
+            "balances": PublicBalanceSerializer(summary["balances"], many=True).data,
+            "lots": {"count": lots.paginator.count, "page": lots.number, "pages": lots.paginator.num_pages,
+                     "results": PublicLotSerializer(lots.object_list, many=True).data},
+            "movements": PublicMovementSerializer(public.recent_movements(), many=True).data,
+            "deals": PublicDealSerializer(public.published_deals(), many=True).data,
+            "chain_head": summary["chain_head"], "how_to_verify": public.VERIFY_HOWTO,
+            "generated_at": summary["generated_at"],
+        })
+
+
+class PublicChainView(APIView):
+    """What went into every transaction's hash, from sequence `from` (500 at a time)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(parameters=[OpenApiParameter("from", int)], responses=None)
+    def get(self, request):
+        try:
+            start = max(1, int(request.query_params.get("from", 1)))
+        except ValueError:
+            raise serializers.ValidationError({"from": ["a sequence number"]}) from None
+        rows = public.chain(start)
+        return Response({"from": start, "count": len(rows), "transactions": rows,
+                         "next": f"?from={rows[-1]['sequence'] + 1}" if len(rows) == 500 else None})
