@@ -22,6 +22,7 @@ urlpatterns = [
     path("documents/<int:pk>/", document_views.document_page, name="document-page"),
     path("exports/<str:name>/", document_views.export_start, name="export-start"),
     path("imports/", document_views.import_start, name="imports"),
+    path("reports/", document_views.reports, name="reports"),
     path("imports/<int:pk>/", document_views.import_detail, name="import-detail"),
     path("imports/template/<str:kind>/", document_views.import_template, name="import-template"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),

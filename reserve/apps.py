@@ -7,4 +7,4 @@ class ReserveConfig(AppConfig):
     verbose_name = _("Reserve pool")
 
     def ready(self):
-        from . import documents, entries, exports, imports, withdrawals  # noqa: F401  (hooks, renderers, datasets)
+        from . import documents, entries, exports, imports, reports, withdrawals  # noqa: F401  (hooks, renderers)

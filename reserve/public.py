@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from quota_registry.access import scope
 
@@ -39,9 +40,9 @@ def ledger_summary() -> dict:
             "monthly": monthly_flows(),
             "generated_at": timezone.now(),
         }
-    # Keyed on the chain head: any posting changes the key, so the page is never staler than the ledger;
+    # Keyed on the chain head's hash: any posting changes the key, so the page is never staler than the ledger;
     # between postings, repeated requests are served from the cache.
-    head = LedgerHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+    head = LedgerHead.objects.filter(pk=1).values_list("hash", flat=True).first() or "empty"
     return cache.get_or_set(f"public-ledger-summary:{head}", build, CACHE_SECONDS)
 
 
@@ -90,7 +91,7 @@ def chain(start: int = 1, limit: int = 500) -> list[dict]:
     return result
 
 
-VERIFY_HOWTO = (
+VERIFY_HOWTO = gettext_lazy(
     "Each transaction's hash is SHA-256 over the UTF-8 JSON (keys sorted, separators ',' and ':', non-ASCII kept) "
     "of {sequence, kind, created_at, actor, reverses, subject, memo, previous, movements: [[lot, from_account, "
     "to_account, quantity], ...]}; 'previous' is the hash of the transaction before it (64 zeros for the first). "

@@ -82,7 +82,7 @@ class PublicLedgerView(APIView):
                      "results": PublicLotSerializer(lots.object_list, many=True).data},
             "movements": PublicMovementSerializer(public.recent_movements(), many=True).data,
             "deals": PublicDealSerializer(public.published_deals(), many=True).data,
-            "chain_head": summary["chain_head"], "how_to_verify": public.VERIFY_HOWTO,
+            "chain_head": summary["chain_head"], "how_to_verify": str(public.VERIFY_HOWTO),
             "generated_at": summary["generated_at"],
         })
 

@@ -119,6 +119,8 @@ CELERY_BEAT_SCHEDULE = {
     "permit-change-reminders": {"task": "trading.tasks.send_permit_change_reminders",
                                 "schedule": crontab(hour=7, minute=30)},
     "lot-expiry": {"task": "reserve.tasks.expire_lots", "schedule": crontab(hour=1, minute=0)},
+    # the 1st of each month: last month's report (and on 1 January the year's statistics)
+    "reports": {"task": "reserve.tasks.scheduled_reports", "schedule": crontab(day_of_month=1, hour=2, minute=0)},
 }
 
 if REDIS_URL:

@@ -1,0 +1,157 @@
+"""The "one ledger" reports (seed 002 monthly; seed 001 Art 23 annually): per factor and county, the
+reserve's opening balance, what entered, was withdrawn, expired, was cancelled or transferred, and the
+closing balance, plus the period's applications and the obligations overdue at its end.
+
+The reserve is the pool plus what is held for pending withdrawals; moves between the two are internal.
+Every figure is summed from the movements, and the report checks that opening + in - out equals the
+closing balance computed independently from the movements up to the end (`ties_out`)."""
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from quota_registry.documents.excel import QUANTITY_FORMAT, Column, write_workbook
+from quota_registry.documents.models import Document, DocumentKind, DocumentStatus
+from quota_registry.documents.services import document_request, renderer
+from quota_registry.reference.models import Pollutant, Region
+from quota_registry.review.models import Status
+from trading.models import ObligationStatus, PermitChangeObligation
+
+from .models import AccountKind, EntryApplication, Movement, TransactionKind, WithdrawalApplication
+
+RESERVE = (AccountKind.POOL, AccountKind.HOLD)
+IN_KINDS = {TransactionKind.ISSUE: "entered", TransactionKind.RETURN: "entered"}
+OUT_KINDS = {TransactionKind.WITHDRAW: "withdrawn", TransactionKind.EXPIRE: "expired",
+             TransactionKind.REVOKE: "cancelled", TransactionKind.TRANSFER: "transferred"}
+FLOWS = ["entered", "withdrawn", "expired", "cancelled", "transferred", "other"]
+ZERO = Decimal("0.0000")
+
+
+def period_of(*, year: int, month: int | None = None) -> tuple[datetime.datetime, datetime.datetime, str]:
+    tz = timezone.get_current_timezone()
+    if month:
+        start = datetime.datetime(year, month, 1, tzinfo=tz)
+        end = start + datetime.timedelta(days=calendar.monthrange(year, month)[1])
+        return start, end, f"{year}年{month}月"
+    return datetime.datetime(year, 1, 1, tzinfo=tz), datetime.datetime(year + 1, 1, 1, tzinfo=tz), f"{year}年"
+
+
+def _direction():
+    into = Q(to_account__kind__in=RESERVE) & ~Q(from_account__kind__in=RESERVE)
+    out = Q(from_account__kind__in=RESERVE) & ~Q(to_account__kind__in=RESERVE)
+    return Case(When(into, then=Value("in")), When(out, then=Value("out")), default=Value("internal"),
+                output_field=CharField())
+
+
+def reserve_balance(before: datetime.datetime) -> dict:
+    """(pollutant id, county id) -> quantity in the reserve from all movements before `before`."""
+    result = defaultdict(lambda: ZERO)
+    rows = (Movement.objects.filter(transaction__created_at__lt=before).annotate(direction=_direction())
+            .exclude(direction="internal").values("lot__pollutant_id", "lot__region_id", "direction")
+            .annotate(total=Sum("quantity")))
+    for r in rows:
+        sign = 1 if r["direction"] == "in" else -1
+        result[(r["lot__pollutant_id"], r["lot__region_id"])] += sign * r["total"]
+    return result
+
+
+def compute(start: datetime.datetime, end: datetime.datetime) -> dict:
+    opening, closing = reserve_balance(start), reserve_balance(end)
+    flows = defaultdict(lambda: dict.fromkeys(FLOWS, ZERO))
+    rows = (Movement.objects.filter(transaction__created_at__gte=start, transaction__created_at__lt=end)
+            .annotate(direction=_direction()).exclude(direction="internal")
+            .values("lot__pollutant_id", "lot__region_id", "direction", "transaction__kind").annotate(total=Sum("quantity")))
+    for r in rows:
+        key = (r["lot__pollutant_id"], r["lot__region_id"])
+        kinds = IN_KINDS if r["direction"] == "in" else OUT_KINDS
+        name = kinds.get(r["transaction__kind"], "other")
+        flows[key][name] += r["total"] if (r["direction"] == "in" or name != "other") else -r["total"]
+    pollutants = {p.pk: p for p in Pollutant.objects.all()}
+    regions = {r.pk: r for r in Region.objects.all()}
+    lines, ties_out = [], True
+    for key in sorted(set(opening) | set(closing) | set(flows), key=lambda k: (pollutants[k[0]].sort_order,
+                                                                                 regions[k[1]].sort_order)):
+        f = flows[key]
+        computed = opening[key] + f["entered"] + f["other"] - f["withdrawn"] - f["expired"] - f["cancelled"] - f[
+            "transferred"]
+        ties_out = ties_out and computed == closing[key]
+        lines.append({"pollutant": pollutants[key[0]], "region": regions[key[1]], "opening": opening[key], **f,
+                      "closing": closing[key]})
+    applications = []
+    for model, label in ((EntryApplication, "入库申请"), (WithdrawalApplication, "出库申请")):
+        counts = model.objects.aggregate(
+            submitted=Count("pk", filter=Q(submitted_at__gte=start, submitted_at__lt=end)),
+            approved=Count("pk", filter=Q(status=Status.APPROVED, decided_at__gte=start, decided_at__lt=end)),
+            rejected=Count("pk", filter=Q(status=Status.REJECTED, decided_at__gte=start, decided_at__lt=end)),
+            pending=Count("pk", filter=Q(status__in=[Status.SUBMITTED, Status.COUNTY_APPROVED])))
+        applications.append({"kind": label, **counts})
+    end_date = (end - datetime.timedelta(seconds=1)).date()
+    overdue = list(PermitChangeObligation.objects.exclude(status=ObligationStatus.CONFIRMED)
+                   .filter(due_date__lt=end_date).select_related("enterprise", "region").order_by("due_date"))
+    return {"lines": lines, "applications": applications, "overdue": overdue, "ties_out": ties_out,
+            "start": start, "end": end}
+
+
+def report_request(*, actor, year: int, month: int | None, fmt: str) -> Document:
+    _s, _e, label = period_of(year=year, month=month)
+    kind = DocumentKind.MONTHLY_REPORT if month else DocumentKind.ANNUAL_REPORT
+    title = f"主要污染物总量指标储备库{'月报' if month else '年度统计'}（{label}）"
+    return document_request(actor=actor, kind=kind, title=title, fmt=fmt,
+                            params={"year": year, "month": month})
+
+
+def scheduled_reports(today: datetime.date | None = None) -> list[Document]:
+    """On the 1st: last month's report (and on 1 January last year's statistics), Excel and PDF, once."""
+    today = today or timezone.localdate()
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    wanted = [(last.year, last.month)] + ([(last.year, None)] if today.month == 1 else [])
+    made = []
+    for year, month in wanted:
+        for fmt in ("xlsx", "pdf"):
+            kind = DocumentKind.MONTHLY_REPORT if month else DocumentKind.ANNUAL_REPORT
+            exists = Document.objects.filter(kind=kind, format=fmt, params={"year": year, "month": month}).exclude(
+                status=DocumentStatus.FAILED).exists()
+            if not exists:
+                made.append(report_request(actor=None, year=year, month=month, fmt=fmt))
+    return made
+
+
+COLUMNS = [Column("污染因子", 12), Column("计量单位", 8), Column("县（市、区）", 16), Column("期初余额", 14, QUANTITY_FORMAT),
+           Column("本期入库", 14, QUANTITY_FORMAT), Column("本期出库", 14, QUANTITY_FORMAT),
+           Column("本期过期", 14, QUANTITY_FORMAT), Column("本期注销", 14, QUANTITY_FORMAT),
+           Column("本期划转", 14, QUANTITY_FORMAT), Column("其他调整", 14, QUANTITY_FORMAT),
+           Column("期末余额", 14, QUANTITY_FORMAT)]
+
+
+def _render(document: Document) -> bytes:
+    year, month = document.params["year"], document.params.get("month")
+    start, end, label = period_of(year=year, month=month)
+    data = compute(start, end)
+    if document.format == "xlsx":
+        ledger_rows = [(line["pollutant"].name, line["pollutant"].unit, line["region"].name, line["opening"],
+                        line["entered"], line["withdrawn"], line["expired"], line["cancelled"], line["transferred"],
+                        line["other"], line["closing"]) for line in data["lines"]]
+        app_rows = [(a["kind"], a["submitted"], a["approved"], a["rejected"], a["pending"]) for a in data["applications"]]
+        overdue_rows = [(o.enterprise.name, o.region.name, o.due_date, o.destination) for o in data["overdue"]]
+        return write_workbook([
+            (f"台账（{label}）", COLUMNS, ledger_rows),
+            ("申请情况", [Column("类型", 12), Column("本期提交", 10), Column("本期批准", 10), Column("本期不予批准", 12),
+                      Column("期末在审", 10)], app_rows),
+            ("逾期未变更许可证", [Column("企业", 30), Column("县（市、区）", 14), Column("期限", 12, "yyyy-mm-dd"),
+                           Column("出让去向", 40)], overdue_rows)])
+    from weasyprint import HTML
+
+    with translation.override("zh-hans"):
+        html = render_to_string("documents/report.html", {"title": document.title, "label": label, **data})
+    return HTML(string=html).write_pdf()
+
+
+renderer(DocumentKind.MONTHLY_REPORT)(_render)
+renderer(DocumentKind.ANNUAL_REPORT)(_render)
+

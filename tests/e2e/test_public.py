@@ -1,0 +1,41 @@
+"""The public pages work in a browser while logged out, charts included."""
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import _ensure_demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_public_ledger_logged_out(live_server, page, transactional_db, tmp_path):
+    _ensure_demo()
+    from django.utils import timezone
+
+    from quota_registry.orgs.models import User
+    from quota_registry.reference.models import Pollutant
+    from reserve import ledger
+    from reserve.models import AccountKind, Lot
+
+    org = User.objects.get(username="ent_huize").organisation
+    lot = Lot.objects.create(number="ZB-PUBLIC-1", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("8"),
+                             enterprise=org, region=org.region, industry=org.industry, source_kind="reduction",
+                             status="active", verified_on=timezone.localdate(),
+                             valid_until=timezone.localdate() + datetime.timedelta(days=400))
+    ledger.post(actor=None, kind="issue", legs=[ledger.Leg(lot, ledger.account(AccountKind.SOURCE),
+                                                           ledger.account(AccountKind.POOL), Decimal("8"))])
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="查看公开台账").click()
+    page.wait_for_url("**/public/")
+    assert page.get_by_test_id("public-available-PB-530326").inner_text() == "8.0000"
+    assert len(page.get_by_test_id("chain-head").inner_text()) == 64
+    page.wait_for_selector("#chart-pool canvas")  # ECharts drew the chart from the local copy
+    assert errors == []
+    page.screenshot(path=str(tmp_path / "public.png"), full_page=True)
+    page.goto(live_server.url + "/public/lots/?pollutant=PB")
+    assert "ZB-PUBLIC-1" in page.get_by_test_id("public-lots").inner_text()
+    assert org.name not in page.content()
+    assert page.goto(live_server.url + "/api/v1/public/ledger/").status == 200
