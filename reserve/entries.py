@@ -204,19 +204,10 @@ def _items_snapshot(application) -> list:
              "completion_date": i.completion_date.isoformat()} for i in application.items.select_related("pollutant")]
 
 
-def _editable(actor, pk) -> EntryApplication:
-    application = get_scoped_or_404(actor, EntryApplication.objects.select_for_update(of=("self",)), pk=pk)
-    if not review.is_applicant(actor, application):
-        raise PermissionDenied(_("Only the applicant may change this application."))
-    if not application.is_editable:
-        raise review.TransitionNotAllowed(application.status, "edit")
-    return application
-
-
 @transaction.atomic
 def entry_update(*, actor, pk: int, data: dict, items: list[dict] | None = None) -> EntryApplication:
     """Change a draft or a returned application (the applicant only)."""
-    application = _editable(actor, pk)
+    application = review.lock_for_edit(actor, EntryApplication, pk)
     before = {**snapshot(application), "items": _items_snapshot(application)}
     if "source_kind" in data and data["source_kind"] != application.source_kind:
         _check_filer(actor, application.applicant, data["source_kind"])
@@ -235,11 +226,8 @@ def entry_update(*, actor, pk: int, data: dict, items: list[dict] | None = None)
     return application
 
 
-@transaction.atomic
 def entry_add_evidence(*, actor, pk: int, files, purpose: str = "") -> list:
-    application = _editable(actor, pk)
-    return [attachment_add(actor=actor, owner=application, uploaded_file=f, purpose=purpose,
-                           organisation=application.applicant, region=application.region) for f in files]
+    return review.add_evidence(actor=actor, model=EntryApplication, pk=pk, files=files, purpose=purpose)
 
 
 @transaction.atomic

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy
 
 from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
-from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
 from quota_registry.documents.models import DocumentKind
 from quota_registry.files.services import attachment_add, attachments_of
@@ -296,19 +295,10 @@ def _save_plan(application, plan: list[dict]) -> None:
         application.save(update_fields=["relies_on_government"])
 
 
-def _editable(actor, pk) -> WithdrawalApplication:
-    application = get_scoped_or_404(actor, WithdrawalApplication.objects.select_for_update(of=("self",)), pk=pk)
-    if not review.is_applicant(actor, application):
-        raise PermissionDenied(_("Only the applicant may change this application."))
-    if not application.is_editable:
-        raise review.TransitionNotAllowed(application.status, "edit")
-    return application
-
-
 @transaction.atomic
 def withdrawal_update(*, actor, pk: int, data: dict, items: list[dict] | None = None,
                       allocations: list[dict] | None = None, plan: list[dict] | None = None) -> WithdrawalApplication:
-    application = _editable(actor, pk)
+    application = review.lock_for_edit(actor, WithdrawalApplication, pk)
     before = _snapshot(application)
     for name in PROJECT_FIELDS:
         if name in data and data[name] is not None:
@@ -331,11 +321,8 @@ def withdrawal_update(*, actor, pk: int, data: dict, items: list[dict] | None = 
     return application
 
 
-@transaction.atomic
 def withdrawal_add_evidence(*, actor, pk: int, files, purpose: str = "") -> list:
-    application = _editable(actor, pk)
-    return [attachment_add(actor=actor, owner=application, uploaded_file=f, purpose=purpose,
-                           organisation=application.applicant, region=application.region) for f in files]
+    return review.add_evidence(actor=actor, model=WithdrawalApplication, pk=pk, files=files, purpose=purpose)
 
 
 def allocate_and_hold(application: WithdrawalApplication, actor):

@@ -85,6 +85,24 @@ def next_number(prefix: str, *, today: datetime.date | None = None) -> str:
     return f"{prefix}{year}{seq.value:06d}"
 
 
+def lock_for_edit(actor, model, pk: int):
+    """The application, locked, if `actor` is its applicant and it is a draft or returned; else 404/403/409."""
+    application = get_scoped_or_404(actor, model.objects.select_for_update(of=("self",)), pk=pk)
+    if not is_applicant(actor, application):
+        raise PermissionDenied(_("Only the applicant may change this application."))
+    if not application.is_editable:
+        raise TransitionNotAllowed(application.status, "edit")
+    return application
+
+
+@transaction.atomic
+def add_evidence(*, actor, model, pk: int, files, purpose: str = "") -> list:
+    """Evidence files for a draft or returned application of any kind (the applicant only)."""
+    application = lock_for_edit(actor, model, pk)
+    return [attachment_add(actor=actor, owner=application, uploaded_file=f, purpose=purpose,
+                           organisation=application.applicant, region=application.region) for f in files]
+
+
 def is_applicant(actor, application) -> bool:
     if application.filed_by_county:
         return actor.role == Role.COUNTY_REVIEWER and actor.organisation.region_id == application.region_id
