@@ -59,9 +59,9 @@ class ReadAnyoneWriteCityStaff(permissions.BasePermission):
         return can_maintain_reference_data(request.user)
 
 
-def service_call(fn, **kwargs):
+def service_call(fn, *args, **kwargs):
     """Run a service from a serializer/view, turning Django's ValidationError into DRF's."""
     try:
-        return fn(**kwargs)
+        return fn(*args, **kwargs)
     except DjangoValidationError as exc:
         raise serializers.ValidationError(_django_validation_detail(exc)) from exc

@@ -22,7 +22,7 @@ from reserve.api import (
     WithdrawalApplicationViewSet,
 )
 from reserve.public_api import PublicChainView, PublicLedgerView
-from trading.api import PermitChangeViewSet
+from trading.api import PermitChangeViewSet, ReferencePriceViewSet, TradeViewSet
 
 router = DefaultRouter()
 router.register("pollutants", PollutantViewSet)
@@ -37,6 +37,8 @@ router.register("withdrawal-applications", WithdrawalApplicationViewSet)
 router.register("lots", LotViewSet)
 router.register("documents", DocumentViewSet, basename="document")
 router.register("permit-changes", PermitChangeViewSet, basename="permit-change")
+router.register("reference-prices", ReferencePriceViewSet, basename="reference-price")
+router.register("trades", TradeViewSet, basename="trade")
 router.register("ledger", LedgerViewSet)
 
 urlpatterns = [

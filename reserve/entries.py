@@ -322,7 +322,7 @@ def lot_record_completion(*, actor, lot_id: int, completed_on: datetime.date, ev
         raise PermissionDenied(_("Only city staff record completion of a planned measure."))
     lot = get_scoped_or_404(actor, Lot.objects.select_for_update(of=("self",)), pk=lot_id)
     if lot.status != LotStatus.PLANNED:
-        raise review.TransitionNotAllowed(Status.APPROVED, "complete")
+        raise review.TransitionNotAllowed(lot.status, "complete", label=lot.get_status_display())
     errors = {}
     if not (evidence or "").strip():
         errors["evidence"] = _("Name the evidence of completion (e.g. the acceptance approval and its date).")

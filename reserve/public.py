@@ -102,3 +102,17 @@ VERIFY_HOWTO = gettext_lazy(
 def account_label(account) -> str:
     """Whose account is not published: only its kind."""
     return str(dict(AccountKind.choices)[account.kind])
+
+
+def published_trades(limit: int = 50):
+    """Deals of published trades (seed 001 Art 22): quantity, price, parties, subject and method."""
+    from trading.models import Deal
+
+    return (scope(public(), Deal).select_related("trade__pollutant", "trade__seller", "buyer")
+            .order_by("-trade__published_at", "id")[:limit])
+
+
+def current_prices():
+    from trading.prices import current
+
+    return current()

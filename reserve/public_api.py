@@ -65,6 +65,34 @@ class PublicDealSerializer(serializers.Serializer):
     approved_at = serializers.DateTimeField(source="application.decided_at")
 
 
+class PublicTradeSerializer(serializers.Serializer):
+    trade = serializers.CharField(source="trade.number")
+    method = serializers.CharField(source="trade.method")
+    seller = serializers.CharField(source="trade.seller_name")
+    buyer = serializers.CharField(source="buyer.name")
+    pollutant = serializers.CharField(source="trade.pollutant.code")
+    unit = serializers.CharField(source="trade.pollutant.unit")
+    quantity = serializers.DecimalField(**Q4)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    reference_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    deviation_percent = serializers.SerializerMethodField()
+    published_at = serializers.DateTimeField(source="trade.published_at")
+
+    def get_deviation_percent(self, obj) -> str | None:
+        from accounting.trading import deviation_percent
+
+        d = deviation_percent(obj.unit_price, obj.reference_price)
+        return str(d) if d is not None else None
+
+
+class PublicPriceSerializer(serializers.Serializer):
+    pollutant = serializers.CharField(source="pollutant.code")
+    price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    unit = serializers.CharField()
+    effective_from = serializers.DateField()
+    document = serializers.CharField()
+
+
 class PublicLedgerView(APIView):
     """The published ledger (Art 24): balances per factor and county, lots (page `lots_page`), recent
     movements, approved withdrawals, and the chain head with how to verify it. Cached for a minute."""
@@ -82,6 +110,8 @@ class PublicLedgerView(APIView):
                      "results": PublicLotSerializer(lots.object_list, many=True).data},
             "movements": PublicMovementSerializer(public.recent_movements(), many=True).data,
             "deals": PublicDealSerializer(public.published_deals(), many=True).data,
+            "trades": PublicTradeSerializer(public.published_trades(), many=True).data,
+            "reference_prices": PublicPriceSerializer(public.current_prices(), many=True).data,
             "chain_head": summary["chain_head"], "how_to_verify": str(public.VERIFY_HOWTO),
             "generated_at": summary["generated_at"],
         })

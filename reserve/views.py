@@ -448,6 +448,8 @@ def withdrawal_act(request, pk):
 
 def public_ledger(request):
     """Art 24: the published ledger, for anyone, logged in or not."""
+    from accounting.trading import deviation_percent
+
     from . import public
 
     summary = public.ledger_summary()
@@ -468,6 +470,8 @@ def public_ledger(request):
     return render(request, "reserve/public_ledger.html", {
         "summary": summary, "counties": counties, "table": table, "chart": chart,
         "movements": public.recent_movements(20), "deals": public.published_deals(20),
+        "trades": [(d, deviation_percent(d.unit_price, d.reference_price)) for d in public.published_trades(20)],
+        "prices": public.current_prices(),
         "howto": public.VERIFY_HOWTO,
     })
 

@@ -7,4 +7,4 @@ class TradingConfig(AppConfig):
     verbose_name = _("Trading and permit changes")
 
     def ready(self):
-        from . import exports  # noqa: F401  (registers the obligations export)
+        from . import exports, prices  # noqa: F401  (the obligations export, the reference-price import)

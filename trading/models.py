@@ -1,4 +1,5 @@
 """Trades, reference prices (later) and the permit-change obligations of Art 17."""
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,8 @@ class PermitChangeObligation(models.Model):
                                related_name="+")
     withdrawal = models.ForeignKey("reserve.WithdrawalApplication", verbose_name=_("withdrawal"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="permit_obligations")
+    trade = models.ForeignKey("trading.Trade", verbose_name=_("trade"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="permit_obligations")
     transferred = models.JSONField(_("transferred quantities"), default=list)  # [{pollutant, unit, lot, quantity}]
     destination = models.CharField(_("where the quota went"), max_length=300)
     measure_completed_on = models.DateField(_("measure completed on"))
@@ -55,6 +58,8 @@ class PermitChangeObligation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "withdrawal"], condition=Q(withdrawal__isnull=False),
                                     name="obligation_one_per_enterprise_and_withdrawal"),
+            models.UniqueConstraint(fields=["enterprise", "trade"], condition=Q(trade__isnull=False),
+                                    name="obligation_one_per_enterprise_and_trade"),
         ]
 
     def __str__(self):
@@ -93,3 +98,203 @@ class ObligationReminder(models.Model):
 
     def __str__(self):
         return f"{self.obligation_id} {self.kind}"
+
+
+
+PRICE = {"max_digits": 14, "decimal_places": 2}
+QUANTITY = {"max_digits": 20, "decimal_places": 4}
+
+
+class ReferencePrice(models.Model):
+    """The city's non-binding reference price of a factor (Annex 6; Arts 18-20): 元/吨 for t/a factors,
+    元/千克 for heavy metals. A new price closes the one before; history is kept."""
+
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT,
+                                  related_name="reference_prices")
+    price = models.DecimalField(_("price"), **PRICE)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective until"), null=True, blank=True)
+    document = models.CharField(_("document that set it"), max_length=200)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    SCOPE = ScopeRule(public=True)
+
+    class Meta:
+        ordering = ["pollutant__sort_order", "-effective_from"]
+        verbose_name = _("reference price")
+        verbose_name_plural = _("reference prices")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="reference_price_positive"),
+            models.UniqueConstraint(fields=["pollutant", "effective_from"], name="reference_price_one_per_day"),
+            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                                   name="reference_price_period_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.pollutant.code} {self.price} {self.effective_from}"
+
+    @property
+    def unit(self) -> str:
+        return "元/千克" if self.pollutant.unit == "kg/a" else "元/吨"
+
+
+class TradeStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied for")
+    ANNOUNCED = "announced", _("Announced")
+    TRADING = "trading", _("Trading")
+    TRADED = "traded", _("Deal struck")
+    CONTRACTED = "contracted", _("Contract signed")
+    SETTLED = "settled", _("Settled")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TradeMethod(models.TextChoices):
+    NEGOTIATED = "negotiated", _("Negotiated transfer")
+    BIDDING = "bidding", _("Public bidding")
+    FIXED = "fixed", _("Fixed-quota sale")
+
+
+class Trade(models.Model):
+    """A sale of quota: by the city reserve (seller = None) or by an enterprise holding quota."""
+
+    number = models.CharField(_("trade number"), max_length=20, unique=True)
+    seller = models.ForeignKey("orgs.Organisation", verbose_name=_("seller"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="sales")
+    region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), on_delete=models.PROTECT,
+                               related_name="+")
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
+    quantity = models.DecimalField(_("quantity offered"), **QUANTITY)
+    status = models.CharField(_("status"), max_length=12, choices=TradeStatus.choices, default=TradeStatus.APPLIED)
+    method = models.CharField(_("method"), max_length=12, choices=TradeMethod.choices, blank=True)
+    suggested_method = models.CharField(_("method the rules suggest"), max_length=12, choices=TradeMethod.choices,
+                                        blank=True)
+    method_reason = models.TextField(_("basis of the method"), blank=True)
+    starting_price = models.DecimalField(_("starting price"), null=True, blank=True, **PRICE)
+    increment = models.DecimalField(_("minimum increment"), null=True, blank=True, **PRICE)
+    bidding_opens = models.DateTimeField(_("bidding opens"), null=True, blank=True)
+    bidding_closes = models.DateTimeField(_("bidding closes"), null=True, blank=True)
+    contract_number = models.CharField(_("contract number"), max_length=60, blank=True)
+    hold_transaction = models.ForeignKey("reserve.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+
+    # Sellers see their trades, counties the trades of their county, city staff all. Announced trades are
+    # public (the announcement invites buyers; seed 001 Art 16) and so are their deals once published
+    # (Art 22); buyers also see the trades they take part in (selectors.trades).
+    SCOPE = ScopeRule(organisation="seller", region="region", published=Q(status__in=[
+        "announced", "trading", "traded", "contracted", "settled", "confirmed", "published"]))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("trade")
+        verbose_name_plural = _("trades")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="trade_quantity_positive")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def seller_name(self) -> str:
+        return self.seller.name if self.seller_id else str(_("City reserve pool"))
+
+
+class TradeLot(models.Model):
+    """Which lots (from which account) make up the offer; held from announcement until confirmation."""
+
+    trade = models.ForeignKey(Trade, on_delete=models.CASCADE, related_name="lots")
+    lot = models.ForeignKey("reserve.Lot", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("reserve.Account", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+
+    SCOPE = ScopeRule(organisation="trade__seller", region="trade__region")
+
+    class Meta:
+        ordering = ["trade_id", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="trade_lot_quantity_positive")]
+
+    def __str__(self):
+        return f"{self.trade_id} {self.lot_id} {self.quantity}"
+
+
+class PartyRole(models.TextChoices):
+    SELLER = "seller", _("Seller")
+    BUYER = "buyer", _("Buyer")
+
+
+class TradeParty(models.Model):
+    """A party and its qualification by its bureau, due within 5 working days (seed 001 Arts 13, 15)."""
+
+    trade = models.ForeignKey(Trade, on_delete=models.PROTECT, related_name="parties")
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="trade_parties")
+    role = models.CharField(_("role"), max_length=8, choices=PartyRole.choices)
+    wanted_quantity = models.DecimalField(_("quantity wanted"), null=True, blank=True, **QUANTITY)
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+    qualification_due = models.DateField(_("qualification due"))
+    qualified = models.BooleanField(_("qualified"), null=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    opinion = models.TextField(_("opinion"), blank=True)
+
+    SCOPE = ScopeRule(organisation="organisation", region="organisation__region")
+
+    class Meta:
+        ordering = ["trade_id", "applied_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["trade", "organisation"], name="trade_party_once")]
+
+    def __str__(self):
+        return f"{self.trade_id} {self.organisation_id} {self.role}"
+
+
+class Bid(models.Model):
+    trade = models.ForeignKey(Trade, on_delete=models.PROTECT, related_name="bids")
+    party = models.ForeignKey(TradeParty, on_delete=models.PROTECT, related_name="bids")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    unit_price = models.DecimalField(_("unit price"), **PRICE)
+    placed_at = models.DateTimeField(_("placed at"))
+
+    SCOPE = ScopeRule(organisation="party__organisation", region="trade__region")
+
+    class Meta:
+        ordering = ["-unit_price", "placed_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0) & Q(unit_price__gt=0), name="bid_positive")]
+
+    def __str__(self):
+        return f"{self.party_id} {self.quantity}@{self.unit_price}"
+
+
+class Deal(models.Model):
+    """What one buyer gets, at what price, and its settlement through the third party (seed 001 Art 20)."""
+
+    trade = models.ForeignKey(Trade, on_delete=models.PROTECT, related_name="deals")
+    buyer = models.ForeignKey("orgs.Organisation", verbose_name=_("buyer"), on_delete=models.PROTECT,
+                              related_name="purchases")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    unit_price = models.DecimalField(_("unit price"), **PRICE)
+    amount = models.DecimalField(_("amount (元)"), max_digits=18, decimal_places=2)
+    reference_price = models.DecimalField(_("reference price at the time"), null=True, blank=True, **PRICE)
+    buyer_paid_at = models.DateTimeField(_("buyer's payment received at"), null=True, blank=True)
+    buyer_fee = models.DecimalField(_("buyer's service fee"), default=0, **PRICE)
+    seller_fee = models.DecimalField(_("seller's service fee"), default=0, **PRICE)
+    seller_paid_at = models.DateTimeField(_("paid to the seller at"), null=True, blank=True)
+
+    SCOPE = ScopeRule(organisation="buyer", region="trade__region", published=Q(trade__status="published"))
+
+    class Meta:
+        ordering = ["trade_id", "-unit_price", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0) & Q(unit_price__gt=0), name="deal_positive")]
+
+    def __str__(self):
+        return f"{self.trade_id} {self.buyer_id} {self.quantity}@{self.unit_price}"
+
+    @property
+    def settled(self) -> bool:
+        return self.buyer_paid_at is not None and self.seller_paid_at is not None

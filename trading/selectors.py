@@ -44,3 +44,18 @@ def counts(user, *, today=None) -> dict:
         due_soon=Count("pk", filter=pending & Q(due_date__gte=today, due_date__lte=due_soon_limit(today))),
         overdue=Count("pk", filter=pending & Q(due_date__lt=today)),
     )
+
+
+def trades(user):
+    """Trades the user may see: through the scoping function (own as seller, own county, city staff),
+    the public announcements and published deals, and those the user's enterprise takes part in."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import Trade, TradeParty
+
+    own = scope(user, Trade).values("pk")
+    public = scope(AnonymousUser(), Trade).values("pk")
+    ids = Q(pk__in=own) | Q(pk__in=public)
+    if getattr(user, "organisation_id", None):
+        ids |= Q(pk__in=TradeParty.objects.filter(organisation_id=user.organisation_id).values("trade"))
+    return Trade.objects.filter(ids)

@@ -57,7 +57,7 @@ def obligation_file(*, actor, pk: int, files, note: str = "") -> PermitChangeObl
     if obligation.status == ObligationStatus.CONFIRMED:
         from quota_registry.review.services import TransitionNotAllowed
 
-        raise TransitionNotAllowed("approved", "file")
+        raise TransitionNotAllowed(obligation.status, "file", label=obligation.get_status_display())
     if not files:
         raise ValidationError({"files": _("Upload the permit-change application (or its receipt).")})
     before = snapshot(obligation, ["status", "filed_at", "filing_note"])
@@ -87,7 +87,7 @@ def obligation_confirm(*, actor, pk: int, **fields) -> PermitChangeObligation:
     if obligation.status == ObligationStatus.CONFIRMED:
         from quota_registry.review.services import TransitionNotAllowed
 
-        raise TransitionNotAllowed("approved", "confirm")
+        raise TransitionNotAllowed(obligation.status, "confirm", label=obligation.get_status_display())
     missing = {f: _("Fill in this field from the changed permit.") for f in CONFIRM_FIELDS
                if not str(fields.get(f) or "").strip()}
     if missing:

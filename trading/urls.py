@@ -7,4 +7,8 @@ app_name = "trading"
 urlpatterns = [
     path("permit-changes/", views.obligation_list, name="obligations"),
     path("permit-changes/<int:pk>/", views.obligation_detail, name="obligation-detail"),
+    path("trades/", views.trade_list, name="trades"),
+    path("trades/new/", views.trade_new, name="trade-new"),
+    path("trades/<int:pk>/", views.trade_detail, name="trade-detail"),
+    path("prices/", views.reference_prices, name="prices"),
 ]

@@ -24,10 +24,10 @@ from .workflow import APPLICANT, TRANSITIONS, Transition
 class TransitionNotAllowed(Exception):
     """The application's current status does not allow this action (HTTP 409)."""
 
-    def __init__(self, status: str, action: str):
+    def __init__(self, status: str, action: str, label: str | None = None):
         self.status, self.action = status, action
-        super().__init__(_("This action is not possible while the application is “%(status)s”.") % {
-            "status": Status(status).label})
+        super().__init__(_("This action is not possible while the record is “%(status)s”.") % {
+            "status": label or Status(status).label})
 
 
 class WorkflowHooks:

@@ -160,6 +160,8 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "quota_registry.review.models.Status",
         "LotStatusEnum": "reserve.models.LotStatus",
         "ObligationStatusEnum": "trading.models.ObligationStatus",
+        "TradeMethodEnum": "trading.models.TradeMethod",
+        "TradeStatusEnum": "trading.models.TradeStatus",
     },
 }
 

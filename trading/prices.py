@@ -1,0 +1,111 @@
+"""Reference prices (Annex 6): published, not binding. A new price closes the one before it; the
+history is never rewritten."""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from quota_registry.audit.services import record, snapshot
+from quota_registry.documents.imports import Importer, importer
+from quota_registry.permissions import can_maintain_reference_data, require
+from quota_registry.reference.models import Pollutant
+
+from .models import ReferencePrice
+
+
+@transaction.atomic
+def reference_price_set(*, actor, pollutant: Pollutant, price, effective_from: datetime.date,
+                        document: str) -> ReferencePrice:
+    require(can_maintain_reference_data(actor))
+    errors = {}
+    try:
+        price = Decimal(str(price)).quantize(Decimal("0.01"))
+        if price <= 0:
+            errors["price"] = _("The price must be more than zero.")
+    except (InvalidOperation, ValueError):
+        errors["price"] = _("The price must be a number.")
+    if not (document or "").strip():
+        errors["document"] = _("Name the document that set the price.")
+    later = ReferencePrice.objects.select_for_update().filter(pollutant=pollutant, effective_from__gte=effective_from)
+    if later.exists():
+        errors["effective_from"] = _("A price of %(factor)s already applies from %(date)s or later; prices are added "
+                                     "in order and history is not rewritten.") % {
+            "factor": pollutant.name, "date": f"{later.order_by('effective_from').first().effective_from:%Y-%m-%d}"}
+    if errors:
+        raise ValidationError(errors)
+    previous = ReferencePrice.objects.select_for_update().filter(pollutant=pollutant, effective_to__isnull=True).first()
+    if previous:
+        before = snapshot(previous, ["effective_to"])
+        previous.effective_to = effective_from - datetime.timedelta(days=1)
+        previous.save(update_fields=["effective_to"])
+        record(actor=actor, action="reference_price.close", obj=previous, before=before,
+               after=snapshot(previous, ["effective_to"]))
+    new = ReferencePrice.objects.create(pollutant=pollutant, price=price, effective_from=effective_from,
+                                        document=document.strip()[:200], entered_by=actor)
+    record(actor=actor, action="reference_price.create", obj=new, after=snapshot(new))
+    return new
+
+
+def current(day: datetime.date | None = None):
+    day = day or timezone.localdate()
+    return (ReferencePrice.objects.filter(effective_from__lte=day).filter(Q(effective_to__isnull=True)
+                                                                          | Q(effective_to__gte=day))
+            .select_related("pollutant").order_by("pollutant__sort_order"))
+
+
+COLUMNS = ["污染因子", "价格", "生效日期", "文件"]
+
+
+def _row(row):
+    pollutant = Pollutant.objects.filter(Q(code=row["污染因子"].upper()) | Q(name=row["污染因子"])).first()
+    try:
+        day = datetime.date.fromisoformat(row["生效日期"][:10])
+    except ValueError:
+        day = None
+    return pollutant, day
+
+
+def _check(rows, actor):
+    problems, seen = [], {}
+    for row in rows:
+        pollutant, day = _row(row)
+        issues = []
+        if pollutant is None:
+            issues.append(_("unknown pollutant factor “%(v)s”") % {"v": row["污染因子"]})
+        if day is None:
+            issues.append(_("the dates must be dates (2024-03-01)"))
+        try:
+            if Decimal(row["价格"]) <= 0:
+                issues.append(_("The price must be more than zero."))
+        except InvalidOperation:
+            issues.append(_("The price must be a number."))
+        if not row["文件"]:
+            issues.append(_("Name the document that set the price."))
+        if pollutant and day:
+            latest = seen.get(pollutant.pk) or ReferencePrice.objects.filter(pollutant=pollutant).order_by(
+                "-effective_from").values_list("effective_from", flat=True).first()
+            if latest and day <= latest:
+                issues.append(_("prices of a factor must be listed in date order, after its latest price"))
+            seen[pollutant.pk] = day
+        if issues:
+            problems.append((row["_row"], "；".join(str(i) for i in issues)))
+    return problems
+
+
+def _write(rows, actor, batch):
+    for row in rows:
+        pollutant, day = _row(row)
+        reference_price_set(actor=actor, pollutant=pollutant, price=row["价格"], effective_from=day,
+                            document=row["文件"])
+    return {"prices": len(rows)}
+
+
+importer(Importer("reference_prices", gettext_lazy("Reference prices"), COLUMNS, can_maintain_reference_data,
+                  _check, _write))
