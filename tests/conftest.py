@@ -92,3 +92,24 @@ def api_as(demo):
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+def reset_broker_connections():
+    from quota_registry.celery import app
+
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_on_redis(settings):
+    """Tasks leave the process: Celery (configured from Django settings) sends them through the real
+    Redis broker, so a worker has to pick them up. Start one with celery.contrib.testing.worker."""
+    from quota_registry.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    reset_broker_connections()
+    assert not app.conf.task_always_eager and app.conf.broker_url == settings.REDIS_URL
+    yield app
+    reset_broker_connections()

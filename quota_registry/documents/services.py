@@ -41,9 +41,11 @@ def document_request(*, actor, kind: str, title: str, subject=None, organisation
         kind=kind, title=title[:200], format=fmt, subject_type=subject_type, subject_id=getattr(subject, "pk", None),
         organisation=organisation, region=region, params=params or {}, version=version,
         requested_by=actor if is_person else None)
+    from quota_registry.outbox import enqueue_after_commit
+
     from .tasks import render_document
 
-    transaction.on_commit(lambda: render_document.delay(document.pk))
+    enqueue_after_commit(render_document, document.pk)
     return document
 
 

@@ -23,9 +23,12 @@ def notify(*, recipients: Iterable, subject: str, body: str = "", link: str = ""
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created]
     if ids:
+        from quota_registry.outbox import enqueue_after_commit
+
         from .tasks import send_notification_email
 
-        transaction.on_commit(lambda: [send_notification_email.delay(pk) for pk in ids])
+        for pk in ids:
+            enqueue_after_commit(send_notification_email, pk)
     return created
 
 

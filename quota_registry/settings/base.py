@@ -116,6 +116,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # Daily jobs (production: celery beat; make run: `manage.py send_reminders` / `manage.py expire_lots`).
 CELERY_BEAT_SCHEDULE = {
+    "outbox": {"task": "quota_registry.portal.tasks.sweep_outbox", "schedule": 60.0},
     "permit-change-reminders": {"task": "trading.tasks.send_permit_change_reminders",
                                 "schedule": crontab(hour=7, minute=30)},
     "lot-expiry": {"task": "reserve.tasks.expire_lots", "schedule": crontab(hour=1, minute=0)},

@@ -111,31 +111,26 @@ def test_downloads_are_scoped(filed, as_user):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_on_redis_renders_a_form(settings):
+def test_a_worker_on_redis_renders_a_form(celery_on_redis):
     from celery.contrib.testing.worker import start_worker
 
-    from quota_registry.celery import app
     from quota_registry.orgs.models import User
     from reserve.entries import entry_create
     from tests.conftest import _ensure_demo
 
     _ensure_demo()
     ent = User.objects.get(username="ent_qilin")
-    app.conf.task_always_eager = False
-    app.conf.broker_url = settings.REDIS_URL
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            with transaction.atomic():
-                application = entry_create(actor=ent, data={"source_kind": "reduction", "measure": "treatment"},
-                                           items=[{"pollutant": "SO2", "quantity": "5", "completion_date": "2026-01-05"}])
-            document = Document.objects.get(subject_id=application.pk, kind="annex3")
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                document.refresh_from_db()
-                if document.status != "pending":
-                    break
-                time.sleep(0.2)
-    finally:
-        app.conf.task_always_eager = True
+    with transaction.atomic():
+        application = entry_create(actor=ent, data={"source_kind": "reduction", "measure": "treatment"},
+                                   items=[{"pollutant": "SO2", "quantity": "5", "completion_date": "2026-01-05"}])
+    document = Document.objects.get(subject_id=application.pk, kind="annex3")
+    assert document.status == "pending"  # committed, not rendered in-process
+    with start_worker(celery_on_redis, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            document.refresh_from_db()
+            if document.status != "pending":
+                break
+            time.sleep(0.2)
     assert document.status == "ready", document.error
     assert "主要污染物总量指标入库登记表" in pdf_text_and_fonts(document)[0].replace(" ", "")

@@ -53,32 +53,28 @@ def test_mark_read_api_touches_only_own_rows(api_as, demo):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_email_goes_through_a_real_worker_and_redis(settings):
-    """With task_always_eager off, the task travels through the Redis broker to a worker."""
+def test_email_goes_through_a_real_worker_and_redis(celery_on_redis):
+    """The task travels through the Redis broker to a worker; nothing runs in-process."""
+    import time
+
     from celery.contrib.testing.worker import start_worker
 
-    from quota_registry.celery import app
+    from quota_registry.orgs.models import User
     from tests.conftest import _ensure_demo
 
     _ensure_demo()
-    from quota_registry.orgs.models import User
-
     user = User.objects.get(username="ent_qilin")
-    app.conf.task_always_eager = False
-    app.conf.broker_url = settings.REDIS_URL
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            with transaction.atomic():
-                (n,) = notify(recipients=[user], subject="经由Redis发送")
-            import time
-
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                n.refresh_from_db()
-                if n.emailed_at:
-                    break
-                time.sleep(0.1)
-    finally:
-        app.conf.task_always_eager = True
+    with transaction.atomic():
+        (n,) = notify(recipients=[user], subject="经由Redis发送")
+    time.sleep(0.5)
+    n.refresh_from_db()
+    assert n.emailed_at is None  # no worker yet: the message waits in Redis
+    with start_worker(celery_on_redis, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            n.refresh_from_db()
+            if n.emailed_at:
+                break
+            time.sleep(0.1)
     assert n.emailed_at is not None
     assert any(m.subject == "经由Redis发送" for m in mail.outbox)
