@@ -171,11 +171,13 @@ class WorkflowActionsMixin:
         return Response(self.get_serializer(self.get_object()).data)
 
     def _opinion(self, request):
+        self.get_object()  # scope first: outside it is 404, whatever the body says
         body = OpinionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return body.validated_data["opinion"]
 
     def _decision(self, request, stage):
+        self.get_object()  # scope first: outside it is 404, whatever the body says
         body = DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return DECISIONS[stage][body.validated_data["decision"]], body.validated_data["opinion"]

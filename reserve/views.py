@@ -209,6 +209,7 @@ def workflow_context(user, application, *, act_url, edit_url) -> dict:
 
 def workflow_act(request, model, pk, detail_name):
     """POST of a decision form, for any application kind: the one review workflow does the rest."""
+    get_scoped_or_404(request.user, model, pk=pk)  # scope first: outside it is 404
     form = DecisionForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("The decision could not be read; please try again."))
