@@ -467,7 +467,9 @@ def public_ledger(request):
                           "held": [str((cells[i] or {}).get("held", 0)) for i in range(len(counties))]}
                          for code, name, unit, cells in table],
              "monthly": [{**m, "entered": str(m["entered"]), "withdrawn": str(m["withdrawn"])}
-                         for m in summary["monthly"]]}
+                         for m in summary["monthly"]],
+             "labels": {"available": _("available"), "held": _("held"), "entered": _("entered"),
+                        "withdrawn": _("withdrawn")}}
     return render(request, "reserve/public_ledger.html", {
         "summary": summary, "counties": counties, "table": table, "chart": chart,
         "movements": public.recent_movements(20), "deals": public.published_deals(20),

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "quota_registry.reference",
     "quota_registry.orgs",
     "quota_registry.audit",
@@ -50,7 +51,37 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login lockout (django-axes): 5 wrong passwords for a user name lock it for 30 minutes. Locked by user
+# name, not by address: a county bureau's staff share one office address.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+# axes.W006 warns that a lockout without the address can be evaded by rotating user agents or cookies; a
+# lockout by user name locks that name whatever the client sends, which is what is wanted here.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Content-Security-Policy (django-csp): no inline scripts anywhere; the pages' behaviour is in
+# static/js/portal.js. Only the vendored Swagger UI page (/api/docs/) is exempt.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
+        # ECharts positions its tooltips and canvases with style attributes set from the vendored script;
+        # style attributes cannot run code. <style> elements and every script stay 'self' only.
+        "style-src-attr": ["'unsafe-inline'"], "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"], "connect-src": ["'self'"], "object-src": ["'none'"], "base-uri": ["'self'"],
+        "form-action": ["'self'"], "frame-ancestors": ["'none'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 ROOT_URLCONF = "quota_registry.urls"
 WSGI_APPLICATION = "quota_registry.wsgi.application"
@@ -144,6 +175,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "quota_registry.api.exception_handler",
+    # JSON only: DRF's browsable pages carry inline scripts the Content-Security-Policy forbids; people
+    # explore the API in Swagger UI at /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {

@@ -1,12 +1,14 @@
 """pytest: PostgreSQL and Redis from DATABASE_URL / REDIS_URL (CI sets both; REQUIRE_REAL_SERVICES=1 makes
 their absence an error rather than a silent fallback)."""
+import tempfile
+
 from .base import *  # noqa: F401,F403
 from .base import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/quota-registry-test-media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="quota-registry-test-media-"))
 # Tests run tasks in-process by default; tests marked `redis` start a real worker against REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {

@@ -39,3 +39,10 @@ def test_public_ledger_logged_out(live_server, page, transactional_db, tmp_path)
     assert "ZB-PUBLIC-1" in page.get_by_test_id("public-lots").inner_text()
     assert org.name not in page.content()
     assert page.goto(live_server.url + "/api/v1/public/ledger/").status == 200
+    from trading.prices import reference_price_set
+
+    reference_price_set(actor=User.objects.get(username="city_reviewer"), pollutant=Pollutant.objects.get(code="SO2"),
+                        price="1200", effective_from=timezone.localdate(), document="曲环发〔2026〕1号")
+    page.goto(live_server.url + "/prices/")
+    page.wait_for_selector("#chart-prices canvas")
+    assert errors == []

@@ -14,7 +14,7 @@ from quota_registry.orgs.models import ManagementCategory, Organisation, Organis
 from quota_registry.reference.models import Industry, QualityIndicator, Region, Watershed
 from quota_registry.reference.services import quality_status_set
 
-PASSWORD = "demo12345"
+PASSWORD = "demo12345"  # noqa: S105 - the documented demo password; the command refuses to run unless DEBUG or --force
 
 # county code -> (user-name suffix, short name used in the bureau's name, demo enterprise, industry code)
 COUNTIES = {
