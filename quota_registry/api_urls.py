@@ -1,10 +1,10 @@
 """/api/v1/: the REST contract of ../shared/API.md."""
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from quota_registry.notifications.api import NotificationViewSet
 from quota_registry.orgs.api import MeView, OrganisationViewSet
+from quota_registry.orgs.token import ObtainToken
 from quota_registry.reference.api import (
     IndustryViewSet,
     PollutantViewSet,
@@ -42,7 +42,7 @@ router.register("trades", TradeViewSet, basename="trade")
 router.register("ledger", LedgerViewSet)
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", ObtainToken.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("balances/", BalanceView.as_view(), name="api-balances"),
     path("precheck/", PrecheckView.as_view(), name="api-precheck"),

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from quota_registry.documents import views as document_views
 from quota_registry.files.views import download
+from quota_registry.portal import otp_views
 from quota_registry.portal.forms import LoginForm
 
 admin.site.site_header = _("Pollutant quota reserve registry: administration")
@@ -28,6 +29,7 @@ urlpatterns = [
     path("imports/template/<str:kind>/", document_views.import_template, name="import-template"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/", otp_views.otp, name="otp"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("quota_registry.api_urls")),

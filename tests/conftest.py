@@ -70,9 +70,36 @@ def as_user(demo):
     def login(username):
         client = Client()
         client.force_login(demo[username])
+        pass_second_factor(client, demo[username])
         return client
 
     return login
+
+
+def pass_second_factor(client, user):
+    """City staff's sessions carry the second factor (as after entering their authenticator code)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def current_code(username):
+    """The code an authenticator app would show. django-otp refuses a code of a time step already used
+    (replay protection): when this user logged in during the current 30 s, take the next step's code,
+    which is within the accepted tolerance, as an app would show a moment later."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    if generator.t() <= device.last_t:
+        generator.time = (device.last_t + 1) * device.step + device.t0
+    return f"{generator.token():06d}"
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+from tests.conftest import pass_second_factor
+
 ROLES = ["anon", "ent_qilin", "ent_huize", "county_qilin", "county_huize", "city_reviewer", "city_approver",
          "city_admin", "tech_reviewer"]
 CITY = {"city_reviewer", "city_approver", "city_admin"}
@@ -39,6 +41,7 @@ def post_scoped(inside, api=False):
 ROUTES = {
     "login": (None, "get", public()),
     "logout": (None, "skip", {}),
+    "otp": (None, "get", {r: 302 for r in ROLES}),  # anonymous: to login; others: nothing (more) to verify
     "set_language": (None, "skip", {}),
     "portal:landing": (None, "get", public()),
     "portal:quality-status": (None, "get", public()),
@@ -210,6 +213,7 @@ def test_access_matrix(objects, demo):
     for role in ALL:
         page, api = Client(), APIClient()
         page.force_login(demo[role])
+        pass_second_factor(page, demo[role])
         api.force_authenticate(demo[role])
         clients[role] = (page, api)
     wrong = []

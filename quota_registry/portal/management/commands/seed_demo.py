@@ -6,14 +6,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from quota_registry.audit.services import record, snapshot
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.credit_code import make_code
-from quota_registry.orgs.models import ManagementCategory, Organisation, OrganisationKind, Role, User
+from quota_registry.orgs.models import CITY_ROLES, ManagementCategory, Organisation, OrganisationKind, Role, User
 from quota_registry.reference.models import Industry, QualityIndicator, Region, Watershed
 from quota_registry.reference.services import quality_status_set
 
+DEMO_TOTP_KEY = "717575696e672d64656d6f2d746f7470"  # demo city staff's authenticator key (hex); see demo_totp
 PASSWORD = "demo12345"  # noqa: S105 - the documented demo password; the command refuses to run unless DEBUG or --force
 
 # county code -> (user-name suffix, short name used in the bureau's name, demo enterprise, industry code)
@@ -80,6 +82,8 @@ class Command(BaseCommand):
         user.save()
         if created:
             record(actor=None, action="user.seed_demo", obj=user, after=snapshot(user))
+        if role in CITY_ROLES:
+            TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={"key": DEMO_TOTP_KEY, "confirmed": True})
         if not user.notifications.exists():
             notify(recipients=[user], subject=_("Welcome to the pollutant quota reserve registry"),
                    body=_("Your account %(username)s acts for %(org)s as %(role)s.") % {

@@ -1,0 +1,65 @@
+"""Two-factor authentication (TOTP, django-otp) for city staff, who approve entries and withdrawals and
+keep the ledger. After the password, a city reviewer, approver or administrator must give the 6-digit
+code of their authenticator app; the first time they set the app up from a QR code. Other roles log in
+with their password (and the lockout of django-axes)."""
+from __future__ import annotations
+
+import io
+
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import CITY_ROLES
+
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/", "/media/")
+
+
+def requires_second_factor(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in CITY_ROLES)
+
+
+class RequireSecondFactorMiddleware:
+    """City staff whose session has not passed the second factor are sent to it, whatever they ask for.
+    (The API authenticates by token; tokens of city staff are only issued with a valid code.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if requires_second_factor(user) and not user.is_verified() and not request.path.startswith(EXEMPT_PREFIXES):
+            return HttpResponseRedirect(f"{reverse('otp')}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def pending_device(user) -> TOTPDevice:
+    """The device being set up (not yet confirmed), created on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def verify(request, device: TOTPDevice, token: str) -> bool:
+    """Check a code; on success confirm the device (first set-up) and mark the session verified."""
+    if not (token or "").strip().isdigit() or not device.verify_token(token.strip()):
+        return False
+    if not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    otp_login(request, device)
+    return True
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    """The set-up QR code as inline SVG markup (no image service, nothing leaves the server)."""
+    import qrcode
+    import qrcode.image.svg
+
+    out = io.BytesIO()
+    qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    return out.getvalue().decode()
