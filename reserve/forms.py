@@ -77,7 +77,7 @@ class EntryItemForm(forms.Form):
     quantity = forms.DecimalField(label=_("Quantity (stated)"), max_digits=20, decimal_places=4, min_value=0,
                                   required=False)
     completion_date = forms.DateField(label=_("Completion date (planned date if not complete)"), required=False,
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     accounting_basis = forms.CharField(label=_("Accounting basis (figures and their sources)"), required=False,
                                        widget=forms.Textarea(attrs={"rows": 2}))
     medium = forms.ChoiceField(label=_("Heavy metals discharged in"), required=False,
@@ -123,7 +123,7 @@ class VerifyForm(forms.Form):
 
 
 class CompletionForm(forms.Form):
-    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     evidence = forms.CharField(label=_("Evidence of completion"), max_length=300)
     files = MultipleFileField(label=_("Evidence files"), required=False)
 
@@ -211,7 +211,8 @@ class PlanMeasureForm(forms.Form):
     source = forms.CharField(label=_("Source"), max_length=200, required=False)
     measure = forms.CharField(label=_("Measure"), max_length=300, required=False)
     responsible_party = forms.CharField(label=_("Responsible party"), max_length=200, required=False)
-    deadline = forms.DateField(label=_("Completion deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Completion deadline"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     by_government = forms.BooleanField(label=_("By the local government"), required=False)
 
     def payload(self):

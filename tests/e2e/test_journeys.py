@@ -1,0 +1,106 @@
+"""The journeys the browser tests above do not walk yet: an enterprise resubmits a returned entry and
+downloads its PDF, uses the pre-check, and a reviewer records a permit change."""
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import _ensure_demo
+from tests.e2e.test_entry_flow import login, logout
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_return_resubmit_approve_and_download(live_server, page, transactional_db, tmp_path):
+    _ensure_demo()
+    base = live_server.url
+    page.on("dialog", lambda d: d.accept())
+    evidence = tmp_path / "监测报告.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+    login(page, base, "ent_qilin")
+    page.goto(base + "/entries/new/")
+    page.select_option("#id_source_kind", "reduction")
+    page.select_option("#id_measure", "shutdown")
+    page.select_option("#id_items-0-pollutant", "PM")
+    page.select_option("#id_items-0-accounting_method", "shutdown")
+    page.fill("#id_items-0-initial_quota", "12.5")
+    page.fill("#id_items-0-completion_date", (timezone.localdate() - dt.timedelta(days=20)).isoformat())
+    page.set_input_files("#id_evidence", str(evidence))
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url("**/entries/*/")
+    detail = page.url
+    page.locator("button[data-action=submit]").click()
+    page.wait_for_load_state()
+    logout(page)
+
+    login(page, base, "county_qilin")
+    page.goto(detail)
+    page.locator("form[data-action=county_return] textarea").fill("请补充关停验收文件")
+    page.locator("form[data-action=county_return] button").click()
+    page.wait_for_load_state()
+    assert "退回补正" in page.inner_text("h1")
+    logout(page)
+
+    login(page, base, "ent_qilin")
+    page.goto(detail)
+    assert "请补充关停验收文件" in page.get_by_test_id("reviews").inner_text()
+    page.get_by_role("link", name="修改").click()
+    page.fill("#id_measure_description", "已补充关停验收文件")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url(detail)
+    page.locator("button[data-action=submit]").click()
+    page.wait_for_load_state()
+    assert "待县级初审" in page.inner_text("h1")
+    logout(page)
+
+    login(page, base, "county_qilin")
+    page.goto(detail)
+    page.locator("form[data-action=county_approve] button").click()
+    page.wait_for_load_state()
+    logout(page)
+    login(page, base, "city_approver")
+    page.goto(detail)
+    page.locator("form[data-action=city_approve] button").click()
+    page.wait_for_load_state()
+    assert "已批准" in page.inner_text("h1")
+    logout(page)
+
+    login(page, base, "ent_qilin")
+    page.goto(detail)
+    link = page.get_by_test_id("documents").get_by_role("link", name="下载")
+    with page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    assert open(path, "rb").read(5) == b"%PDF-"
+    assert info.value.suggested_filename.endswith(".pdf")
+
+
+def test_precheck_page_and_permit_change_recorded(live_server, page, transactional_db):
+    _ensure_demo()
+    from quota_registry.orgs.models import User
+    from trading.services import obligation_create
+
+    base = live_server.url
+    page.on("dialog", lambda d: d.accept())
+    page.goto(base + "/precheck/")
+    page.select_option("#id_region", label="会泽县")
+    page.select_option("#id_industry", label="3212 铅锌冶炼")
+    page.select_option("#id_items-0-pollutant", "PB")
+    page.fill("#id_items-0-new_emission", "10")
+    page.get_by_role("button", name="测算").click()
+    assert page.get_by_test_id("ratio-PB").inner_text() == "1.2:1"
+
+    org = User.objects.get(username="ent_qilin").organisation
+    obligation = obligation_create(enterprise=org, region=org.region, withdrawal=None, destination="某建设项目",
+                                   transferred=[{"pollutant": "SO2", "unit": "t/a", "lot": "ZB1", "quantity": "5.0000"}],
+                                   measure_completed_on=timezone.localdate(), approved_on=timezone.localdate(),
+                                   working_days=30)
+    login(page, base, "city_reviewer")
+    page.goto(f"{base}/permit-changes/{obligation.pk}/")
+    page.fill("#id_permit_version", "2026-11 变更")
+    page.fill("#id_recorded_measure", "脱硫设施提标改造")
+    page.fill("#id_recorded_reduction", "SO2 100 t/a")
+    page.get_by_role("button", name="确认").click()
+    page.wait_for_load_state()
+    assert "已变更" in page.inner_text("h1")
