@@ -51,7 +51,8 @@ def account(kind: str, organisation=None, project=None) -> Account:
     return acc
 
 
-def _hash(*, sequence, kind, created_at, actor_id, reverses_id, subject, memo, legs, previous_hash) -> str:
+def legs_hash(*, sequence, kind, created_at, actor_id, reverses_id, subject, memo, legs, previous_hash) -> str:
+    """SHA-256 over a transaction's content and the previous hash (the published verification recipe)."""
     content = {
         "sequence": sequence, "kind": kind, "created_at": created_at.isoformat(), "actor": actor_id,
         "reverses": reverses_id, "subject": subject, "memo": memo, "previous": previous_hash,
@@ -59,16 +60,6 @@ def _hash(*, sequence, kind, created_at, actor_id, reverses_id, subject, memo, l
     }
     data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return hashlib.sha256(data).hexdigest()
-
-
-def transaction_hash(txn: LedgerTransaction, movements=None) -> str:
-    """Recompute a stored transaction's hash (verify_ledger)."""
-    movements = movements if movements is not None else txn.movements.order_by("id")
-    subject = f"{txn.subject_type_id}:{txn.subject_id}" if txn.subject_type_id else None
-    return _hash(sequence=txn.sequence, kind=txn.kind, created_at=txn.created_at, actor_id=txn.actor_id,
-                 reverses_id=txn.reverses_id, subject=subject, memo=txn.memo,
-                 legs=[(m.lot_id, m.from_account_id, m.to_account_id, m.quantity) for m in movements],
-                 previous_hash=txn.previous_hash)
 
 
 def lock() -> LedgerHead:
@@ -136,7 +127,7 @@ def post(*, actor, kind: str, legs: list[Leg], memo: str = "", subject=None,
         subject_type=subject_type, subject_id=subject.pk if subject is not None else None,
         subject_label=str(subject)[:60] if subject is not None else "", previous_hash=head.hash,
     )
-    txn.hash = _hash(sequence=sequence, kind=kind, created_at=created_at, actor_id=txn.actor_id,
+    txn.hash = legs_hash(sequence=sequence, kind=kind, created_at=created_at, actor_id=txn.actor_id,
                      reverses_id=reverses.pk if reverses else None,
                      subject=f"{subject_type.pk}:{subject.pk}" if subject is not None else None, memo=txn.memo,
                      legs=[(lot, src.pk, dst.pk, q) for lot, src, dst, q in clean], previous_hash=head.hash)
