@@ -363,8 +363,7 @@ class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [IsCityStaff]
 
-    queryset = LedgerTransaction.objects.select_related("reverses").prefetch_related(
-        "movements__lot__pollutant", "movements__from_account__organisation", "movements__to_account__organisation")
+    queryset = selectors.ledger_transactions()
     serializer_class = LedgerTransactionSerializer
     filterset_fields = ["kind"]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, DecimalField, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from quota_registry.access import scope
 from quota_registry.reference.models import Pollutant, Region, RegionLevel
 
-from .models import AccountKind, Holding, Lot, LotStatus
+from .models import AccountKind, Holding, LedgerTransaction, Lot, LotStatus, Movement
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
 
@@ -34,6 +34,17 @@ def lots(user, *, today=None):
     return qs.annotate(in_pool=_holding_sum(AccountKind.POOL), held=_holding_sum(AccountKind.HOLD)).annotate(
         available=Case(When(Q(status=LotStatus.ACTIVE) & Q(valid_until__gte=today), then=F("in_pool")), default=ZERO,
                        output_field=DecimalField(max_digits=20, decimal_places=4)))
+
+
+ACCOUNT_NAMES = ("organisation", "project")  # what Account.__str__ shows
+
+
+def ledger_transactions():
+    """Transactions with their movements, lots and both accounts with whose they are and for which project,
+    in two queries whatever the rows hold (the ledger page and the ledger API)."""
+    movements = Movement.objects.select_related(
+        "lot__pollutant", *(f"{side}_account__{name}" for side in ("from", "to") for name in ACCOUNT_NAMES))
+    return LedgerTransaction.objects.select_related("reverses").prefetch_related(Prefetch("movements", movements))
 
 
 def balances(user, *, pollutant: str | None = None, region: str | None = None, today=None) -> list[dict]:

@@ -45,7 +45,6 @@ from .models import (
     EntryApplication,
     Holding,
     LedgerHead,
-    LedgerTransaction,
     LotStatus,
     WithdrawalApplication,
 )
@@ -307,11 +306,12 @@ def lot_detail(request, pk):
                 _apply_service_errors(form, exc)
     movements = []
     if is_city_staff(request.user):
-        movements = lot.movements.select_related("transaction", "from_account__organisation",
-                                                 "to_account__organisation").order_by("transaction__sequence")
+        movements = lot.movements.select_related(
+            "transaction", *(f"{side}_account__{name}" for side in ("from", "to") for name in selectors.ACCOUNT_NAMES)
+        ).order_by("transaction__sequence")
     return render(request, "reserve/lot_detail.html", {
         "lot": lot, "form": form, "movements": movements, "timeline": timeline(lot),
-        "holdings": lot.holdings.select_related("account__organisation").filter(quantity__gt=0),
+        "holdings": lot.holdings.select_related("account__organisation", "account__project").filter(quantity__gt=0),
         "evidence": attachments_of(lot),
     })
 
@@ -319,9 +319,7 @@ def lot_detail(request, pk):
 @login_required
 def ledger_list(request):
     require(is_city_staff(request.user), _("The ledger is kept by the city bureau."))
-    qs = scope(request.user, LedgerTransaction.objects.prefetch_related(
-        "movements__lot__pollutant", "movements__from_account__organisation", "movements__to_account__organisation"
-    )).order_by("-sequence")
+    qs = scope(request.user, selectors.ledger_transactions()).order_by("-sequence")
     if request.GET.get("kind"):
         qs = qs.filter(kind=request.GET["kind"])
     from .models import TransactionKind
