@@ -245,7 +245,9 @@ class EntryApplication(ReviewableApplication):
         ordering = ["-created_at", "-id"]
         verbose_name = _("entry application")
         verbose_name_plural = _("entry applications")
-        indexes = [models.Index(fields=["status", "region", "submitted_at"])]
+        # The inboxes: a county's (status, county) and the city's (status), oldest waiting first.
+        indexes = [models.Index(fields=["status", "region", "submitted_at"]),
+                   models.Index(fields=["status", "submitted_at", "id"], name="entry_inbox")]
 
 
 class EntryItem(models.Model):
@@ -313,7 +315,8 @@ class WithdrawalApplication(ReviewableApplication):
         ordering = ["-created_at", "-id"]
         verbose_name = _("withdrawal application")
         verbose_name_plural = _("withdrawal applications")
-        indexes = [models.Index(fields=["status", "region", "submitted_at"])]
+        indexes = [models.Index(fields=["status", "region", "submitted_at"]),
+                   models.Index(fields=["status", "submitted_at", "id"], name="withdrawal_inbox")]
 
 
 class WithdrawalItem(models.Model):

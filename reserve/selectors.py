@@ -1,9 +1,11 @@
 """Reads of the pool, already scoped to the user (quota_registry.access.scope)."""
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Case, DecimalField, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -11,7 +13,7 @@ from django.utils import timezone
 from quota_registry.access import scope
 from quota_registry.reference.models import Pollutant, Region, RegionLevel
 
-from .models import AccountKind, Holding, LedgerTransaction, Lot, LotStatus, Movement
+from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, LotStatus, Movement
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
 
@@ -47,32 +49,50 @@ def ledger_transactions():
     return LedgerTransaction.objects.select_related("reverses").prefetch_related(Prefetch("movements", movements))
 
 
+BALANCES_CACHE_SECONDS = 3600
+
+
+def _balances_key(lot_qs, today) -> str:
+    """What the balances depend on: which lots (the scoped query), the ledger (its chain head: every posting
+    changes it), the day (validity) and the planned lots (completing one changes no ledger row)."""
+    head = LedgerHead.objects.filter(pk=1).values_list("hash", flat=True).first() or "empty"
+    planned = Lot.objects.filter(status=LotStatus.PLANNED).count()
+    lots = hashlib.sha256(str(lot_qs.query).encode()).hexdigest()[:16]
+    return f"balances:{lots}:{head}:{today.isoformat()}:{planned}"
+
+
+def _balance_totals(lot_qs, today) -> dict:
+    """(pollutant id, region id) -> totals, from two grouped queries: lots, and the holdings in the pool and
+    held (the only accounts these totals read, so the holdings of enterprises and sinks are not scanned)."""
+    rows = defaultdict(lambda: {"issued": Decimal("0.0000"), "available": Decimal("0.0000"), "held": Decimal("0.0000"),
+                                "planned": Decimal("0.0000")})
+    for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
+        rows[(r["pollutant_id"], r["region_id"])]["issued"] = r["total"]
+    in_pool, held = Q(account__kind=AccountKind.POOL), Q(account__kind=AccountKind.HOLD)
+    active = Q(lot__status=LotStatus.ACTIVE) & Q(lot__valid_until__gte=today)
+    holdings = (Holding.objects.filter(in_pool | held, lot__in=lot_qs.values("pk"), quantity__gt=0)
+                .values("lot__pollutant_id", "lot__region_id")
+                .annotate(available=Sum("quantity", filter=in_pool & active), held=Sum("quantity", filter=held),
+                          planned=Sum("quantity", filter=in_pool & Q(lot__status=LotStatus.PLANNED))))
+    for h in holdings:
+        row = rows[(h["lot__pollutant_id"], h["lot__region_id"])]
+        for key in ("available", "held", "planned"):
+            row[key] = h[key] or Decimal("0.0000")
+    return dict(rows)
+
+
 def balances(user, *, pollutant: str | None = None, region: str | None = None, today=None) -> list[dict]:
-    """Per factor x county: issued (not revoked), available, held, planned. Two grouped queries."""
+    """Per factor x county: issued (not revoked), available, held, planned."""
     today = today or timezone.localdate()
     lot_qs = scope(user, Lot.objects.all())
     if pollutant:
         lot_qs = lot_qs.filter(pollutant__code=pollutant)
     if region:
         lot_qs = lot_qs.filter(region__code=region)
-    rows = defaultdict(lambda: {"issued": Decimal("0.0000"), "available": Decimal("0.0000"), "held": Decimal("0.0000"),
-                                "planned": Decimal("0.0000")})
-    for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
-        rows[(r["pollutant_id"], r["region_id"])]["issued"] = r["total"]
-    active = Q(lot__status=LotStatus.ACTIVE) & Q(lot__valid_until__gte=today)
-    holdings = (Holding.objects.filter(lot__in=lot_qs.values("pk")).values("lot__pollutant_id", "lot__region_id")
-                .annotate(
-                    available=Sum("quantity", filter=Q(account__kind=AccountKind.POOL) & active),
-                    held=Sum("quantity", filter=Q(account__kind=AccountKind.HOLD)),
-                    planned=Sum("quantity", filter=Q(account__kind=AccountKind.POOL, lot__status=LotStatus.PLANNED)),
-                ))
-    for h in holdings:
-        row = rows[(h["lot__pollutant_id"], h["lot__region_id"])]
-        for key in ("available", "held", "planned"):
-            row[key] = h[key] or Decimal("0.0000")
+    totals = cache.get_or_set(_balances_key(lot_qs, today), lambda: _balance_totals(lot_qs, today), BALANCES_CACHE_SECONDS)
     pollutants = {p.pk: p for p in Pollutant.objects.all()}
     regions = {r.pk: r for r in Region.objects.all()}
-    result = [{"pollutant": pollutants[p], "region": regions[r], **values} for (p, r), values in rows.items()]
+    result = [{"pollutant": pollutants[p], "region": regions[r], **values} for (p, r), values in totals.items()]
     result.sort(key=lambda row: (row["pollutant"].sort_order, row["region"].sort_order))
     return result
 

@@ -55,6 +55,9 @@ class PermitChangeObligation(models.Model):
         ordering = ["due_date", "id"]
         verbose_name = _("permit-change obligation")
         verbose_name_plural = _("permit-change obligations")
+        # The dashboards count what is not yet confirmed: few rows among the years of confirmed ones.
+        indexes = [models.Index(fields=["region", "due_date"], condition=~Q(status="confirmed"),
+                                name="obligation_pending_due")]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "withdrawal"], condition=Q(withdrawal__isnull=False),
                                     name="obligation_one_per_enterprise_and_withdrawal"),

@@ -64,11 +64,12 @@ def _application_counts(user) -> dict:
     from reserve.models import EntryApplication
 
     qs = scope(user, EntryApplication)
+    # Counted by the status column: the status index alone answers, without reading the applications.
     return qs.aggregate(
-        drafts=Count("pk", filter=Q(status__in=[Status.DRAFT, Status.RETURNED])),
-        awaiting_county=Count("pk", filter=Q(status=Status.SUBMITTED)),
-        awaiting_city=Count("pk", filter=Q(status=Status.COUNTY_APPROVED)),
-        approved=Count("pk", filter=Q(status=Status.APPROVED)),
+        drafts=Count("status", filter=Q(status__in=[Status.DRAFT, Status.RETURNED])),
+        awaiting_county=Count("status", filter=Q(status=Status.SUBMITTED)),
+        awaiting_city=Count("status", filter=Q(status=Status.COUNTY_APPROVED)),
+        approved=Count("status", filter=Q(status=Status.APPROVED)),
     )
 
 
