@@ -12,7 +12,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/quota_registry
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-packages-run system-packages-test messages check-services
+.PHONY: run test install install-test system-packages-run system-packages-test messages check-services \
+	bench bench-setup system-packages-bench bench-data bench-pages bench-throughput bench-allocation bench-pdf bench-excel bench-report bench-verify
 
 run: system-packages-run install messages
 	$(BIN)/python manage.py migrate --noinput
@@ -66,3 +67,31 @@ install-test: $(VENV)/.installed-test
 
 messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+# Benchmarks (bench/, results appended to docs/benchmarks.md): a PostgreSQL database of their own, rebuilt
+# by bench-data at SCALE (1 = city scale: 10,000 enterprises, 100,000 applications, 1,000,000 movements).
+# `make bench` is the complete run: pages at scale 0.01, then everything at scale 1, then the summary table.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/quota_registry_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
+SCALE ?= 1
+BENCH_PACKAGES := $(TEST_PACKAGES) wrk
+BENCH_PY = BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python -m
+
+system-packages-bench:
+	$(call apt_install,$(BENCH_PACKAGES))
+
+bench-setup: system-packages-bench install-test messages
+
+bench-data: bench-setup
+	$(BENCH_PY) bench.data --scale $(SCALE)
+
+bench-pages bench-throughput bench-allocation bench-pdf bench-excel bench-report bench-verify: bench-setup
+	$(BENCH_PY) bench.$(@:bench-%=%)
+
+bench: bench-setup
+	@set -e; export BENCH_RUN=$$(date -u +%Y%m%dT%H%M%SZ); \
+	$(BENCH_PY) bench.data --scale 0.01; \
+	$(BENCH_PY) bench.pages; \
+	$(BENCH_PY) bench.data --scale 1; \
+	for b in pages throughput pdf excel report verify allocation; do $(BENCH_PY) bench.$$b; done; \
+	$(BENCH_PY) bench.summary

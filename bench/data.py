@@ -1,0 +1,42 @@
+"""Build the benchmark database from scratch: empty the benchmark Redis database, drop and create the
+database, migrate, the demo bureaus and users, then `generate_load_data --scale N` and VACUUM ANALYZE
+(the state autovacuum keeps a live database in).
+
+    python -m bench.data --scale 1"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+from bench.common import ROOT, environment
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+    env = environment()
+    url = urlparse(env["DATABASE_URL"])
+    if url.scheme not in ("postgres", "postgresql"):
+        sys.exit("The benchmarks run on PostgreSQL: set BENCH_DATABASE_URL to a postgres:// URL.")
+    name = url.path.lstrip("/")
+    conn = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    started = time.monotonic()
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # the benchmarks' cache and broker start empty too
+    subprocess.run(["dropdb", *conn, "--if-exists", name], check=True)
+    subprocess.run(["createdb", *conn, name], check=True)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (["migrate", "-v0"], ["seed_demo", "--without-pool", "--force"],
+                    ["generate_load_data", "--scale", str(args.scale), "--force"]):
+        subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True)
+    subprocess.run(["psql", *conn, "-q", "-c", "VACUUM ANALYZE", name], check=True)
+    print(f"benchmark database {name} at scale {args.scale} ready in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
