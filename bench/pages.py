@@ -32,6 +32,7 @@ KEY_PAGES = [
     Page("entry application detail", "city", "/entries/{entry}/"),
     Page("withdrawal application detail", "city", "/withdrawals/{withdrawal}/"),
     Page("pool overview", "city", "/pool/"),
+    Page("ledger (city)", "city", "/ledger/"),
     Page("public ledger", "public", "/public/"),
     Page("API: ledger list", "city", "/api/v1/ledger/"),
     Page("API: balances", "county", "/api/v1/balances/"),

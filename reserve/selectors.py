@@ -44,8 +44,12 @@ ACCOUNT_NAMES = ("organisation", "project")  # what Account.__str__ shows
 def ledger_transactions():
     """Transactions with their movements, lots and both accounts with whose they are and for which project,
     in two queries whatever the rows hold (the ledger page and the ledger API)."""
-    movements = Movement.objects.select_related(
-        "lot__pollutant", *(f"{side}_account__{name}" for side in ("from", "to") for name in ACCOUNT_NAMES))
+    accounts = [f"{side}_account__{name}" for side in ("from", "to") for name in ACCOUNT_NAMES]
+    # Only the columns shown: a page of the ledger holds hundreds of movements, each with two accounts.
+    movements = Movement.objects.select_related("lot__pollutant", *accounts).only(
+        "transaction_id", "quantity", "lot__number", "lot__pollutant__code", "lot__pollutant__name",
+        "lot__pollutant__unit", *(f"{side}_account__kind" for side in ("from", "to")),
+        *(f"{a}__{'name' if a.endswith('organisation') else 'project_name'}" for a in accounts))
     return LedgerTransaction.objects.select_related("reverses").prefetch_related(Prefetch("movements", movements))
 
 
