@@ -1,12 +1,23 @@
 """Excel exports of the pool: lots, ledger movements, entry and withdrawal applications, with the same
 filters as their list pages, scoped to whoever asked."""
+import itertools
+
 from django.db.models import Q
 
 from quota_registry.access import scope
 from quota_registry.documents.excel import QUANTITY_FORMAT, Column, Dataset, dataset
 
 from . import selectors
-from .models import EntryApplication, Movement, WithdrawalApplication
+from .models import (
+    Account,
+    AccountKind,
+    EntryApplication,
+    LedgerTransaction,
+    Lot,
+    Movement,
+    TransactionKind,
+    WithdrawalApplication,
+)
 
 Q4 = QUANTITY_FORMAT
 
@@ -34,23 +45,33 @@ dataset(Dataset("lots", "指标批次", [
 
 
 def _movements(user, filters):
+    """One row a movement in chain order. The movements and their transactions are streamed side by side
+    (each transaction is read once, not once for each of its movements), lots and accounts are looked
+    up in two small dictionaries, and labels are translated once."""
     qs = scope(user, Movement.objects.all()) if user.is_city_staff else Movement.objects.none()
+    transactions = LedgerTransaction.objects.all()
     if filters.get("kind"):
         qs = qs.filter(transaction__kind=filters["kind"])
+        transactions = transactions.filter(kind=filters["kind"])
     if filters.get("pollutant"):
         qs = qs.filter(lot__pollutant__code=filters["pollutant"])
-    rows = qs.order_by("transaction__sequence", "id").values_list(
-        "transaction__sequence", "transaction__created_at", "transaction__kind", "lot__number", "lot__pollutant__name",
-        "lot__pollutant__unit", "lot__region__name", "from_account__kind", "from_account__organisation__name",
-        "to_account__kind", "to_account__organisation__name", "quantity", "transaction__actor_name",
-        "transaction__memo", "transaction__hash")
-    from .models import AccountKind, TransactionKind
-
-    kinds, accounts = dict(TransactionKind.choices), dict(AccountKind.choices)
-    for (seq, at, kind, lot, factor, unit, county, fk, fo, tk, to, q, actor, memo, digest) in rows.iterator(
-            chunk_size=5000):
-        yield (seq, at.replace(tzinfo=None), str(kinds[kind]), lot, factor, unit, county,
-               fo or str(accounts[fk]), to or str(accounts[tk]), q, actor, memo, digest)
+    movements = qs.order_by("transaction__sequence", "id").values_list(
+        "transaction_id", "lot_id", "from_account_id", "to_account_id", "quantity").iterator(chunk_size=5000)
+    first = next(movements, None)  # runs the query: what is read after it knows every row it will give
+    kinds = {k: str(label) for k, label in TransactionKind.choices}
+    account_kinds = {k: str(label) for k, label in AccountKind.choices}
+    lots = {pk: rest for pk, *rest in Lot.objects.values_list(
+        "pk", "number", "pollutant__name", "pollutant__unit", "region__name").iterator(chunk_size=5000)}
+    accounts = {pk: name or account_kinds[kind] for pk, kind, name in Account.objects.values_list(
+        "pk", "kind", "organisation__name").iterator(chunk_size=5000)}
+    transactions = transactions.order_by("sequence").values_list(
+        "pk", "sequence", "created_at", "kind", "actor_name", "memo", "hash").iterator(chunk_size=5000)
+    pk = None
+    for txn, lot, src, dst, q in itertools.chain([first] if first else [], movements):
+        while pk != txn:
+            pk, seq, at, kind, actor, memo, digest = next(transactions)
+            at, kind = at.replace(tzinfo=None), kinds[kind]
+        yield (seq, at, kind, *lots[lot], accounts[src], accounts[dst], q, actor, memo, digest)
 
 
 dataset(Dataset("movements", "台账变动明细", [

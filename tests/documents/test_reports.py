@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from quota_registry.documents.models import Document
 from quota_registry.documents.services import document_render
-from reserve import ledger
+from reserve import ledger, reports
 from reserve.expiry import expire_lots
 from reserve.models import AccountKind, Holding, Lot
 from reserve.reports import compute, period_of, report_request, scheduled_reports
+from trading.services import obligation_create
 
 
 def reserve_now(pollutant_code):
@@ -61,6 +62,25 @@ def test_report_documents_in_excel_and_pdf(make_lot, demo):
     pdf.refresh_from_db()
     text = subprocess.run(["pdftotext", pdf.file.path, "-"], capture_output=True, text=True, check=True).stdout
     assert "年度统计" in text and "氮氧化物" in text and "核对一致" in text
+
+
+def test_the_pdf_lists_the_longest_overdue_obligations_and_the_excel_all(demo, monkeypatch):
+    monkeypatch.setattr(reports, "OVERDUE_IN_PDF", 1)
+    for username, approved in (("ent_qilin", dt.date(2026, 9, 1)), ("ent_huize", dt.date(2026, 9, 24))):
+        org = demo[username].organisation
+        obligation_create(enterprise=org, region=org.region, withdrawal=None, destination="会泽铅锌冶炼技改项目",
+                          transferred=[{"pollutant": "SO2", "unit": "t/a", "lot": "ZB1", "quantity": "1.0000"}],
+                          measure_completed_on=approved, approved_on=approved, working_days=30)
+    documents = [report_request(actor=demo["city_reviewer"], year=2026, month=12, fmt=f) for f in ("xlsx", "pdf")]
+    for document in documents:
+        assert document_render(document.pk) == "ready"
+        document.refresh_from_db()
+    sheet = openpyxl.load_workbook(documents[0].file.path)["逾期未变更许可证"]
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [
+        demo["ent_qilin"].organisation.name, demo["ent_huize"].organisation.name]
+    text = subprocess.run(["pdftotext", documents[1].file.path, "-"], capture_output=True, text=True, check=True).stdout
+    assert "共 2 项" in text and demo["ent_qilin"].organisation.name in text
+    assert demo["ent_huize"].organisation.name not in text
 
 
 def test_scheduled_reports_once_per_month(db):
