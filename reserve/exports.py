@@ -3,6 +3,7 @@ filters as their list pages, scoped to whoever asked."""
 import itertools
 
 from django.db.models import Q
+from django.utils import timezone
 
 from quota_registry.access import scope
 from quota_registry.documents.excel import QUANTITY_FORMAT, Column, Dataset, dataset
@@ -20,6 +21,11 @@ from .models import (
 )
 
 Q4 = QUANTITY_FORMAT
+
+
+def local(moment):
+    """A stored time as Beijing time without a zone: spreadsheets hold no time zones."""
+    return timezone.make_naive(moment) if moment else None
 
 
 def _lots(user, filters):
@@ -70,7 +76,7 @@ def _movements(user, filters):
     for txn, lot, src, dst, q in itertools.chain([first] if first else [], movements):
         while pk != txn:
             pk, seq, at, kind, actor, memo, digest = next(transactions)
-            at, kind = at.replace(tzinfo=None), kinds[kind]
+            at, kind = local(at), kinds[kind]
         yield (seq, at, kind, *lots[lot], accounts[src], accounts[dst], q, actor, memo, digest)
 
 
@@ -95,8 +101,7 @@ def _entries(user, filters):
         for i in a.items.all():
             yield (a.number, a.applicant.name, a.region.name, a.get_source_kind_display(), a.get_status_display(),
                    i.pollutant.name, i.pollutant.unit, i.quantity, i.verified_quantity, i.accounting_formula,
-                   a.submitted_at.replace(tzinfo=None) if a.submitted_at else None,
-                   a.decided_at.replace(tzinfo=None) if a.decided_at else None)
+                   local(a.submitted_at), local(a.decided_at))
 
 
 dataset(Dataset("entries", "入库申请", [
@@ -111,8 +116,7 @@ def _withdrawals(user, filters):
         for i in a.items.all():
             yield (a.number, a.project_name, a.applicant.name, a.region.name, a.get_status_display(), i.pollutant.name,
                    i.pollutant.unit, i.new_emission, i.ratio, i.required, i.reason,
-                   a.submitted_at.replace(tzinfo=None) if a.submitted_at else None,
-                   a.decided_at.replace(tzinfo=None) if a.decided_at else None)
+                   local(a.submitted_at), local(a.decided_at))
 
 
 dataset(Dataset("withdrawals", "出库申请", [

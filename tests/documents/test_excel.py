@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from quota_registry.documents.excel import export_request
 from quota_registry.documents.imports import import_commit, import_preview
@@ -15,7 +16,7 @@ from quota_registry.orgs.credit_code import make_code
 from quota_registry.orgs.models import Organisation
 from reserve import ledger
 from reserve.imports import COLUMNS as LOT_COLUMNS
-from reserve.models import AccountKind, Lot
+from reserve.models import AccountKind, LedgerTransaction, Lot
 from reserve.verification import verify
 
 
@@ -63,6 +64,9 @@ def test_movements_export_ties_out_to_the_ledger(make_lot, demo):
     rows = list(book.active.iter_rows(min_row=2, values_only=True))
     assert [r[2] for r in rows] == ["入库", "出库冻结"]
     assert sum(Decimal(str(r[9])) for r in rows) == Decimal("9")
+    held = LedgerTransaction.objects.get(sequence=rows[1][0])
+    # Times are Beijing time, as the pages show them (spreadsheet cells hold no time zone).
+    assert rows[1][1] == timezone.localtime(held.created_at).replace(tzinfo=None, microsecond=rows[1][1].microsecond)
 
 
 def test_export_page_shows_progress_then_download(as_user, make_lot, demo):
