@@ -6,15 +6,13 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounting import rulesets
 from accounting.projects import Factor, Project, Source
 from quota_registry.reference.models import IndicatorLink, QualityIndicator, QualityStatus, Region
 
-from .models import AccountKind, Holding, Lot, LotStatus
+from .models import Holding, Lot, LotStatus
 
 
 def rule_set() -> rulesets.RuleSet:
@@ -27,15 +25,18 @@ def factor(pollutant) -> Factor:
 
 
 def deciding_indicators(year: int | None) -> dict:
-    """pollutant code -> indicators that decide its ratio, from the city's set in force for `year`."""
-    qs = IndicatorLink.objects.select_related("pollutant")
+    """pollutant code -> indicators that decide its ratio, from the city's set in force for `year`: the set of
+    the latest `valid_from_year` up to `year` (one query, newest first, read up to the end of that set)."""
+    links = IndicatorLink.objects.all()  # ordered by -valid_from_year, indicator, factor
     if year is not None:
-        first = qs.filter(valid_from_year__lte=year).order_by("-valid_from_year").values_list("valid_from_year", flat=True)[:1]
-    else:
-        first = qs.order_by("-valid_from_year").values_list("valid_from_year", flat=True)[:1]
+        links = links.filter(valid_from_year__lte=year)
     result: dict[str, list[str]] = {}
-    for link in qs.filter(valid_from_year__in=list(first)):
-        result.setdefault(link.pollutant.code, []).append(link.indicator)
+    in_force = None
+    for valid_from, code, indicator in links.values_list("valid_from_year", "pollutant__code", "indicator"):
+        if in_force is not None and valid_from != in_force:
+            break
+        in_force = valid_from
+        result.setdefault(code, []).append(indicator)
     return result
 
 
@@ -43,9 +44,10 @@ def project_facts(*, region: Region, industry, watershed=None, major_project=Fal
                   clean_energy=False, relocation=False, stack_height_m=None, today: datetime.date | None = None) -> Project:
     """The project as the rules see it, with the county's latest recorded quality status (up to this year)."""
     today = today or timezone.localdate()
-    statuses = QualityStatus.objects.filter(region=region, year__lte=today.year)
-    year = statuses.order_by("-year").values_list("year", flat=True).first()
-    recorded = {s.indicator: s.attains for s in statuses.filter(year=year)} if year else {}
+    statuses = list(QualityStatus.objects.filter(region=region, year__lte=today.year).order_by("-year")
+                    .values_list("year", "indicator", "attains"))
+    year = statuses[0][0] if statuses else None
+    recorded = {indicator: attains for y, indicator, attains in statuses if y == year}
     sheds = [watershed.code] if watershed else list(region.watersheds.values_list("code", flat=True))
     return Project(
         region_code=region.code, region_name=region.name, heavy_metal_key_area=region.heavy_metal_key_area,
@@ -65,13 +67,22 @@ def source(lot: Lot) -> Source:
                   valid_until=lot.valid_until, earmarked=lot.earmarked)
 
 
-def pool_lots(pollutant, today: datetime.date):
-    """Lots of a factor with quantity in the pool that could be eligible (complete and not expired), each
-    annotated with `available` (its pool holding)."""
-    pool_qty = Holding.objects.filter(lot=OuterRef("pk"), account__kind=AccountKind.POOL).values("lot").annotate(
-        q=Sum("quantity")).values("q")[:1]
-    return (Lot.objects.filter(pollutant=pollutant, status=LotStatus.ACTIVE, valid_until__gte=today)
-            .select_related("pollutant", "region", "watershed", "industry", "enterprise")
-            .annotate(available=Coalesce(Subquery(pool_qty, output_field=DecimalField(max_digits=20, decimal_places=4)),
-                                         Decimal("0")))
-            .filter(available__gt=0))
+def pool_sources(pollutant, today: datetime.date) -> list[tuple[int, Source]]:
+    """(lot id, source facts) of each lot of a factor that could be eligible (complete and not expired),
+    whatever it holds now. Plain values, not model instances: at city scale a factor has thousands of lots,
+    and the allocator weighs every one before it takes the ledger lock."""
+    rows = (Lot.objects.filter(pollutant=pollutant, status=LotStatus.ACTIVE, valid_until__gte=today)
+            .values_list("pk", "region__code", "watershed__code", "industry__code",
+                         "industry__key_heavy_metal_industry", "valid_until", "earmarked"))
+    return [(lot_id, Source(pollutant_code=pollutant.code, region_code=region, watershed_code=watershed,
+                            industry_code=industry, key_heavy_metal_industry=key_industry, status=LotStatus.ACTIVE,
+                            valid_until=valid, earmarked=earmarked))
+            for lot_id, region, watershed, industry, key_industry, valid, earmarked in rows]
+
+
+def pool_available(pool, lot_ids, today: datetime.date) -> dict[int, Decimal]:
+    """lot id -> quantity in the pool account `pool`, for those of `lot_ids` that have some there and are still
+    active and valid. By the account itself, not by its kind: then PostgreSQL reads the holdings by
+    (account, lot) instead of walking all the pool's holdings."""
+    return dict(Holding.objects.filter(account=pool, lot__in=lot_ids, quantity__gt=0, lot__status=LotStatus.ACTIVE,
+                                       lot__valid_until__gte=today).values_list("lot_id", "quantity"))

@@ -2,11 +2,11 @@
 
 `post` runs in one database transaction:
 1. lock the chain head (one row): postings are serialised, so the transactions form one hash chain;
-2. create the holdings it will touch that do not exist yet;
-3. lock those holdings in primary-key order (SELECT ... FOR UPDATE);
-4. apply the legs; a holding that would go below zero refuses the whole posting (and the database's
+2. lock the holdings it will touch in primary-key order (SELECT ... FOR UPDATE), creating (and then locking)
+   those that do not exist yet;
+3. apply the legs; a holding that would go below zero refuses the whole posting (and the database's
    CHECK would refuse it too);
-5. insert the transaction, with hash = sha256(content + previous hash), and its movements.
+4. insert the transaction, with hash = sha256(content + previous hash), and its movements.
 
 The SOURCE account (the outside world) has no holding: lots are issued from it.
 """
@@ -68,8 +68,18 @@ def lock() -> LedgerHead:
     read cannot change before it posts; post() takes it too, and it is re-entrant within a transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger.lock() must run inside a database transaction")
-    LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
-    return LedgerHead.objects.select_for_update().get(pk=1)
+    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # the very first posting: create the head, then lock it
+        LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _lock_holdings(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Holding]:
+    """The existing holdings of these (account, lot) pairs, locked in primary-key order."""
+    qs = Holding.objects.select_for_update().filter(account_id__in={a for a, _lot in pairs},
+                                                     lot_id__in={lot for _a, lot in pairs}).order_by("pk")
+    return {(h.account_id, h.lot_id): h for h in qs if (h.account_id, h.lot_id) in pairs}
 
 
 @transaction.atomic
@@ -91,13 +101,11 @@ def post(*, actor, kind: str, legs: list[Leg], memo: str = "", subject=None,
     head = lock()
 
     pairs = {(acc.pk, lot) for lot, src, dst, _q in clean for acc in (src, dst) if acc.kind != AccountKind.SOURCE}
-    Holding.objects.bulk_create([Holding(account_id=a, lot_id=lot) for a, lot in pairs], ignore_conflicts=True)
-    holdings = {}
-    account_ids = {a for a, _lot in pairs}
-    lot_ids = {lot for _a, lot in pairs}
-    for h in Holding.objects.select_for_update().filter(account_id__in=account_ids, lot_id__in=lot_ids).order_by("pk"):
-        if (h.account_id, h.lot_id) in pairs:
-            holdings[(h.account_id, h.lot_id)] = h
+    holdings = _lock_holdings(pairs)
+    if len(holdings) < len(pairs):  # first movement of a lot into an account: create its holding, lock again
+        Holding.objects.bulk_create([Holding(account_id=a, lot_id=lot) for a, lot in pairs - set(holdings)],
+                                    ignore_conflicts=True)
+        holdings = _lock_holdings(pairs)
 
     delta = defaultdict(Decimal)
     for lot, src, dst, q in clean:
@@ -159,9 +167,11 @@ def reverse(*, actor, original: LedgerTransaction, memo: str = "",
                 subject=subject, reverses=original)
 
 
-def hold(*, actor, allocations: list[tuple[Lot, Decimal]], subject, memo: str = "") -> LedgerTransaction:
-    """Reserve quantities of pool lots for a pending withdrawal: POOL -> HOLD."""
-    pool, held = account(AccountKind.POOL), account(AccountKind.HOLD)
+def hold(*, actor, allocations: list[tuple[Lot, Decimal]], subject, memo: str = "", pool: Account | None = None,
+         held: Account | None = None) -> LedgerTransaction:
+    """Reserve quantities of pool lots for a pending withdrawal: POOL -> HOLD. `pool` and `held` are those two
+    accounts when the caller has them already (the allocator reads them before it takes the ledger lock)."""
+    pool, held = pool or account(AccountKind.POOL), held or account(AccountKind.HOLD)
     return post(actor=actor, kind=TransactionKind.HOLD, legs=[Leg(lot, pool, held, q) for lot, q in allocations],
                 subject=subject, memo=memo)
 

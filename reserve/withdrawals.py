@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -94,27 +96,31 @@ def _clean_rows(raw_items) -> list[tuple[Pollutant, Decimal]]:
     return rows
 
 
-def candidates(project, pollutant: Pollutant, today: datetime.date) -> list[tuple[Lot, bool]]:
-    """Eligible lots with quantity in the pool, in the order the rule set uses them; (lot, shortfall_only)."""
+class Candidate(NamedTuple):  # a tuple, not a dataclass: a factor has thousands at city scale
+    lot_id: int
+    shortfall_only: bool  # usable only for what better sources cannot cover
+
+
+def candidates(project, pollutant: Pollutant, today: datetime.date) -> list[Candidate]:
+    """The factor's lots that are eligible for the project, in the order the rule set uses them, whatever they
+    hold now (read that with `facts.pool_available`)."""
     rules, fac = facts.rule_set(), facts.factor(pollutant)
-    result = []
-    for lot in facts.pool_lots(pollutant, today):
-        src = facts.source(lot)
-        if rules.ineligible(src, project, fac, today) is None:
-            result.append((rules.priority(src, project, fac), lot.pk, lot, rules.shortfall_only(src, project, fac)))
-    result.sort(key=lambda row: (row[0], row[1]))
-    return [(lot, shortfall) for _p, _pk, lot, shortfall in result]
+    ranked = [(rules.priority(src, project, fac), lot_id, Candidate(lot_id, rules.shortfall_only(src, project, fac)))
+              for lot_id, src in facts.pool_sources(pollutant, today) if rules.ineligible(src, project, fac, today) is None]
+    ranked.sort(key=lambda row: row[:2])
+    return [c for _p, _pk, c in ranked]
 
 
 def check_items(project, rows, *, today=None) -> list[ItemCheck]:
     """Ratio, required quantity, reason and eligible availability per factor (the pre-check)."""
     today = today or timezone.localdate()
-    rules = facts.rule_set()
+    rules, pool = facts.rule_set(), ledger.account(AccountKind.POOL)
     emissions = {p.code: (p.category, amount) for p, amount in rows}
     result = []
     for pollutant, amount in rows:
         r = rules.ratio(project, facts.factor(pollutant), amount, project_emissions=emissions)
-        available = sum((lot.available for lot, _s in candidates(project, pollutant, today)), Decimal("0"))
+        ids = [c.lot_id for c in candidates(project, pollutant, today)]
+        available = sum(facts.pool_available(pool, ids, today).values(), Decimal("0"))
         result.append(ItemCheck(pollutant, amount, r.ratio, r.required, r.reason, available))
     return result
 
@@ -325,39 +331,52 @@ def withdrawal_add_evidence(*, actor, pk: int, files, purpose: str = "") -> list
     return review.add_evidence(actor=actor, model=WithdrawalApplication, pk=pk, files=files, purpose=purpose)
 
 
+def _in_pool(pool, cands: list[Candidate], today) -> Iterator[tuple[Candidate, Decimal]]:
+    """(candidate, its quantity in the pool) of those that have some, in the rule set's order, read in growing
+    chunks as the caller goes on: the automatic allocator usually needs only the first few."""
+    start, size = 0, 8
+    while start < len(cands):
+        part = cands[start:start + size]
+        available = facts.pool_available(pool, [c.lot_id for c in part], today)
+        yield from ((c, available[c.lot_id]) for c in part if c.lot_id in available)
+        start, size = start + size, size * 2
+
+
 def allocate_and_hold(application: WithdrawalApplication, actor):
-    """Decide the allocation from what is available now, under the ledger lock, and hold it."""
-    ledger.lock()
+    """Decide the allocation from what is available now, under the ledger lock, and hold it.
+
+    What does not depend on balances is read first: the project's facts, its items and each item's eligible
+    lots in the rule set's order. Then the lock is taken, the pool's quantities of those lots are read, the
+    allocation decided and the hold posted; the lock is held only for that, until the commit."""
     today = timezone.localdate()
     project = _project(application, application.region)
-    items = list(application.items.select_related("pollutant"))
+    items = [item for item in application.items.select_related("pollutant") if item.required != 0]
+    ranked = {item.pk: candidates(project, item.pollutant, today) for item in items}
     if not application.auto_allocate:
         chosen = defaultdict(list)
         for a in Allocation.objects.filter(item__application=application).select_related("lot", "item"):
             chosen[a.item_id].append(a)
     Allocation.objects.filter(item__application=application, chosen_by_applicant=False).delete()
+    pool, held = ledger.account(AccountKind.POOL), ledger.account(AccountKind.HOLD)
+    ledger.lock()
     errors, holds = {}, []
     for item in items:
-        if item.required == 0:
-            continue
-        cands = candidates(project, item.pollutant, today)
-        available = {lot.pk: lot.available for lot, _s in cands}
-        same_industry = sum((lot.available for lot, short in cands if not short), Decimal("0"))
         if application.auto_allocate:
             remaining, picks = item.required, []
-            for lot, _short in cands:
+            for c, available in _in_pool(pool, ranked[item.pk], today):
+                take = min(remaining, available)
+                picks.append((c.lot_id, take))
+                remaining -= take
                 if remaining <= 0:
                     break
-                take = min(remaining, lot.available)
-                picks.append((lot, take))
-                remaining -= take
             if remaining > 0:
                 errors[item.pollutant.code] = NOT_ENOUGH % {
                     "factor": item.pollutant.name, "required": item.required, "unit": item.pollutant.unit,
                     "available": item.required - remaining}
                 continue
-            Allocation.objects.bulk_create([Allocation(item=item, lot=lot, quantity=q) for lot, q in picks])
-            holds.extend(picks)
+            lots = Lot.objects.in_bulk([lot_id for lot_id, _q in picks])
+            Allocation.objects.bulk_create([Allocation(item=item, lot_id=lot_id, quantity=q) for lot_id, q in picks])
+            holds.extend((lots[lot_id], q) for lot_id, q in picks)
         else:
             picks = chosen.get(item.pk, [])
             total = sum((a.quantity for a in picks), Decimal("0"))
@@ -366,8 +385,10 @@ def allocate_and_hold(application: WithdrawalApplication, actor):
                                                 "project needs exactly %(required)s %(unit)s.") % {
                     "factor": item.pollutant.name, "total": total, "required": item.required, "unit": item.pollutant.unit}
                 continue
-            other = sum((a.quantity for a in picks if a.lot_id in available and
-                         any(lot.pk == a.lot_id and short for lot, short in cands)), Decimal("0"))
+            available = facts.pool_available(pool, [c.lot_id for c in ranked[item.pk]], today)
+            shortfall = {c.lot_id for c in ranked[item.pk] if c.shortfall_only}
+            same_industry = sum((q for lot_id, q in available.items() if lot_id not in shortfall), Decimal("0"))
+            other = sum((a.quantity for a in picks if a.lot_id in available and a.lot_id in shortfall), Decimal("0"))
             if other > max(Decimal("0"), item.required - same_industry):
                 errors[item.pollutant.code] = _("%(factor)s: the project's own key industry still has %(same)s %(unit)s; "
                                                 "other key industries may only cover the shortfall.") % {
@@ -383,7 +404,7 @@ def allocate_and_hold(application: WithdrawalApplication, actor):
         raise ValidationError(errors)
     if holds:
         application.hold_transaction = ledger.hold(
-            actor=actor, allocations=holds, subject=application,
+            actor=actor, allocations=holds, subject=application, pool=pool, held=held,
             memo=_("Held for withdrawal %(number)s") % {"number": application.number})
         application.save(update_fields=["hold_transaction"])
 

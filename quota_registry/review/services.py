@@ -214,7 +214,6 @@ def transition(*, actor, model, pk: int, action: str, opinion: str = "", attachm
     for f in attachments:
         attachment_add(actor=actor, owner=review, uploaded_file=f, purpose=str(review.get_action_display()),
                        organisation=application.applicant, region=application.region)
-    hooks.after(application, action, actor, review)
     record(actor=actor, action=f"{model._meta.model_name}.{action}", obj=application,
            before={"status": from_status}, after={"status": to_status}, opinion=opinion)
     request_documents(application, actor)
@@ -225,4 +224,7 @@ def transition(*, actor, model, pk: int, action: str, opinion: str = "", attachm
         body += "\n" + _("Opinion: %(opinion)s") % {"opinion": opinion}
     notify(recipients=[u for u in _recipients(application, to_status, t) if u.pk != actor.pk], subject=subject,
            body=body, link=hooks.link(application))
+    # The kind's effects come last: a hook that posts to the ledger (a hold, issuing lots) takes the ledger
+    # lock, which every posting waits for until this transaction commits.
+    hooks.after(application, action, actor, review)
     return review
