@@ -316,7 +316,9 @@ class WithdrawalApplication(ReviewableApplication):
         verbose_name = _("withdrawal application")
         verbose_name_plural = _("withdrawal applications")
         indexes = [models.Index(fields=["status", "region", "submitted_at"]),
-                   models.Index(fields=["status", "submitted_at", "id"], name="withdrawal_inbox")]
+                   models.Index(fields=["status", "submitted_at", "id"], name="withdrawal_inbox"),
+                   # the published ledger's approved withdrawals, the latest decisions first
+                   models.Index(fields=["status", "decided_at"], name="withdrawal_decided")]
 
 
 class WithdrawalItem(models.Model):

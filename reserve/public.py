@@ -1,15 +1,24 @@
 """The published ledger (Art 24): what anyone may see without logging in, live from the ledger and
 cached briefly. No commercial secrets: lots show their origin county and source, not the enterprise;
-movements show the kind of account, not whose."""
+movements show the kind of account, not whose.
+
+The summary and the page's content are cached under `page_version()`, which changes with the chain head (every
+posting), with the day, and with a version that every committed save or delete of anything else they show
+changes (`SHOWN`), so what the cache serves is what the database holds. (A write that sends no signal, such as
+QuerySet.update(), is seen through the chain head: the revocation of lots posts in the same transaction.)"""
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from uuid import uuid4
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +27,7 @@ from quota_registry.access import scope
 from . import selectors
 from .models import AccountKind, LedgerHead, LedgerTransaction, Movement, TransactionKind, WithdrawalItem
 
-CACHE_SECONDS = 60
+CACHE_SECONDS = 60  # the keys say when a cached page is out of date; this only bounds what the cache keeps
 ENTERED = (TransactionKind.ISSUE, TransactionKind.RETURN)
 
 
@@ -27,7 +36,9 @@ def public():
     return AnonymousUser()
 
 
-def ledger_summary() -> dict:
+def ledger_summary(version: str | None = None) -> dict:
+    """Balances, chain head and monthly flows, cached under the page's version (`page_version`, or `version`
+    when the caller has read it already)."""
     def build():
         rows = selectors.balances(public())
         head = LedgerHead.objects.filter(pk=1).first()
@@ -42,8 +53,37 @@ def ledger_summary() -> dict:
         }
     # Keyed on the chain head's hash: any posting changes the key, so the page is never staler than the ledger;
     # between postings, repeated requests are served from the cache.
+    return cache.get_or_set(f"public-ledger-summary:{version or page_version()}", build, CACHE_SECONDS)
+
+
+# What the published ledger shows besides the ledger itself, with the status a row must have to be shown (both
+# final): lots (a planned lot's completion changes no ledger row), enterprises' names, approved withdrawals (their
+# items change only while they are drafts), published trades and their deals, reference prices, and the names
+# of factors and counties.
+SHOWN = {"reserve.Lot": None, "orgs.Organisation": None, "reference.Pollutant": None, "reference.Region": None,
+         "reserve.WithdrawalApplication": "approved", "trading.Trade": "published", "trading.Deal": None,
+         "trading.ReferencePrice": None}
+VERSION_KEY = "public-ledger-version"
+
+
+def page_version() -> str:
+    """The key of the page's content: the chain head, the day and the version of what `SHOWN` lists."""
     head = LedgerHead.objects.filter(pk=1).values_list("hash", flat=True).first() or "empty"
-    return cache.get_or_set(f"public-ledger-summary:{head}", build, CACHE_SECONDS)
+    version = cache.get_or_set(VERSION_KEY, lambda: uuid4().hex, None)
+    return f"{head}:{version}:{timezone.localdate().isoformat()}"
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    """A new version once the change is committed: a page read before the commit stays under the old one."""
+    shown = SHOWN[sender._meta.label]
+    if shown is None or instance.status == shown:
+        transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid4().hex, None))
+
+
+def watch_shown_models() -> None:
+    for label in SHOWN:
+        for signal in (post_save, post_delete):
+            signal.connect(_changed, sender=apps.get_model(label), dispatch_uid=f"public-ledger-{label}")
 
 
 def monthly_flows() -> list[dict]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from quota_registry.access import scope
 from quota_registry.reference.models import Pollutant, Region, RegionLevel
 
-from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, LotStatus, Movement
+from .models import AccountKind, Holding, LedgerTransaction, Lot, LotStatus, Movement
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
 
@@ -57,17 +57,17 @@ BALANCES_CACHE_SECONDS = 3600
 
 
 def _balances_key(lot_qs, today) -> str:
-    """What the balances depend on: which lots (the scoped query), the ledger (its chain head: every posting
-    changes it), the day (validity) and the planned lots (completing one changes no ledger row)."""
-    head = LedgerHead.objects.filter(pk=1).values_list("hash", flat=True).first() or "empty"
-    planned = Lot.objects.filter(status=LotStatus.PLANNED).count()
+    """What the balances depend on: which lots (the scoped query), the day (validity), and the published ledger's
+    version, which changes with the chain head (every posting) and with every saved lot, factor or county."""
+    from .public import page_version  # public builds on this module
+
     lots = hashlib.sha256(str(lot_qs.query).encode()).hexdigest()[:16]
-    return f"balances:{lots}:{head}:{today.isoformat()}:{planned}"
+    return f"balances:{lots}:{today.isoformat()}:{page_version()}"
 
 
-def _balance_totals(lot_qs, today) -> dict:
-    """(pollutant id, region id) -> totals, from two grouped queries: lots, and the holdings in the pool and
-    held (the only accounts these totals read, so the holdings of enterprises and sinks are not scanned)."""
+def _balance_rows(lot_qs, today) -> list[dict]:
+    """Per factor x county, from two grouped queries: lots, and the holdings in the pool and held (the only
+    accounts these totals read, so the holdings of enterprises and sinks are not scanned)."""
     rows = defaultdict(lambda: {"issued": Decimal("0.0000"), "available": Decimal("0.0000"), "held": Decimal("0.0000"),
                                 "planned": Decimal("0.0000")})
     for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
@@ -82,23 +82,22 @@ def _balance_totals(lot_qs, today) -> dict:
         row = rows[(h["lot__pollutant_id"], h["lot__region_id"])]
         for key in ("available", "held", "planned"):
             row[key] = h[key] or Decimal("0.0000")
-    return dict(rows)
+    pollutants = {p.pk: p for p in Pollutant.objects.all()}
+    regions = {r.pk: r for r in Region.objects.all()}
+    result = [{"pollutant": pollutants[p], "region": regions[r], **values} for (p, r), values in rows.items()]
+    result.sort(key=lambda row: (row["pollutant"].sort_order, row["region"].sort_order))
+    return result
 
 
 def balances(user, *, pollutant: str | None = None, region: str | None = None, today=None) -> list[dict]:
-    """Per factor x county: issued (not revoked), available, held, planned."""
+    """Per factor x county: issued (not revoked), available, held, planned; cached until one of them changes."""
     today = today or timezone.localdate()
     lot_qs = scope(user, Lot.objects.all())
     if pollutant:
         lot_qs = lot_qs.filter(pollutant__code=pollutant)
     if region:
         lot_qs = lot_qs.filter(region__code=region)
-    totals = cache.get_or_set(_balances_key(lot_qs, today), lambda: _balance_totals(lot_qs, today), BALANCES_CACHE_SECONDS)
-    pollutants = {p.pk: p for p in Pollutant.objects.all()}
-    regions = {r.pk: r for r in Region.objects.all()}
-    result = [{"pollutant": pollutants[p], "region": regions[r], **values} for (p, r), values in totals.items()]
-    result.sort(key=lambda row: (row["pollutant"].sort_order, row["region"].sort_order))
-    return result
+    return cache.get_or_set(_balances_key(lot_qs, today), lambda: _balance_rows(lot_qs, today), BALANCES_CACHE_SECONDS)
 
 
 def pool_overview(user, today=None) -> dict:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -445,14 +446,9 @@ def withdrawal_act(request, pk):
     return workflow_act(request, WithdrawalApplication, pk, "reserve:withdrawal-detail")
 
 
-def public_ledger(request):
-    """Art 24: the published ledger, for anyone, logged in or not."""
-    from accounting.trading import deviation_percent
-
-    from . import public
-
-    summary = public.ledger_summary()
-    counties = [r for r in Region.objects.filter(level="county")]
+def _public_tables(summary) -> dict:
+    """The factor x county table and the charts' data, from the ledger summary."""
+    counties = list(Region.objects.filter(level="county"))
     by_factor = {}
     for row in summary["balances"]:
         by_factor.setdefault(row["pollutant"], {"name": row["pollutant_name"], "unit": row["unit"], "cells": {}})
@@ -468,12 +464,26 @@ def public_ledger(request):
                          for m in summary["monthly"]],
              "labels": {"available": _("available"), "held": _("held"), "entered": _("entered"),
                         "withdrawn": _("withdrawn")}}
+    return {"counties": counties, "table": table, "chart": chart}
+
+
+def public_ledger(request):
+    """Art 24: the published ledger, for anyone, logged in or not. The content is rendered once per
+    `public.page_version()` and cached: everything below is read only when the cache does not have it."""
+    from accounting.trading import deviation_percent
+
+    from . import public
+
+    version = public.page_version()
+    summary = SimpleLazyObject(lambda: public.ledger_summary(version))
     return render(request, "reserve/public_ledger.html", {
-        "summary": summary, "counties": counties, "table": table, "chart": chart,
-        "movements": public.recent_movements(20), "deals": public.published_deals(20),
-        "trades": [(d, deviation_percent(d.unit_price, d.reference_price)) for d in public.published_trades(20)],
-        "prices": public.current_prices(),
-        "howto": public.VERIFY_HOWTO,
+        "version": version, "cache_seconds": public.CACHE_SECONDS, "summary": summary, "howto": public.VERIFY_HOWTO,
+        "ledger": SimpleLazyObject(lambda: _public_tables(summary)),
+        "movements": SimpleLazyObject(lambda: list(public.recent_movements(20))),
+        "deals": SimpleLazyObject(lambda: list(public.published_deals(20))),
+        "prices": SimpleLazyObject(lambda: list(public.current_prices())),
+        "trades": SimpleLazyObject(lambda: [(d, deviation_percent(d.unit_price, d.reference_price))
+                                            for d in public.published_trades(20)]),
     })
 
 

@@ -1,9 +1,10 @@
 """Benchmarks (bench/): production-like settings (DEBUG off, the Redis cache, a real broker) against the
 benchmark database. DATABASE_URL and REDIS_URL come from the environment (bench/common.py sets defaults)."""
 from .base import *  # noqa: F401,F403
-from .base import LOGGING, VAR_DIR, env
+from .base import DATABASES, LOGGING, VAR_DIR, env
 
 DEBUG = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)  # as in production
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "bench-media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
