@@ -64,8 +64,10 @@ def _run(cmd: list[str]) -> str:
 
 
 def commit() -> str:
+    """The commit measured, marked +changes when tracked files differ from it (besides this results file)."""
     sha = _run(["git", "rev-parse", "--short", "HEAD"]) or "unknown"
-    return sha + ("+changes" if _run(["git", "status", "--porcelain", "--untracked-files=no"]) else "")
+    changed = _run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md"])
+    return sha + ("+changes" if changed else "")
 
 
 def machine() -> str:

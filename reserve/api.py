@@ -331,8 +331,8 @@ class BalanceView(APIView):
 class MovementSerializer(serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.number")
     pollutant = serializers.CharField(source="lot.pollutant.code")
-    from_account = serializers.CharField(source="from_account.__str__")
-    to_account = serializers.CharField(source="to_account.__str__")
+    from_account = serializers.CharField()  # the account's name (str)
+    to_account = serializers.CharField()
 
     class Meta:
         model = Movement

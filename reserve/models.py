@@ -60,11 +60,14 @@ class Account(models.Model):
         ]
 
     def __str__(self):
+        # AccountKind(...).label, not get_kind_display(): that rebuilds the choices with every call, and a page
+        # of the ledger names hundreds of accounts.
+        label = AccountKind(self.kind).label
         if self.kind == AccountKind.ENTERPRISE and self.project_id:
-            return f"{self.get_kind_display()}：{self.organisation}（{self.project.project_name}）"
+            return f"{label}：{self.organisation}（{self.project.project_name}）"
         if self.kind == AccountKind.ENTERPRISE:
-            return f"{self.get_kind_display()}：{self.organisation}"
-        return str(self.get_kind_display())
+            return f"{label}：{self.organisation}"
+        return str(label)
 
 
 class SourceKind(models.TextChoices):

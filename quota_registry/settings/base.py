@@ -107,9 +107,20 @@ TEMPLATES = [
     },
 ]
 
+
+def planner_costs(database: dict) -> dict:
+    """PostgreSQL's planner assumes spinning disks (random_page_cost 4): with the ledger on SSD or in memory it
+    then prefers hashing all 20,000 lots and 15,000 accounts over a few hundred index lookups, and the ledger
+    page's movements took 10 ms instead of 1 ms at city scale (docs/benchmarks.md). DB_RANDOM_PAGE_COST sets it."""
+    if database["ENGINE"].endswith("postgresql"):
+        cost = env("DB_RANDOM_PAGE_COST", default="1.1")
+        database.setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(cost)}"
+    return database
+
+
 # DATABASE_URL switches to PostgreSQL (postgres://user@host:5432/name); default SQLite on disk.
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": planner_costs(env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

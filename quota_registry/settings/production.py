@@ -1,10 +1,10 @@
 """docker-compose.yml: PostgreSQL, Redis broker, gunicorn, a Celery worker and Celery beat."""
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import env, planner_costs
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default in production
-DATABASES = {"default": env.db_url("DATABASE_URL")}
+DATABASES = {"default": planner_costs(env.db_url("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
