@@ -42,6 +42,16 @@ def setup_django() -> None:
     django.setup()
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Ask a server or worker the benchmark started to stop, and kill it if it has not within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def percentile(values: list[float], p: float) -> float:
     """The p-th percentile (0-100) by linear interpolation between closest ranks."""
     ordered = sorted(values)

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import RESULTS, ROOT, Row, environment, median, percentile, record, setup_django
+from bench.common import RESULTS, ROOT, Row, environment, median, percentile, record, setup_django, stop
 
 RENDERS = 20  # timed renders per form
 TARGET_SECONDS = 0.5  # a form
@@ -163,12 +163,7 @@ def worker_throughput(entry, withdrawal) -> tuple[float, int, float]:
         wait_ready(batch, worker, start + WORKER_TIMEOUT)
         return warm_up, len(batch), time.monotonic() - start
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker)
         for document in Document.objects.filter(pk__in=created):  # the benchmark's own versions: leave no trace
             document.file.delete(save=False)
             document.delete()

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .common import ROOT, Row, environment, record, setup_django
+from .common import ROOT, Row, environment, record, setup_django, stop
 
 PUBLIC_TARGET = 300  # requests/s of the public ledger page
 # One sync worker per core and one more: a worker waits on PostgreSQL and Redis for a small part of each request,
@@ -186,11 +186,7 @@ def main() -> None:
                                      f"(socket errors: {result['socket_errors'] or 'none'}): the run is invalid")
                 results.append(result)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
     rows = []
     for (name, _path, _headers, target), r in zip(targets, results, strict=True):
         rows += [Row(f"{name}: requests/s", f"{r['rps']:.0f}", f">= {target}" if target else "",
