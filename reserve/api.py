@@ -3,6 +3,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -357,6 +358,10 @@ class IsCityStaff(permissions.BasePermission):
         return is_city_staff(request.user)
 
 
+class LedgerPagination(PageNumberPagination):
+    django_paginator_class = selectors.LedgerPaginator
+
+
 class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """The ledger's transactions in chain order, with whose accounts (city staff). The public ledger
     without account holders' names is /api/v1/public/ledger/."""
@@ -365,6 +370,7 @@ class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = selectors.ledger_transactions()
     serializer_class = LedgerTransactionSerializer
+    pagination_class = LedgerPagination
     filterset_fields = ["kind"]
 
 

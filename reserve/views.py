@@ -325,7 +325,8 @@ def ledger_list(request):
         qs = qs.filter(kind=request.GET["kind"])
     from .models import TransactionKind
 
-    return render(request, "reserve/ledger.html", {"page": _page(request, qs), "kinds": TransactionKind.choices,
+    return render(request, "reserve/ledger.html", {"page": _page(request, qs, paginator=selectors.LedgerPaginator),
+                                                   "kinds": TransactionKind.choices,
                                                    "head": LedgerHead.objects.filter(pk=1).first()})
 
 

@@ -26,8 +26,8 @@ from .forms import CalendarImportForm, DeactivateForm, OrganisationFilterForm, O
 PAGE_SIZE = 20
 
 
-def _page(request, queryset, size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+def _page(request, queryset, size=PAGE_SIZE, paginator=Paginator):
+    return paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 def _apply_service_errors(form, exc: ValidationError):

@@ -205,3 +205,14 @@ def test_random_sequences_keep_the_ledger_sound(make_lot, demo, ops):
         assert ledger.balance(pool(), lot) == expected_pool[lot.pk]
     report = verify()
     assert report.ok, report.problems
+
+
+def test_ledger_pages_count_the_whole_ledger_from_the_chain_head(make_lot, demo):
+    from reserve.selectors import LedgerPaginator, ledger_transactions
+
+    lot = make_lot("5")
+    ledger.hold(actor=demo["city_approver"], allocations=[(lot, Decimal("1"))], subject=lot)
+    make_lot("3")
+    whole, holds = ledger_transactions(), ledger_transactions().filter(kind=TransactionKind.HOLD)
+    assert LedgerPaginator(whole, 20).count == whole.count() == 3
+    assert LedgerPaginator(holds, 20).count == holds.count() == 1
