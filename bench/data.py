@@ -1,6 +1,6 @@
 """Build the benchmark database from scratch: empty the benchmark Redis database, drop and create the
-database, migrate, the demo bureaus and users, then `generate_load_data --scale N`, VACUUM ANALYZE
-(the state autovacuum keeps a live database in).
+database, migrate, the demo bureaus and users, then `generate_load_data --scale N`, VACUUM ANALYZE and
+CHECKPOINT.
 
     python -m bench.data --scale 1"""
 from __future__ import annotations
