@@ -10,14 +10,12 @@ import argparse
 import multiprocessing as mp
 import os
 import re
-import subprocess
 import time
 import uuid
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 
-from .common import Row, environment, percentile, record, setup_django
+from .common import Row, percentile, pg, record, setup_django
 
 TARGET = 0.20  # allocations/s over pgbench simple-update TPS
 FULL_VERIFY_MAX_MOVEMENTS = 200_000
@@ -169,23 +167,16 @@ def _work(index, args, queue, code, emission, barrier) -> dict:
     return out
 
 
-def _pg(*args: str, check: bool = True) -> str:
-    url = urlparse(environment()["DATABASE_URL"])
-    conn = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
-    cmd, *rest = args
-    return subprocess.run([cmd, *conn, *rest], capture_output=True, text=True, check=check).stdout
-
-
 def pgbench(seconds: int) -> float:
     """simple-update TPS with 4 clients, 2 threads, on a scratch database created and dropped here."""
     db = f"qr_pgbench_{os.getpid()}"
-    _pg("dropdb", "--if-exists", db)
-    _pg("createdb", db)
+    pg("dropdb", "--if-exists", db)
+    pg("createdb", db)
     try:
-        _pg("pgbench", "-i", "-s", "10", "-q", db)
-        out = _pg("pgbench", "-b", "simple-update", "-c", "4", "-j", "2", "-T", str(seconds), db)
+        pg("pgbench", "-i", "-s", "10", "-q", db)
+        out = pg("pgbench", "-b", "simple-update", "-c", "4", "-j", "2", "-T", str(seconds), db)
     finally:
-        _pg("dropdb", "--if-exists", db, check=False)
+        pg("dropdb", "--if-exists", db, check=False)
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 

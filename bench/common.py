@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -40,6 +41,15 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def pg(*args: str, check: bool = True) -> str:
+    """Run a PostgreSQL client command (dropdb, createdb, psql, pgbench) against the benchmark database's
+    server; returns what it printed."""
+    url = urlparse(environment()["DATABASE_URL"])
+    conn = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    cmd, *rest = args
+    return subprocess.run([cmd, *conn, *rest], capture_output=True, text=True, check=check).stdout
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -11,7 +11,7 @@ import sys
 import time
 from urllib.parse import urlparse
 
-from bench.common import ROOT, environment
+from bench.common import ROOT, environment, pg
 
 
 def main():
@@ -23,20 +23,19 @@ def main():
     if url.scheme not in ("postgres", "postgresql"):
         sys.exit("The benchmarks run on PostgreSQL: set BENCH_DATABASE_URL to a postgres:// URL.")
     name = url.path.lstrip("/")
-    conn = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
     started = time.monotonic()
     import redis
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # the benchmarks' cache and broker start empty too
-    subprocess.run(["dropdb", *conn, "--if-exists", name], check=True)
-    subprocess.run(["createdb", *conn, name], check=True)
+    pg("dropdb", "--if-exists", name)
+    pg("createdb", name)
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "-v0"], ["seed_demo", "--without-pool", "--force"],
                     ["generate_load_data", "--scale", str(args.scale), "--force"]):
         subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True)
     # VACUUM ANALYZE: the state autovacuum keeps a live database in; CHECKPOINT: the bulk load's dirty pages
     # written now, not by the checkpointer while the first benchmark measures.
-    subprocess.run(["psql", *conn, "-q", "-c", "VACUUM ANALYZE", "-c", "CHECKPOINT", name], check=True)
+    pg("psql", "-q", "-c", "VACUUM ANALYZE", "-c", "CHECKPOINT", name)
     print(f"benchmark database {name} at scale {args.scale} ready in {time.monotonic() - started:.0f} s")
 
 

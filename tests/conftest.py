@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from bench.pages import pass_second_factor
 from quota_registry.orgs.models import User
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs an event loop in the test thread
@@ -74,18 +75,6 @@ def as_user(demo):
         return client
 
     return login
-
-
-def pass_second_factor(client, user):
-    """City staff's sessions carry the second factor (as after entering their authenticator code)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
 
 
 def current_code(username):
