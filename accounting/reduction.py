@@ -16,7 +16,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .quantities import KG_A, T_A, QuantityError, floor4, to_decimal
+from . import quantities
+from .quantities import KG_A, T_A, QuantityError, floor4
 
 SELF_TREATMENT = "self_treatment"
 CENTRALISED = "centralised"
@@ -63,16 +64,33 @@ class AccountingResult:
     inputs: dict = field(default_factory=dict)
 
 
-def _positive(value, name) -> Decimal:
-    result = to_decimal(value)
-    if result < 0:
-        raise QuantityError(_("%(name)s cannot be negative.") % {"name": name})
-    return result
+# The figures the formulas take: name -> (label, parser). The form's inputs, the API's `accounting_inputs` and
+# the spreadsheet import all read them here, with the bounds of accounting/quantities.py.
+INPUTS_READ = {
+    "eq": (gettext_lazy("Eq: quota before the measure"), quantities.quantity),
+    "max_flow": (gettext_lazy("Maximum flow after the measure (m³/a)"), quantities.flow),
+    "concentration": (gettext_lazy("Stable concentration after the measure (mg/L or mg/m³)"), quantities.concentration),
+    "efq": (gettext_lazy("Efq: quota before the measure"), quantities.quantity),
+    "flow": (gettext_lazy("Flow into the plant (m³/a)"), quantities.flow),
+    "permitted_concentration": (gettext_lazy("Plant's permitted concentration (mg/L)"), quantities.concentration),
+    "design_flow": (gettext_lazy("M: design flow (m³/a)"), quantities.flow),
+    "cq": (gettext_lazy("Cq: concentration before (mg/L)"), quantities.concentration),
+    "ch": (gettext_lazy("Ch: concentration after (mg/L)"), quantities.concentration),
+    "initial_quota": (gettext_lazy("Initial quota of the shut-down unit"), quantities.quantity),
+    "quantity": (gettext_lazy("Quantity (stated)"), quantities.quantity),
+}
 
 
-def emission(flow_m3, concentration, *, medium: str, unit: str) -> Decimal:
+def read_input(name: str, value) -> Decimal:
+    """One figure of a formula, parsed and bounded (QuantityError names the field and the limit)."""
+    label, parse = INPUTS_READ[name]
+    return parse(value, field=label)
+
+
+def emission(flow_m3, concentration, *, medium: str, unit: str, flow_name="max_flow",
+             concentration_name="concentration") -> Decimal:
     """Annual emission from a flow (m3/a) and a concentration (mg/L for water, mg/m3 for air)."""
-    flow, conc = _positive(flow_m3, "flow"), _positive(concentration, "concentration")
+    flow, conc = read_input(flow_name, flow_m3), read_input(concentration_name, concentration)
     factors = _WATER_G if medium == "water" else _AIR_MG
     return flow * conc * factors[unit]
 
@@ -85,7 +103,7 @@ def _reduction(before: Decimal, after: Decimal) -> Decimal:
 
 def self_treatment(*, eq, max_flow, concentration, medium: str, unit: str) -> AccountingResult:
     """Ek = Eq - Eh, with Eh = max flow x stable concentration after the measure."""
-    eq = _positive(eq, "Eq")
+    eq = read_input("eq", eq)
     eh = emission(max_flow, concentration, medium=medium, unit=unit)
     ek = _reduction(eq, eh)
     conc_unit = "mg/L" if medium == "water" else "mg/m³"
@@ -97,8 +115,9 @@ def self_treatment(*, eq, max_flow, concentration, medium: str, unit: str) -> Ac
 
 def centralised(*, efq, flow, permitted_concentration, medium: str, unit: str) -> AccountingResult:
     """Efk = Efq - Efh, with Efh = flow x the receiving plant's permitted concentration."""
-    efq = _positive(efq, "Efq")
-    efh = emission(flow, permitted_concentration, medium=medium, unit=unit)
+    efq = read_input("efq", efq)
+    efh = emission(flow, permitted_concentration, medium=medium, unit=unit, flow_name="flow",
+                   concentration_name="permitted_concentration")
     efk = _reduction(efq, efh)
     conc_unit = "mg/L" if medium == "water" else "mg/m³"
     formula = (f"Efk = Efq − Efh = {efq} − {flow} m³/a × {permitted_concentration} {conc_unit} = {efq} − "
@@ -109,7 +128,7 @@ def centralised(*, efq, flow, permitted_concentration, medium: str, unit: str) -
 
 def plant_upgrade(*, design_flow, cq, ch, unit: str) -> AccountingResult:
     """Egk = M x (Cq - Ch): design flow (m3/a) x concentration drop (mg/L) = grams, then the factor's unit."""
-    m, cq_, ch_ = _positive(design_flow, "M"), _positive(cq, "Cq"), _positive(ch, "Ch")
+    m, cq_, ch_ = read_input("design_flow", design_flow), read_input("cq", cq), read_input("ch", ch)
     if ch_ > cq_:
         raise QuantityError(_("The concentration after the upgrade is higher than before: there is no reduction."))
     egk = floor4(m * (cq_ - ch_) * _WATER_G[unit])
@@ -119,13 +138,13 @@ def plant_upgrade(*, design_flow, cq, ch, unit: str) -> AccountingResult:
 
 def shutdown(*, initial_quota, unit: str) -> AccountingResult:
     """A full, formal shutdown credits the unit's initial quota."""
-    q = floor4(_positive(initial_quota, "initial quota"))
+    q = read_input("initial_quota", initial_quota)
     return AccountingResult(SHUTDOWN, q, _("Shutdown: tradable = initial quota = %(q)s %(unit)s") % {"q": q, "unit": unit},
                             {"initial_quota": str(q)})
 
 
 def declared(*, quantity, unit: str) -> AccountingResult:
-    q = floor4(_positive(quantity, "quantity"))
+    q = read_input("quantity", quantity)
     return AccountingResult(DECLARED, q, _("Stated by the applicant: %(q)s %(unit)s") % {"q": q, "unit": unit},
                             {"quantity": str(q)})
 
@@ -140,12 +159,23 @@ INPUTS = {
 
 
 def compute(method: str, inputs: dict, *, medium: str, unit: str) -> AccountingResult:
-    """Dispatch by method name with the inputs a form collected (strings or Decimals)."""
+    """Dispatch by method name with the inputs a form collected (strings or Decimals). The result is bounded
+    like any typed quantity: a formula cannot credit more than accounting/quantities.py allows."""
+    result = _compute(method, inputs, medium=medium, unit=unit)
+    if result.quantity > quantities.MAX_QUANTITY:
+        raise QuantityError(_("The accounted reduction, %(q)s %(unit)s, is more than any real reduction (at most "
+                              "%(limit)s %(unit)s): check the units of the figures.") % {
+            "q": result.quantity, "unit": unit, "limit": f"{quantities.MAX_QUANTITY:,}"})
+    return result
+
+
+def _compute(method: str, inputs: dict, *, medium: str, unit: str) -> AccountingResult:
     missing = [name for name in INPUTS.get(method, ()) if inputs.get(name) in (None, "")]
     if method not in INPUTS:
         raise QuantityError(_("Unknown accounting method."))
     if missing:
-        raise QuantityError(_("Missing accounting inputs: %(names)s.") % {"names": ", ".join(missing)})
+        raise QuantityError(_("Missing accounting inputs: %(names)s.") % {
+            "names": "、".join(str(INPUTS_READ[n][0]) for n in missing)})
     args = {name: inputs[name] for name in INPUTS[method]}
     if method == SELF_TREATMENT:
         return self_treatment(**args, medium=medium, unit=unit)

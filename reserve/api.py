@@ -1,4 +1,5 @@
 """/api/v1/ for the pool: entry applications (with the workflow actions), lots, balances, ledger."""
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
@@ -7,7 +8,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from quota_registry.api import ScopedQuerysetMixin, service_call
+from quota_registry import inputs
+from quota_registry.api import BoundedDateField, QuantityField, ScopedQuerysetMixin, service_call
 from quota_registry.documents.models import Document
 from quota_registry.documents.selectors import visible_documents
 from quota_registry.documents.services import latest_documents
@@ -42,13 +44,14 @@ class ReviewSerializer(serializers.ModelSerializer):
 class EntryItemSerializer(serializers.ModelSerializer):
     pollutant = serializers.CharField(source="pollutant.code")
     unit = serializers.CharField(source="pollutant.unit", read_only=True)
-    quantity = serializers.DecimalField(max_digits=20, decimal_places=4, required=False, min_value=0)
+    quantity = QuantityField(required=False)
     accounting_method = serializers.ChoiceField(choices=[c for c, _l in entries.reduction.METHODS], required=False,
                                                 default="declared")
-    accounting_inputs = serializers.DictField(child=serializers.CharField(), required=False)
+    accounting_inputs = serializers.DictField(child=serializers.CharField(max_length=40), required=False)
     returned_lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
     lot = serializers.PrimaryKeyRelatedField(read_only=True)
-    effective_quantity = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True)
+    effective_quantity = QuantityField(read_only=True)
+    verified_quantity = QuantityField(read_only=True, allow_null=True)
 
     class Meta:
         model = EntryItem
@@ -87,7 +90,7 @@ class DocumentSerializer(serializers.Serializer):
 
 
 class EntryApplicationSerializer(serializers.ModelSerializer):
-    items = EntryItemSerializer(many=True)
+    items = EntryItemSerializer(many=True, max_length=inputs.FACTOR_ROWS)
     enterprise = serializers.PrimaryKeyRelatedField(source="applicant", queryset=Organisation.objects.all(),
                                                     required=False)
     enterprise_name = serializers.CharField(source="applicant.name", read_only=True)
@@ -143,22 +146,22 @@ class EntryFilter(filters.FilterSet):
 
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "return", "reject"])
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=inputs.OPINION)
 
 
 class OpinionSerializer(serializers.Serializer):
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=inputs.OPINION)
 
 
 class VerifySerializer(serializers.Serializer):
-    item = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=20, decimal_places=4, min_value=0)
-    reason = serializers.CharField()
+    item = serializers.IntegerField(min_value=1)
+    quantity = QuantityField()
+    reason = serializers.CharField(max_length=inputs.REASON)
 
 
 class EvidenceSerializer(serializers.Serializer):
-    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
-    purpose = serializers.CharField(required=False, allow_blank=True, default="")
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=inputs.FILES_PER_REQUEST)
+    purpose = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class WorkflowActionsMixin:
@@ -278,9 +281,10 @@ class LotSerializer(serializers.ModelSerializer):
     watershed = serializers.CharField(source="watershed.code", default=None)
     enterprise = serializers.CharField(source="enterprise.name")
     industry = serializers.CharField(source="industry.code")
-    available = serializers.DecimalField(max_digits=20, decimal_places=4)
-    held = serializers.DecimalField(max_digits=20, decimal_places=4)
-    in_pool = serializers.DecimalField(max_digits=20, decimal_places=4)
+    quantity = QuantityField(read_only=True)
+    available = QuantityField(read_only=True)
+    held = QuantityField(read_only=True)
+    in_pool = QuantityField(read_only=True)
 
     class Meta:
         model = Lot
@@ -312,10 +316,10 @@ class BalanceSerializer(serializers.Serializer):
     unit = serializers.CharField(source="pollutant.unit")
     region = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")
-    issued = serializers.DecimalField(max_digits=20, decimal_places=4)
-    available = serializers.DecimalField(max_digits=20, decimal_places=4)
-    held = serializers.DecimalField(max_digits=20, decimal_places=4)
-    planned = serializers.DecimalField(max_digits=20, decimal_places=4)
+    issued = QuantityField(read_only=True)
+    available = QuantityField(read_only=True)
+    held = QuantityField(read_only=True)
+    planned = QuantityField(read_only=True)
 
 
 class BalanceView(APIView):
@@ -334,6 +338,7 @@ class MovementSerializer(serializers.ModelSerializer):
     pollutant = serializers.CharField(source="lot.pollutant.code")
     from_account = serializers.CharField()  # the account's name (str)
     to_account = serializers.CharField()
+    quantity = QuantityField(read_only=True)
 
     class Meta:
         model = Movement
@@ -378,30 +383,31 @@ class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class PrecheckItemSerializer(serializers.Serializer):
-    pollutant = serializers.CharField()
-    new_emission = serializers.CharField()
+    pollutant = serializers.CharField(max_length=10)
+    new_emission = QuantityField(label=_("New emissions"))
 
 
 class PrecheckSerializer(serializers.Serializer):
-    region = serializers.CharField()
-    industry = serializers.CharField()
-    watershed = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    region = serializers.CharField(max_length=12)
+    industry = serializers.CharField(max_length=8)
+    watershed = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=40)
     major_project = serializers.BooleanField(required=False, default=False)
     two_high = serializers.BooleanField(required=False, default=False)
     clean_energy = serializers.BooleanField(required=False, default=False)
     relocation = serializers.BooleanField(required=False, default=False)
-    stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True)
-    items = PrecheckItemSerializer(many=True)
+    stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
+                                              min_value=0, max_value=1000)
+    items = PrecheckItemSerializer(many=True, min_length=1, max_length=inputs.FACTOR_ROWS)  # at most one per factor
 
 
 class PrecheckResultSerializer(serializers.Serializer):
     pollutant = serializers.CharField(source="pollutant.code")
     unit = serializers.CharField(source="pollutant.unit")
-    new_emission = serializers.DecimalField(max_digits=20, decimal_places=4)
+    new_emission = QuantityField(read_only=True)
     ratio = serializers.DecimalField(max_digits=6, decimal_places=2)
-    required = serializers.DecimalField(max_digits=20, decimal_places=4)
+    required = QuantityField(read_only=True)
     reason = serializers.CharField()
-    eligible_available = serializers.DecimalField(max_digits=20, decimal_places=4)
+    eligible_available = QuantityField(read_only=True)
     sufficient = serializers.BooleanField()
 
 
@@ -428,7 +434,7 @@ class AllocationSerializer(serializers.ModelSerializer):
     lot_number = serializers.CharField(source="lot.number", read_only=True)
     pollutant = serializers.CharField(source="lot.pollutant.code", read_only=True)
     origin_region = serializers.CharField(source="lot.region.code", read_only=True)
-    quantity = serializers.DecimalField(max_digits=20, decimal_places=4)
+    quantity = QuantityField()
 
     class Meta:
         model = Allocation
@@ -439,7 +445,8 @@ class AllocationSerializer(serializers.ModelSerializer):
 class WithdrawalItemSerializer(serializers.ModelSerializer):
     pollutant = serializers.SlugRelatedField(slug_field="code", queryset=Pollutant.objects.all())
     unit = serializers.CharField(source="pollutant.unit", read_only=True)
-    new_emission = serializers.DecimalField(max_digits=20, decimal_places=4)
+    new_emission = QuantityField(label=_("New emissions"))
+    required = QuantityField(read_only=True)
     allocations = AllocationSerializer(many=True, read_only=True)
 
     class Meta:
@@ -450,25 +457,32 @@ class WithdrawalItemSerializer(serializers.ModelSerializer):
 
 class PlanMeasureSerializer(serializers.ModelSerializer):
     pollutant = serializers.SlugRelatedField(slug_field="code", queryset=Pollutant.objects.all())
+    quantity = QuantityField()
+    deadline = BoundedDateField()
 
     class Meta:
         model = PlanMeasure
         fields = ["pollutant", "quantity", "source", "measure", "responsible_party", "deadline", "by_government"]
 
 
+def _max_length(name: str) -> int:
+    return WithdrawalApplication._meta.get_field(name).max_length
+
+
 class ProjectSerializer(serializers.Serializer):
-    name = serializers.CharField(source="project_name")
+    name = serializers.CharField(source="project_name", max_length=_max_length("project_name"))
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.filter(level=RegionLevel.COUNTY),
                                           required=False)
     industry = serializers.SlugRelatedField(slug_field="code", queryset=Industry.objects.all())
     watershed = serializers.SlugRelatedField(slug_field="code", queryset=Watershed.objects.all(), required=False,
                                              allow_null=True)
-    eia_authority = serializers.CharField()
+    eia_authority = serializers.CharField(max_length=_max_length("eia_authority"))
     major_project = serializers.BooleanField(required=False, default=False)
     two_high = serializers.BooleanField(required=False, default=False)
     clean_energy = serializers.BooleanField(required=False, default=False)
     relocation = serializers.BooleanField(required=False, default=False)
-    stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True)
+    stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
+                                              min_value=0, max_value=1000)
 
 
 class WithdrawalApplicationSerializer(serializers.ModelSerializer):
@@ -504,9 +518,9 @@ class WithdrawalApplicationSerializer(serializers.ModelSerializer):
 
 class WithdrawalWriteSerializer(serializers.Serializer):
     project = ProjectSerializer()
-    items = WithdrawalItemSerializer(many=True)
-    allocations = AllocationSerializer(many=True, required=False)
-    plan = PlanMeasureSerializer(many=True, required=False)
+    items = WithdrawalItemSerializer(many=True, max_length=inputs.FACTOR_ROWS)
+    allocations = AllocationSerializer(many=True, required=False, max_length=inputs.ALLOCATIONS)
+    plan = PlanMeasureSerializer(many=True, required=False, max_length=inputs.PLAN_ROWS)
     relies_on_government = serializers.BooleanField(required=False, default=False)
 
 

@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounting import reduction, rulesets
+from accounting import dates, reduction, rulesets
 from accounting.quantities import QuantityError
-from accounting.quantities import quantity as exact_quantity
 from accounting.validity import valid_until
+from quota_registry import inputs
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
 from quota_registry.documents.models import DocumentKind
-from quota_registry.files.services import attachment_add, attachments_of
+from quota_registry.files.services import attachments_add, attachments_of
 from quota_registry.orgs.models import CITY_ROLES, Organisation, OrganisationKind, Role
 from quota_registry.reference.models import Pollutant, PollutantCategory
 from quota_registry.review import services as review
@@ -80,11 +80,11 @@ def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterp
         if method not in METHOD_CODES:
             errors[f"{key}.accounting_method"] = _("Choose an accounting method.")
             continue
-        inputs = {k: str(v) for k, v in (raw.get("accounting_inputs") or {}).items() if v not in (None, "")}
+        figures = {k: str(v) for k, v in (raw.get("accounting_inputs") or {}).items() if v not in (None, "")}
         if method == reduction.DECLARED and raw.get("quantity") not in (None, ""):
-            inputs.setdefault("quantity", str(raw["quantity"]))
+            figures.setdefault("quantity", str(raw["quantity"]))
         try:
-            result = compute_item(pollutant, method, inputs)
+            result = compute_item(pollutant, method, figures)
         except QuantityError as exc:
             errors[f"{key}.quantity"] = str(exc)
             continue
@@ -93,24 +93,23 @@ def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterp
             continue
         completed = application.source_kind != SourceKind.PLANNED_REDUCTION
         date = raw.get("completion_date")
-        if isinstance(date, str):
-            try:
-                date = datetime.date.fromisoformat(date)
-            except ValueError:
-                date = None
-        if not isinstance(date, datetime.date):
+        if date in (None, ""):
             errors[f"{key}.completion_date"] = _("Give the completion date (the planned date for a planned measure).")
             continue
-        if completed and date > today:
-            errors[f"{key}.completion_date"] = _("A completed measure cannot have a completion date in the future.")
+        try:
+            date = dates.completion_date(date, completed=completed, today=today)
+        except dates.DateError as exc:
+            errors[f"{key}.completion_date"] = str(exc)
             continue
-        if not completed and date <= today:
-            errors[f"{key}.completion_date"] = _("A planned measure needs a planned completion date after today.")
+        try:
+            basis = inputs.check_text(raw.get("accounting_basis"), field=f"{key}.accounting_basis",
+                                      label=_("Accounting basis"), limit=inputs.DESCRIPTION)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
             continue
         item = EntryItem(application=application, pollutant=pollutant, quantity=result.quantity,
                          accounting_method=method, accounting_inputs=result.inputs, accounting_formula=result.formula[:300],
-                         accounting_basis=str(raw.get("accounting_basis") or ""), completed=completed,
-                         completion_date=date)
+                         accounting_basis=basis, completed=completed, completion_date=date)
         if application.source_kind == SourceKind.RETURNED_PURCHASE:
             lot_ref = raw.get("returned_lot")
             lot = Lot.objects.filter(pk=getattr(lot_ref, "pk", lot_ref)).first() if lot_ref else None
@@ -132,8 +131,19 @@ def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterp
     return items
 
 
+TEXT_FIELDS = {"measure_description": (gettext_lazy("Description of the measure"), inputs.DESCRIPTION),
+               "permit_number": (gettext_lazy("Pollutant discharge permit number"),
+                                 EntryApplication._meta.get_field("permit_number").max_length)}
+
+
 def _clean_application(application: EntryApplication, enterprise: Organisation) -> None:
     errors = {}
+    for name, (label, limit) in TEXT_FIELDS.items():
+        try:
+            setattr(application, name, inputs.check_text(getattr(application, name), field=name, label=label,
+                                                         limit=limit))
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if application.source_kind not in SourceKind.values:
         errors["source_kind"] = _("Choose the source of the quota.")
     if application.measure not in Measure.values:
@@ -191,8 +201,7 @@ def entry_create(*, actor, data: dict, items: list[dict], enterprise: Organisati
     for item in clean_items:
         item.application = application
     EntryItem.objects.bulk_create(clean_items)
-    for f in files:
-        attachment_add(actor=actor, owner=application, uploaded_file=f, organisation=enterprise, region=enterprise.region)
+    attachments_add(actor=actor, owner=application, files=files, organisation=enterprise, region=enterprise.region)
     record(actor=actor, action="entryapplication.create", obj=application,
            after={**snapshot(application), "items": _items_snapshot(application)})
     review.request_documents(application, actor)
@@ -239,14 +248,12 @@ def entry_set_verified_quantity(*, actor, item_id: int, quantity, reason: str) -
     application = item.application
     if application.status != Status.COUNTY_APPROVED:
         raise review.TransitionNotAllowed(application.status, "verify")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Give the reason for the verified figure.")})
-    try:
-        value = exact_quantity(quantity)
-    except QuantityError as exc:
-        raise ValidationError({"quantity": str(exc)}) from exc
+    reason = inputs.check_text(reason, field="reason", label=_("Reason"), limit=inputs.REASON, required=True,
+                               required_message=_("Give the reason for the verified figure."))
+    value = inputs.check_quantity(quantity, field="quantity", label=_("Verified quantity"), unit=item.pollutant.unit,
+                                  positive=False)
     before = snapshot(item, ["verified_quantity", "verified_reason"])
-    item.verified_quantity, item.verified_reason, item.verified_by = value, reason.strip(), actor
+    item.verified_quantity, item.verified_reason, item.verified_by = value, reason, actor
     item.save(update_fields=["verified_quantity", "verified_reason", "verified_by"])
     record(actor=actor, action="entryitem.verify", obj=application, before=before,
            after={**snapshot(item, ["verified_quantity", "verified_reason"]), "pollutant": item.pollutant.code},
@@ -324,18 +331,25 @@ def lot_record_completion(*, actor, lot_id: int, completed_on: datetime.date, ev
     if lot.status != LotStatus.PLANNED:
         raise review.TransitionNotAllowed(lot.status, "complete", label=lot.get_status_display())
     errors = {}
-    if not (evidence or "").strip():
-        errors["evidence"] = _("Name the evidence of completion (e.g. the acceptance approval and its date).")
-    if completed_on > timezone.localdate():
-        errors["completed_on"] = _("The completion date cannot be in the future.")
+    try:
+        evidence = inputs.check_text(evidence, field="evidence", label=_("Evidence of completion"),
+                                     limit=Lot._meta.get_field("completion_evidence").max_length, required=True,
+                                     required_message=_("Name the evidence of completion (e.g. the acceptance "
+                                                        "approval and its date)."))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        completed_on = dates.completion_date(completed_on, completed=True, today=timezone.localdate(),
+                                             field=_("Completed on"))
+    except dates.DateError as exc:
+        errors["completed_on"] = str(exc)
     if errors:
         raise ValidationError(errors)
     before = snapshot(lot, ["status", "completed_on", "completion_evidence"])
-    lot.status, lot.completed_on, lot.completion_evidence = LotStatus.ACTIVE, completed_on, evidence.strip()[:300]
+    lot.status, lot.completed_on, lot.completion_evidence = LotStatus.ACTIVE, completed_on, evidence
     lot.save(update_fields=["status", "completed_on", "completion_evidence"])
-    for f in files:
-        attachment_add(actor=actor, owner=lot, uploaded_file=f, purpose=_("completion evidence"),
-                       organisation=lot.enterprise, region=lot.region)
+    attachments_add(actor=actor, owner=lot, files=files, purpose=_("completion evidence"),
+                    organisation=lot.enterprise, region=lot.region)
     record(actor=actor, action="lot.complete", obj=lot, before=before,
            after=snapshot(lot, ["status", "completed_on", "completion_evidence"]), opinion=evidence)
     return lot

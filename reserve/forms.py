@@ -2,23 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounting import reduction
+from quota_registry import inputs
+from quota_registry.inputs import BoundedDateField, MeasurementFormField, QuantityFormField, text_field
 from quota_registry.orgs.models import Organisation, OrganisationKind
 from quota_registry.reference.models import Pollutant, Watershed
 
 from .models import COUNTY_FILED_SOURCES, EntryApplication, Lot, SourceKind
 
-ACCOUNTING_INPUTS = [
-    ("eq", _("Eq: quota before the measure")),
-    ("max_flow", _("Maximum flow after the measure (m³/a)")),
-    ("concentration", _("Stable concentration after the measure (mg/L or mg/m³)")),
-    ("efq", _("Efq: quota before the measure")),
-    ("flow", _("Flow into the plant (m³/a)")),
-    ("permitted_concentration", _("Plant's permitted concentration (mg/L)")),
-    ("design_flow", _("M: design flow (m³/a)")),
-    ("cq", _("Cq: concentration before (mg/L)")),
-    ("ch", _("Ch: concentration after (mg/L)")),
-    ("initial_quota", _("Initial quota of the shut-down unit")),
-]
+# The figures of the formulas, with their labels and bounds (accounting.reduction.INPUTS_READ)
+ACCOUNTING_INPUTS = [(name, label) for name, (label, _parse) in reduction.INPUTS_READ.items() if name != "quantity"]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -46,7 +38,7 @@ class EntryApplicationForm(forms.ModelForm):
         model = EntryApplication
         fields = ["source_kind", "measure", "measure_description", "watershed", "permit_number", "completion_evidence",
                   "paid"]
-        widgets = {"measure_description": forms.Textarea(attrs={"rows": 3}),
+        widgets = {"measure_description": forms.Textarea(attrs={"rows": 3, "maxlength": inputs.DESCRIPTION}),
                    "completion_evidence": forms.Select(choices=[("", "---------")] + reduction.COMPLETION_EVIDENCE)}
 
     def __init__(self, *args, actor, **kwargs):
@@ -67,6 +59,7 @@ class EntryApplicationForm(forms.ModelForm):
         elif actor.is_enterprise_user:
             self.fields["permit_number"].initial = actor.organisation.permit_number
         self.fields["permit_number"].help_text = _("Leave empty to use the permit number registered for the enterprise.")
+        self.fields["measure_description"].help_text = _("At most %(n)s characters.") % {"n": inputs.DESCRIPTION}
 
 
 class EntryItemForm(forms.Form):
@@ -74,22 +67,18 @@ class EntryItemForm(forms.Form):
                                        required=False)
     accounting_method = forms.ChoiceField(label=_("Accounting method"), choices=reduction.METHODS,
                                           initial=reduction.DECLARED)
-    quantity = forms.DecimalField(label=_("Quantity (stated)"), max_digits=20, decimal_places=4, min_value=0,
-                                  required=False)
-    completion_date = forms.DateField(label=_("Completion date (planned date if not complete)"), required=False,
-                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    accounting_basis = forms.CharField(label=_("Accounting basis (figures and their sources)"), required=False,
-                                       widget=forms.Textarea(attrs={"rows": 2}))
+    quantity = QuantityFormField(label=_("Quantity (stated)"), required=False)
+    completion_date = BoundedDateField(label=_("Completion date (planned date if not complete)"), required=False)
+    accounting_basis = text_field(inputs.DESCRIPTION, label=_("Accounting basis (figures and their sources)"),
+                                  required=False, rows=2)
     medium = forms.ChoiceField(label=_("Heavy metals discharged in"), required=False,
                                choices=[("water", _("waste water")), ("air", _("waste gas"))])
     returned_lot = forms.ModelChoiceField(label=_("Returned lot"), queryset=Lot.objects.none(), required=False)
 
     def __init__(self, *args, returnable_lots=None, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, label in ACCOUNTING_INPUTS:
-            self.fields[name] = forms.DecimalField(label=label, max_digits=24, decimal_places=6, min_value=0,
-                                                   required=False, widget=forms.NumberInput(attrs={"step": "any",
-                                                                                                   "data-input": name}))
+        for name, _label in ACCOUNTING_INPUTS:
+            self.fields[name] = MeasurementFormField(name=name, required=False)
         if returnable_lots is not None:
             self.fields["returned_lot"].queryset = returnable_lots
 
@@ -107,29 +96,30 @@ class EntryItemForm(forms.Form):
                 "returned_lot": data.get("returned_lot")}
 
 
-EntryItemFormSet = forms.formset_factory(EntryItemForm, extra=0, min_num=1, max_num=13, validate_max=True)
+EntryItemFormSet = forms.formset_factory(EntryItemForm, extra=0, min_num=1, max_num=inputs.FACTOR_ROWS,
+                                         validate_max=True, absolute_max=inputs.FACTOR_ROWS)
 
 
 class DecisionForm(forms.Form):
-    action = forms.CharField(widget=forms.HiddenInput)
-    opinion = forms.CharField(label=_("Opinion"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    action = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    opinion = text_field(inputs.OPINION, label=_("Opinion"), required=False)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
 
 class VerifyForm(forms.Form):
-    item = forms.IntegerField(widget=forms.HiddenInput)
-    quantity = forms.DecimalField(label=_("Verified quantity"), max_digits=20, decimal_places=4, min_value=0)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    item = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    quantity = QuantityFormField(label=_("Verified quantity"))
+    reason = text_field(inputs.REASON, label=_("Reason"), rows=2)
 
 
 class CompletionForm(forms.Form):
-    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    completed_on = BoundedDateField(label=_("Completed on"), past=True)
     evidence = forms.CharField(label=_("Evidence of completion"), max_length=300)
     files = MultipleFileField(label=_("Evidence files"), required=False)
 
 
 class EntryFilterForm(forms.Form):
-    q = forms.CharField(label=_("Number or enterprise"), required=False)
+    q = forms.CharField(label=_("Number or enterprise"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False)
     source_kind = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All"))] + SourceKind.choices)
 
@@ -151,6 +141,7 @@ class ProjectForm(forms.Form):
     clean_energy = forms.BooleanField(label=_("Uses clean energy (electricity, natural gas)"), required=False)
     relocation = forms.BooleanField(label=_("Relocation out of the built-up area"), required=False)
     stack_height_m = forms.DecimalField(label=_("Stack height (m)"), required=False, max_digits=6, decimal_places=1,
+                                        max_value=1000,
                                         min_value=0)
 
     def __init__(self, *args, **kwargs):
@@ -175,8 +166,7 @@ class WithdrawalForm(ProjectForm):
 class WithdrawalItemForm(forms.Form):
     pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
                                        required=False)
-    new_emission = forms.DecimalField(label=_("New emissions"), max_digits=20, decimal_places=4, min_value=0,
-                                      required=False)
+    new_emission = QuantityFormField(label=_("New emissions"), required=False)
 
     def payload(self):
         data = self.cleaned_data
@@ -187,7 +177,7 @@ class WithdrawalItemForm(forms.Form):
 
 class AllocationForm(forms.Form):
     lot = forms.ModelChoiceField(label=_("Lot"), queryset=Lot.objects.none(), required=False)
-    quantity = forms.DecimalField(label=_("Quantity"), max_digits=20, decimal_places=4, min_value=0, required=False)
+    quantity = QuantityFormField(label=_("Quantity"), required=False)
 
     def __init__(self, *args, lots=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,12 +197,11 @@ class AllocationForm(forms.Form):
 class PlanMeasureForm(forms.Form):
     pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
                                        required=False)
-    quantity = forms.DecimalField(label=_("Reduction"), max_digits=20, decimal_places=4, min_value=0, required=False)
+    quantity = QuantityFormField(label=_("Reduction"), required=False)
     source = forms.CharField(label=_("Source"), max_length=200, required=False)
     measure = forms.CharField(label=_("Measure"), max_length=300, required=False)
     responsible_party = forms.CharField(label=_("Responsible party"), max_length=200, required=False)
-    deadline = forms.DateField(label=_("Completion deadline"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    deadline = BoundedDateField(label=_("Completion deadline"), required=False)
     by_government = forms.BooleanField(label=_("By the local government"), required=False)
 
     def payload(self):
@@ -222,6 +211,9 @@ class PlanMeasureForm(forms.Form):
         return dict(data)
 
 
-WithdrawalItemFormSet = forms.formset_factory(WithdrawalItemForm, extra=0, min_num=1, max_num=13, validate_max=True)
-AllocationFormSet = forms.formset_factory(AllocationForm, extra=3, max_num=50)
-PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=1, max_num=30)
+WithdrawalItemFormSet = forms.formset_factory(WithdrawalItemForm, extra=0, min_num=1, max_num=inputs.FACTOR_ROWS,
+                                              validate_max=True, absolute_max=inputs.FACTOR_ROWS)
+AllocationFormSet = forms.formset_factory(AllocationForm, extra=3, max_num=inputs.ALLOCATIONS, validate_max=True,
+                                          absolute_max=inputs.ALLOCATIONS)
+PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=1, max_num=inputs.PLAN_ROWS, validate_max=True,
+                                           absolute_max=inputs.PLAN_ROWS)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from quota_registry.access import ScopeRule
+from quota_registry.inputs import DESCRIPTION, OPINION, REASON
 from quota_registry.review.models import ReviewableApplication
 
 QUANTITY = {"max_digits": 20, "decimal_places": 4}
@@ -236,13 +237,13 @@ class EntryApplication(ReviewableApplication):
 
     source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
     measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
-    measure_description = models.TextField(_("description of the measure"), blank=True)
+    measure_description = models.TextField(_("description of the measure"), blank=True, max_length=DESCRIPTION)
     watershed = models.ForeignKey("reference.Watershed", verbose_name=_("watershed"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     permit_number = models.CharField(_("pollutant discharge permit number"), max_length=40, blank=True)
     completion_evidence = models.CharField(_("evidence fixing the completion date"), max_length=24, blank=True)
     paid = models.BooleanField(_("the quota was obtained for a fee"), default=False)
-    revoke_reason = models.TextField(_("reason for revocation"), blank=True)
+    revoke_reason = models.TextField(_("reason for revocation"), blank=True, max_length=OPINION)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -260,13 +261,13 @@ class EntryItem(models.Model):
     accounting_method = models.CharField(_("accounting method"), max_length=20)
     accounting_inputs = models.JSONField(_("accounting inputs"), default=dict, blank=True)
     accounting_formula = models.CharField(_("formula"), max_length=300, blank=True)
-    accounting_basis = models.TextField(_("accounting basis"), blank=True)
+    accounting_basis = models.TextField(_("accounting basis"), blank=True, max_length=DESCRIPTION)
     completed = models.BooleanField(_("measure completed"), default=True)
     completion_date = models.DateField(_("completion date (planned date if not complete)"))
     returned_lot = models.ForeignKey(Lot, verbose_name=_("returned lot"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     verified_quantity = models.DecimalField(_("quantity verified by the city"), null=True, blank=True, **QUANTITY)
-    verified_reason = models.TextField(_("reason for the verified figure"), blank=True)
+    verified_reason = models.TextField(_("reason for the verified figure"), blank=True, max_length=REASON)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
 

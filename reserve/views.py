@@ -19,6 +19,7 @@ from quota_registry.audit.services import timeline
 from quota_registry.documents.services import latest_documents
 from quota_registry.files.models import Attachment
 from quota_registry.files.services import attachments_of
+from quota_registry.inputs import OPINION
 from quota_registry.orgs.models import CITY_ROLES, Role
 from quota_registry.permissions import is_city_staff, require
 from quota_registry.portal.views import _apply_service_errors, _page
@@ -204,6 +205,7 @@ def workflow_context(user, application, *, act_url, edit_url) -> dict:
         "actions": [(a, _action_label(type(application), a), a in IRREVERSIBLE) for a in actions if a != "submit"],
         "can_submit": "submit" in actions, "can_edit": application.is_editable and review.is_applicant(user, application),
         "act_url": act_url, "edit_url": edit_url, "documents": latest_documents(application),
+        "awaiting_preparation": review.awaiting_preparation(user, application), "opinion_limit": OPINION,
     }
 
 

@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy
 
 from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
+from quota_registry import inputs
 from quota_registry.audit.services import record, snapshot
 from quota_registry.documents.models import DocumentKind
-from quota_registry.files.services import attachment_add, attachments_of
+from quota_registry.files.services import attachments_add, attachments_of
 from quota_registry.orgs.models import OrganisationKind, Role
 from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
 from quota_registry.review import services as review
@@ -83,9 +84,9 @@ def _clean_rows(raw_items) -> list[tuple[Pollutant, Decimal]]:
         if pollutant is None:
             continue
         try:
-            amount = exact_quantity(raw.get("new_emission"))
+            amount = exact_quantity(raw.get("new_emission"), field=_("New emissions"), unit=pollutant.unit)
         except QuantityError as exc:
-            errors[f"{key}.new_emission"] = _("New emissions: %(problem)s") % {"problem": exc}
+            errors[f"{key}.new_emission"] = str(exc)
             continue
         if amount <= 0:
             errors[f"{key}.new_emission"] = _("New emissions must be more than zero.")
@@ -150,12 +151,22 @@ def precheck(*, region_code: str, industry_code: str, items: list[dict], watersh
     return project, check_items(project, rows)
 
 
+TEXT_FIELDS = {
+    "project_name": (gettext_lazy("Project name"), gettext_lazy("Give the construction project's name.")),
+    "eia_authority": (gettext_lazy("EIA approving authority"),
+                      gettext_lazy("Name the authority that approves the project's EIA.")),
+}
+
+
 def _clean_application(application: WithdrawalApplication) -> None:
     errors = {}
-    if not (application.project_name or "").strip():
-        errors["project_name"] = _("Give the construction project's name.")
-    if not (application.eia_authority or "").strip():
-        errors["eia_authority"] = _("Name the authority that approves the project's EIA.")
+    for name, (label, missing) in TEXT_FIELDS.items():
+        try:
+            setattr(application, name, inputs.check_text(
+                getattr(application, name), field=name, label=label, required=True, required_message=missing,
+                limit=WithdrawalApplication._meta.get_field(name).max_length))
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if application.industry_id is None:
         errors["industry"] = _("Choose the project's industry.")
     if application.watershed_id and not application.region.watersheds.filter(pk=application.watershed_id).exists():
@@ -248,8 +259,7 @@ def withdrawal_create(*, actor, data: dict, items: list[dict], region: Region | 
     application.save(update_fields=["quality_year"])
     _save_requested_allocations(application, allocations)
     _save_plan(application, plan or [])
-    for f in files:
-        attachment_add(actor=actor, owner=application, uploaded_file=f, organisation=enterprise, region=region)
+    attachments_add(actor=actor, owner=application, files=files, organisation=enterprise, region=region)
     record(actor=actor, action="withdrawalapplication.create", obj=application, after=_snapshot(application))
     review.request_documents(application, actor)
     return application
@@ -261,6 +271,10 @@ def _snapshot(application) -> dict:
          "required": str(i.required)} for i in application.items.select_related("pollutant")],
         "allocations": [{"lot": a.lot.number, "quantity": str(a.quantity)}
                         for a in Allocation.objects.filter(item__application=application).select_related("lot")]}
+
+
+PLAN_TEXT = {"source": gettext_lazy("Source"), "measure": gettext_lazy("Measure"),
+             "responsible_party": gettext_lazy("Responsible party")}
 
 
 def _save_plan(application, plan: list[dict]) -> None:
@@ -277,22 +291,18 @@ def _save_plan(application, plan: list[dict]) -> None:
             errors[f"{key}.{missing[0]}"] = _("Fill in the source, measure, responsible party and deadline.")
             continue
         try:
-            q = exact_quantity(raw.get("quantity"))
-            if q <= 0:
-                raise QuantityError(_("The quantity must be more than zero."))
-        except QuantityError as exc:
-            errors[f"{key}.quantity"] = str(exc)
+            texts = {name: inputs.check_text(raw[name], field=f"{key}.{name}", label=label,
+                                             limit=PlanMeasure._meta.get_field(name).max_length)
+                     for name, label in PLAN_TEXT.items()}
+            q = inputs.check_quantity(raw.get("quantity"), field=f"{key}.quantity", label=_("Reduction"),
+                                      unit=pollutant.unit)
+            deadline = inputs.check_date(raw["deadline"], field=f"{key}.deadline", label=_("Completion deadline"),
+                                         today=timezone.localdate())
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
             continue
-        deadline = raw["deadline"]
-        if isinstance(deadline, str):
-            try:
-                deadline = datetime.date.fromisoformat(deadline)
-            except ValueError:
-                errors[f"{key}.deadline"] = _("Give the deadline as a date.")
-                continue
-        rows.append(PlanMeasure(application=application, pollutant=pollutant, quantity=q, source=raw["source"][:200],
-                                measure=raw["measure"][:300], responsible_party=raw["responsible_party"][:200],
-                                deadline=deadline, by_government=bool(raw.get("by_government"))))
+        rows.append(PlanMeasure(application=application, pollutant=pollutant, quantity=q, deadline=deadline,
+                                by_government=bool(raw.get("by_government")), **texts))
     if errors:
         raise ValidationError(errors)
     PlanMeasure.objects.bulk_create(rows)

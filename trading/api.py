@@ -8,8 +8,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounting import trading as trading_rules
+from quota_registry import inputs
 from quota_registry.access import scope
-from quota_registry.api import ReadAnyoneWriteCityStaff, service_call
+from quota_registry.api import (
+    AmountField,
+    BoundedDateField,
+    BoundedDateTimeField,
+    PriceField,
+    QuantityField,
+    ReadAnyoneWriteCityStaff,
+    service_call,
+)
 from quota_registry.reference.models import Pollutant
 from reserve.models import Lot
 
@@ -36,16 +45,20 @@ class ObligationSerializer(serializers.ModelSerializer):
 
 
 class FileSerializer(serializers.Serializer):
-    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=inputs.FILES_PER_REQUEST)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=inputs.NOTE)
+
+
+def _obligation_max(name: str) -> int:
+    return PermitChangeObligation._meta.get_field(name).max_length
 
 
 class ConfirmSerializer(serializers.Serializer):
-    permit_number = serializers.CharField()
-    permit_version = serializers.CharField()
-    recorded_measure = serializers.CharField()
-    recorded_reduction = serializers.CharField()
-    recorded_transfer = serializers.CharField()
+    permit_number = serializers.CharField(max_length=_obligation_max("permit_number"))
+    permit_version = serializers.CharField(max_length=_obligation_max("permit_version"))
+    recorded_measure = serializers.CharField(max_length=_obligation_max("recorded_measure"))
+    recorded_reduction = serializers.CharField(max_length=_obligation_max("recorded_reduction"))
+    recorded_transfer = serializers.CharField(max_length=_obligation_max("recorded_transfer"))
 
 
 class PermitChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -81,7 +94,8 @@ class PermitChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 class ReferencePriceSerializer(serializers.ModelSerializer):
     pollutant = serializers.SlugRelatedField(slug_field="code", queryset=Pollutant.objects.all())
     unit = serializers.CharField(read_only=True)
-    price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    price = PriceField()
+    effective_from = BoundedDateField()
 
     class Meta:
         model = ReferencePrice
@@ -139,7 +153,7 @@ class PartySerializer(serializers.ModelSerializer):
 
 class TradeLotInSerializer(serializers.Serializer):
     lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all())
-    quantity = serializers.DecimalField(max_digits=20, decimal_places=4)
+    quantity = QuantityField()
 
 
 class TradeSerializer(serializers.ModelSerializer):
@@ -148,7 +162,8 @@ class TradeSerializer(serializers.ModelSerializer):
     unit_price = serializers.SerializerMethodField()
     deals = serializers.SerializerMethodField()
     parties = serializers.SerializerMethodField()
-    lots = TradeLotInSerializer(many=True, write_only=True)
+    lots = TradeLotInSerializer(many=True, write_only=True, max_length=inputs.ALLOCATIONS)
+    quantity = QuantityField(read_only=True)
 
     class Meta:
         model = Trade
@@ -193,25 +208,25 @@ class TradeFilter(filters.FilterSet):
 
 
 class StepSerializer(serializers.Serializer):
-    wanted_quantity = serializers.DecimalField(max_digits=20, decimal_places=4, required=False)
-    party = serializers.IntegerField(required=False)
+    wanted_quantity = QuantityField(required=False)
+    party = serializers.IntegerField(required=False, min_value=1)
     qualified = serializers.BooleanField(required=False)
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=inputs.OPINION)
     method = serializers.ChoiceField(choices=TradeMethod.choices, required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    starting_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    increment = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    bidding_opens = serializers.DateTimeField(required=False)
-    bidding_closes = serializers.DateTimeField(required=False)
-    quantity = serializers.DecimalField(max_digits=20, decimal_places=4, required=False)
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    buyer = serializers.IntegerField(required=False)
-    contract_number = serializers.CharField(required=False)
-    deal = serializers.IntegerField(required=False)
-    buyer_paid_at = serializers.DateTimeField(required=False)
-    seller_paid_at = serializers.DateTimeField(required=False)
-    buyer_fee = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    seller_fee = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=inputs.REASON)
+    starting_price = PriceField(required=False)
+    increment = PriceField(required=False)
+    bidding_opens = BoundedDateTimeField(required=False)
+    bidding_closes = BoundedDateTimeField(required=False)
+    quantity = QuantityField(required=False)
+    unit_price = PriceField(required=False)
+    buyer = serializers.IntegerField(required=False, min_value=1)
+    contract_number = serializers.CharField(required=False, max_length=Trade._meta.get_field("contract_number").max_length)
+    deal = serializers.IntegerField(required=False, min_value=1)
+    buyer_paid_at = BoundedDateTimeField(required=False, past=True)
+    seller_paid_at = BoundedDateTimeField(required=False, past=True)
+    buyer_fee = AmountField(required=False)
+    seller_fee = AmountField(required=False)
 
 
 def _make_step(name):

@@ -1,12 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from quota_registry import inputs
 from reserve.forms import MultipleFileField
 
 
 class FileForm(forms.Form):
     files = MultipleFileField(label=_("Permit-change application (or its receipt)"))
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = inputs.text_field(inputs.NOTE, label=_("Note"), required=False, rows=2)
 
 
 class ConfirmForm(forms.Form):

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from quota_registry.access import ScopeRule
+from quota_registry.inputs import NOTE, OPINION, REASON
 
 
 class ObligationStatus(models.TextChoices):
@@ -38,7 +39,7 @@ class PermitChangeObligation(models.Model):
     filed_at = models.DateTimeField(_("permit change applied for at"), null=True, blank=True)
     filed_by = models.ForeignKey("orgs.User", verbose_name=_("applied for by"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
-    filing_note = models.TextField(_("note on the application"), blank=True)
+    filing_note = models.TextField(_("note on the application"), blank=True, max_length=NOTE)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     confirmed_by = models.ForeignKey("orgs.User", verbose_name=_("confirmed by"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
@@ -187,7 +188,7 @@ class Trade(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True, max_length=REASON)
 
     # Sellers see their trades, counties the trades of their county, city staff all. Announced trades are
     # public (the announcement invites buyers; seed 001 Art 16) and so are their deals once published
@@ -245,7 +246,7 @@ class TradeParty(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    opinion = models.TextField(_("opinion"), blank=True)
+    opinion = models.TextField(_("opinion"), blank=True, max_length=OPINION)
 
     SCOPE = ScopeRule(organisation="organisation", region="organisation__region")
 

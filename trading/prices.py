@@ -3,7 +3,6 @@ history is never rewritten."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounting import dates, money
+from accounting.quantities import QuantityError
+from quota_registry import inputs
 from quota_registry.audit.services import record, snapshot
 from quota_registry.documents.imports import Importer, importer
 from quota_registry.permissions import can_maintain_reference_data, require
@@ -24,15 +26,12 @@ from .models import ReferencePrice
 def reference_price_set(*, actor, pollutant: Pollutant, price, effective_from: datetime.date,
                         document: str) -> ReferencePrice:
     require(can_maintain_reference_data(actor))
-    errors = {}
-    try:
-        price = Decimal(str(price)).quantize(Decimal("0.01"))
-        if price <= 0:
-            errors["price"] = _("The price must be more than zero.")
-    except (InvalidOperation, ValueError):
-        errors["price"] = _("The price must be a number.")
-    if not (document or "").strip():
-        errors["document"] = _("Name the document that set the price.")
+    errors = _problems(price=price, effective_from=effective_from, document=document)
+    if errors:
+        raise ValidationError(errors)
+    price = money.unit_price(price, field=_("Price"))
+    effective_from = dates.check(effective_from, today=timezone.localdate(), field=_("Effective from"))
+    document = document.strip()
     later = ReferencePrice.objects.select_for_update().filter(pollutant=pollutant, effective_from__gte=effective_from)
     if later.exists():
         errors["effective_from"] = _("A price of %(factor)s already applies from %(date)s or later; prices are added "
@@ -48,9 +47,29 @@ def reference_price_set(*, actor, pollutant: Pollutant, price, effective_from: d
         record(actor=actor, action="reference_price.close", obj=previous, before=before,
                after=snapshot(previous, ["effective_to"]))
     new = ReferencePrice.objects.create(pollutant=pollutant, price=price, effective_from=effective_from,
-                                        document=document.strip()[:200], entered_by=actor)
+                                        document=document, entered_by=actor)
     record(actor=actor, action="reference_price.create", obj=new, after=snapshot(new))
     return new
+
+
+def _problems(*, price, effective_from, document) -> dict:
+    """The bounds of a reference price's figures (accounting/money.py, accounting/dates.py), keyed by field."""
+    errors = {}
+    try:
+        money.unit_price(price, field=_("Price"))
+    except QuantityError as exc:
+        errors["price"] = str(exc)
+    try:
+        dates.check(effective_from, today=timezone.localdate(), field=_("Effective from"))
+    except dates.DateError as exc:
+        errors["effective_from"] = str(exc)
+    try:
+        inputs.check_text(document, field="document", label=_("Document that set it"), required=True,
+                          required_message=_("Name the document that set the price."),
+                          limit=ReferencePrice._meta.get_field("document").max_length)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    return errors
 
 
 def current(day: datetime.date | None = None):
@@ -66,8 +85,8 @@ COLUMNS = ["污染因子", "价格", "生效日期", "文件"]
 def _row(row):
     pollutant = Pollutant.objects.filter(Q(code=row["污染因子"].upper()) | Q(name=row["污染因子"])).first()
     try:
-        day = datetime.date.fromisoformat(row["生效日期"][:10])
-    except ValueError:
+        day = dates.to_date(row["生效日期"][:10])
+    except dates.DateError:
         day = None
     return pollutant, day
 
@@ -81,13 +100,9 @@ def _check(rows, actor):
             issues.append(_("unknown pollutant factor “%(v)s”") % {"v": row["污染因子"]})
         if day is None:
             issues.append(_("the dates must be dates (2024-03-01)"))
-        try:
-            if Decimal(row["价格"]) <= 0:
-                issues.append(_("The price must be more than zero."))
-        except InvalidOperation:
-            issues.append(_("The price must be a number."))
-        if not row["文件"]:
-            issues.append(_("Name the document that set the price."))
+        issues += [problem for field, problem in _problems(price=row["价格"], effective_from=day or row["生效日期"],
+                                                            document=row["文件"]).items()
+                   if not (field == "effective_from" and day is None)]
         if pollutant and day:
             latest = seen.get(pollutant.pk) or ReferencePrice.objects.filter(pollutant=pollutant).order_by(
                 "-effective_from").values_list("effective_from", flat=True).first()

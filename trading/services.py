@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from quota_registry import inputs
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
-from quota_registry.files.services import attachment_add
+from quota_registry.files.services import attachments_add
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Role, User
 from quota_registry.workdays import WorkdayCalendar
@@ -60,10 +61,10 @@ def obligation_file(*, actor, pk: int, files, note: str = "") -> PermitChangeObl
         raise TransitionNotAllowed(obligation.status, "file", label=obligation.get_status_display())
     if not files:
         raise ValidationError({"files": _("Upload the permit-change application (or its receipt).")})
+    note = inputs.check_text(note, field="note", label=_("Note"), limit=inputs.NOTE)
     before = snapshot(obligation, ["status", "filed_at", "filing_note"])
-    for f in files:
-        attachment_add(actor=actor, owner=obligation, uploaded_file=f, purpose=_("permit-change application"),
-                       organisation=obligation.enterprise, region=obligation.region)
+    attachments_add(actor=actor, owner=obligation, files=files, purpose=_("permit-change application"),
+                    organisation=obligation.enterprise, region=obligation.region)
     obligation.status, obligation.filed_at, obligation.filed_by = ObligationStatus.FILED, timezone.now(), actor
     obligation.filing_note = note
     obligation.save(update_fields=["status", "filed_at", "filed_by", "filing_note"])
@@ -88,13 +89,20 @@ def obligation_confirm(*, actor, pk: int, **fields) -> PermitChangeObligation:
         from quota_registry.review.services import TransitionNotAllowed
 
         raise TransitionNotAllowed(obligation.status, "confirm", label=obligation.get_status_display())
-    missing = {f: _("Fill in this field from the changed permit.") for f in CONFIRM_FIELDS
-               if not str(fields.get(f) or "").strip()}
-    if missing:
-        raise ValidationError(missing)
+    errors, values = {}, {}
+    for name in CONFIRM_FIELDS:
+        model_field = PermitChangeObligation._meta.get_field(name)
+        try:
+            values[name] = inputs.check_text(fields.get(name), field=name, label=model_field.verbose_name,
+                                             limit=model_field.max_length, required=True,
+                                             required_message=_("Fill in this field from the changed permit."))
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
     before = snapshot(obligation)
     for name in CONFIRM_FIELDS:
-        setattr(obligation, name, str(fields[name]).strip())
+        setattr(obligation, name, values[name])
     obligation.status, obligation.confirmed_at, obligation.confirmed_by = (
         ObligationStatus.CONFIRMED, timezone.now(), actor)
     obligation.save()

@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounting import money
 from accounting import trading as rules
 from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
+from quota_registry import inputs
 from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Role, User
@@ -141,12 +143,8 @@ def trade_interest(*, actor, pk: int, wanted) -> TradeParty:
     _state(trade, TradeStatus.ANNOUNCED)
     if trade.seller_id == actor.organisation_id:
         raise ValidationError(_("An enterprise cannot buy its own offer."))
-    try:
-        wanted = exact_quantity(wanted)
-        if wanted <= 0:
-            raise QuantityError(_("The quantity must be more than zero."))
-    except QuantityError as exc:
-        raise ValidationError({"wanted_quantity": str(exc)}) from exc
+    wanted = inputs.check_quantity(wanted, field="wanted_quantity", label=_("Quantity wanted"),
+                                   unit=trade.pollutant.unit)
     if TradeParty.objects.filter(trade=trade, organisation=actor.organisation).exists():
         raise ValidationError(_("Your enterprise has already applied for this trade."))
     party = _party(trade, actor.organisation, PartyRole.BUYER, wanted)
@@ -163,8 +161,9 @@ def trade_qualify(*, actor, party_id: int, qualified: bool, opinion: str = "") -
         raise PermissionDenied(_("The party's county bureau or the city bureau decides its qualification."))
     if party.qualified is not None:
         raise ValidationError(_("This qualification has already been decided."))
-    if not qualified and not (opinion or "").strip():
-        raise ValidationError({"opinion": _("Give the reason why the party does not qualify.")})
+    opinion = inputs.check_text(opinion, field="opinion", label=_("Opinion"), limit=inputs.OPINION,
+                                required=not qualified,
+                                required_message=_("Give the reason why the party does not qualify."))
     party.qualified, party.decided_by, party.decided_at, party.opinion = qualified, actor, timezone.now(), opinion
     party.save()
     _step(actor, party.trade, "qualify", party=party.organisation.name, qualified=qualified, opinion=opinion)
@@ -217,22 +216,31 @@ def trade_set_method(*, actor, pk: int, method: str | None = None, reason: str =
     method = method or suggested.method
     if method not in TradeMethod.values:
         raise ValidationError({"method": _("Choose negotiated, bidding or fixed.")})
-    if method != suggested.method and not (reason or "").strip():
+    reason = inputs.check_text(reason, field="reason", label=_("Reason"), limit=inputs.REASON)
+    if method != suggested.method and not reason:
         raise ValidationError({"reason": _("The rules suggest %(m)s: give the reason for choosing otherwise.") % {
             "m": TradeMethod(suggested.method).label}})
     if not trade.parties.filter(role=PartyRole.BUYER, qualified=True).exists():
         raise ValidationError(_("No buyer has qualified yet."))
     if method == TradeMethod.BIDDING:
         errors = {}
-        if starting_price is None or Decimal(starting_price) <= 0:
-            errors["starting_price"] = _("Give the starting price.")
-        if increment is None or Decimal(increment) <= 0:
-            errors["increment"] = _("Give the minimum increment.")
+        prices = {}
+        for name, value, missing, label in (("starting_price", starting_price, _("Give the starting price."),
+                                             _("Starting price")),
+                                            ("increment", increment, _("Give the minimum increment."),
+                                             _("Minimum increment"))):
+            if value in (None, ""):
+                errors[name] = missing
+                continue
+            try:
+                prices[name] = inputs.check_price(value, field=name, label=label)
+            except ValidationError as exc:
+                errors.update({k: v[0] for k, v in exc.message_dict.items()})
         if not opens or not closes or closes <= opens:
             errors["closes"] = _("The bidding window must close after it opens.")
         if errors:
             raise ValidationError(errors)
-        trade.starting_price, trade.increment = Decimal(starting_price), Decimal(increment)
+        trade.starting_price, trade.increment = prices["starting_price"], prices["increment"]
         trade.bidding_opens, trade.bidding_closes = opens, closes
     if method == TradeMethod.FIXED:
         try:
@@ -240,7 +248,7 @@ def trade_set_method(*, actor, pk: int, method: str | None = None, reason: str =
         except ValueError as exc:
             raise ValidationError({"method": str(exc)}) from exc
     trade.method, trade.suggested_method = method, suggested.method
-    trade.method_reason = suggested.reason if method == suggested.method else reason.strip()
+    trade.method_reason = suggested.reason if method == suggested.method else reason
     trade.status = TradeStatus.TRADING
     trade.save()
     _step(actor, trade, "method", method=method, suggested=suggested.method, reason=trade.method_reason)
@@ -261,11 +269,8 @@ def trade_bid(*, actor, pk: int, quantity, unit_price, now=None) -> Bid:
                                       qualified=True).first()
     if actor.role != Role.ENTERPRISE_USER or party is None:
         raise PermissionDenied(_("Only qualified buyers may bid."))
-    try:
-        q = exact_quantity(quantity)
-        price = Decimal(str(unit_price)).quantize(PRICE_PLACES)
-    except (QuantityError, ArithmeticError) as exc:
-        raise ValidationError({"quantity": str(exc)}) from exc
+    q = inputs.check_quantity(quantity, field="quantity", unit=trade.pollutant.unit)
+    price = inputs.check_price(unit_price, field="unit_price")
     if q <= 0 or q > trade.quantity:
         raise ValidationError({"quantity": _("Bid for more than zero and at most the %(q)s offered.") % {
             "q": trade.quantity}})
@@ -302,7 +307,7 @@ def trade_close(*, actor, pk: int, buyer=None, quantity=None, unit_price=None, n
         for bid_id, q in allocation:
             b = by_id[bid_id]
             deals.append(Deal(trade=trade, buyer=b.party.organisation, quantity=q, unit_price=b.unit_price,
-                              amount=(q * b.unit_price).quantize(PRICE_PLACES), reference_price=reference))
+                              amount=money.line_amount(q, b.unit_price), reference_price=reference))
     else:
         party = TradeParty.objects.filter(trade=trade, organisation=buyer, role=PartyRole.BUYER, qualified=True).first()
         if party is None:
@@ -313,12 +318,14 @@ def trade_close(*, actor, pk: int, buyer=None, quantity=None, unit_price=None, n
             raise ValidationError({"quantity": str(exc)}) from exc
         if q <= 0 or q > trade.quantity:
             raise ValidationError({"quantity": _("At most the %(q)s offered.") % {"q": trade.quantity}})
-        price = trade.starting_price if trade.method == TradeMethod.FIXED else (
-            Decimal(str(unit_price)).quantize(PRICE_PLACES) if unit_price not in (None, "") else None)
-        if not price or price <= 0:
+        if trade.method == TradeMethod.FIXED:
+            price = trade.starting_price
+        elif unit_price in (None, ""):
             raise ValidationError({"unit_price": _("Give the price the parties agreed.")})
+        else:
+            price = inputs.check_price(unit_price, field="unit_price", label=_("Agreed unit price"))
         deals.append(Deal(trade=trade, buyer=buyer, quantity=q, unit_price=price,
-                          amount=(q * price).quantize(PRICE_PLACES), reference_price=reference))
+                          amount=money.line_amount(q, price), reference_price=reference))
     if not deals:
         raise ValidationError(_("No acceptable bid: cancel the trade or announce it again."))
     Deal.objects.bulk_create(deals)
@@ -334,12 +341,45 @@ def trade_contract(*, actor, pk: int, contract_number: str) -> Trade:
     _city(actor)
     trade = _lock(actor, pk)
     _state(trade, TradeStatus.TRADED)
-    if not (contract_number or "").strip():
-        raise ValidationError({"contract_number": _("Give the contract number.")})
-    trade.contract_number, trade.status = contract_number.strip(), TradeStatus.CONTRACTED
+    contract_number = inputs.check_text(contract_number, field="contract_number", label=_("Contract number"),
+                                        limit=Trade._meta.get_field("contract_number").max_length, required=True,
+                                        required_message=_("Give the contract number."))
+    trade.contract_number, trade.status = contract_number, TradeStatus.CONTRACTED
     trade.save(update_fields=["contract_number", "status"])
     _step(actor, trade, "contract", contract_number=trade.contract_number)
     return trade
+
+
+def settlement_problems(deal, trade, *, buyer_paid_at, seller_paid_at, buyer_fee, seller_fee) -> dict:
+    """What is wrong with a settlement record (seed 001 Art 20): the buyer pays after the contract is signed and
+    not in the future; the seller is paid after the buyer's payment arrived; a fee is not negative and not more
+    than the deal's amount."""
+    errors, now = {}, timezone.now()
+    paid = buyer_paid_at or deal.buyer_paid_at
+    if buyer_paid_at is not None and not (trade.created_at <= buyer_paid_at <= now):
+        errors["buyer_paid_at"] = _("The buyer's payment is dated between the trade's application (%(start)s) and now.") % {
+            "start": f"{timezone.localtime(trade.created_at):%Y-%m-%d %H:%M}"}
+    if seller_paid_at is not None:
+        if not paid:
+            errors["seller_paid_at"] = _("The seller is paid only after the buyer's payment is received.")
+        elif seller_paid_at < paid:
+            errors["seller_paid_at"] = _("The payment to the seller cannot be dated before the buyer's payment "
+                                         "(%(paid)s).") % {"paid": f"{timezone.localtime(paid):%Y-%m-%d %H:%M}"}
+        elif seller_paid_at > now:
+            errors["seller_paid_at"] = _("The payment to the seller cannot be dated in the future.")
+    for name, value, label in (("buyer_fee", buyer_fee, _("Buyer's service fee")),
+                               ("seller_fee", seller_fee, _("Seller's service fee"))):
+        if value is None:
+            continue
+        try:
+            fee = money.amount(value, field=label)
+        except QuantityError as exc:
+            errors[name] = str(exc)
+            continue
+        if fee > deal.amount:
+            errors[name] = _("%(field)s cannot be more than the deal's amount (%(amount)s 元).") % {
+                "field": label, "amount": deal.amount}
+    return errors
 
 
 @transaction.atomic
@@ -350,8 +390,10 @@ def trade_settle(*, actor, deal_id: int, buyer_paid_at=None, seller_paid_at=None
     deal = Deal.objects.select_for_update().select_related("trade").get(pk=deal_id)
     trade = _lock(actor, deal.trade_id)
     _state(trade, TradeStatus.CONTRACTED)
-    if seller_paid_at and not (buyer_paid_at or deal.buyer_paid_at):
-        raise ValidationError({"seller_paid_at": _("The seller is paid only after the buyer's payment is received.")})
+    errors = settlement_problems(deal, trade, buyer_paid_at=buyer_paid_at, seller_paid_at=seller_paid_at,
+                                 buyer_fee=buyer_fee, seller_fee=seller_fee)
+    if errors:
+        raise ValidationError(errors)
     for name, value in (("buyer_paid_at", buyer_paid_at), ("seller_paid_at", seller_paid_at),
                         ("buyer_fee", buyer_fee), ("seller_fee", seller_fee)):
         if value is not None:
@@ -433,11 +475,11 @@ def trade_cancel(*, actor, pk: int, reason: str) -> Trade:
     trade = _lock(actor, pk)
     if trade.status in (TradeStatus.CONFIRMED, TradeStatus.PUBLISHED, TradeStatus.CANCELLED):
         raise TransitionNotAllowed(trade.status, "cancel", label=TradeStatus(trade.status).label)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Give the reason for cancelling.")})
+    reason = inputs.check_text(reason, field="reason", label=_("Reason"), limit=inputs.REASON, required=True,
+                               required_message=_("Give the reason for cancelling."))
     if trade.hold_transaction_id:
         ledger.release(actor=actor, hold_transaction=trade.hold_transaction, memo=reason)
-    trade.status, trade.cancel_reason = TradeStatus.CANCELLED, reason.strip()
+    trade.status, trade.cancel_reason = TradeStatus.CANCELLED, reason
     trade.save(update_fields=["status", "cancel_reason"])
     _step(actor, trade, "cancel", reason=reason)
     return trade

@@ -84,15 +84,28 @@ def _step_call(request, trade):
 
     def dt(name):
         value = post.get(name)
-        parsed = parse_datetime(value) if value else None
+        try:
+            parsed = parse_datetime(value) if value else None
+        except ValueError:
+            parsed = None
+        if value and parsed is None:
+            raise ValidationError({name: _("Enter a date and time such as 2026-11-29 10:30.")})
         return timezone.make_aware(parsed) if parsed and timezone.is_naive(parsed) else parsed
 
     def dec(name):
         return post.get(name) or None
 
+    def row(qs, name, message):
+        """The trade's party or deal named in the form (a number), or a clear error."""
+        value = post.get(name, "")
+        found = qs.filter(pk=int(value)).first() if value.isdigit() and len(value) < 19 else None
+        if found is None:
+            raise ValidationError({name: message})
+        return found.pk
+
     calls = {
         "interest": lambda: trades.trade_interest(actor=user, pk=trade.pk, wanted=post.get("wanted_quantity")),
-        "qualify": lambda: trades.trade_qualify(actor=user, party_id=trade.parties.get(pk=post.get("party")).pk,
+        "qualify": lambda: trades.trade_qualify(actor=user, party_id=row(trade.parties, "party", _("Choose a party.")),
                                                 qualified=post.get("qualified") == "1", opinion=post.get("opinion", "")),
         "announce": lambda: trades.trade_announce(actor=user, pk=trade.pk),
         "method": lambda: trades.trade_set_method(
@@ -102,11 +115,12 @@ def _step_call(request, trade):
         "bid": lambda: trades.trade_bid(actor=user, pk=trade.pk, quantity=post.get("quantity"),
                                         unit_price=post.get("unit_price")),
         "close": lambda: trades.trade_close(
-            actor=user, pk=trade.pk, buyer=Organisation.objects.filter(pk=post.get("buyer") or 0).first(),
+            actor=user, pk=trade.pk, buyer=Organisation.objects.filter(
+                pk=int(post["buyer"]) if post.get("buyer", "").isdigit() and len(post["buyer"]) < 19 else 0).first(),
             quantity=dec("quantity"), unit_price=dec("unit_price")),
         "contract": lambda: trades.trade_contract(actor=user, pk=trade.pk, contract_number=post.get("contract_number", "")),
         "settle": lambda: trades.trade_settle(
-            actor=user, deal_id=trade.deals.get(pk=post.get("deal")).pk,
+            actor=user, deal_id=row(trade.deals, "deal", _("Choose a deal.")),
             buyer_paid_at=timezone.now() if post.get("what") == "buyer_paid" else None,
             seller_paid_at=timezone.now() if post.get("what") == "seller_paid" else None,
             buyer_fee=dec("buyer_fee"), seller_fee=dec("seller_fee")),
@@ -131,8 +145,7 @@ def trade_list(request):
 
 @login_required
 def trade_new(request):
-    from decimal import Decimal, InvalidOperation
-
+    from accounting.quantities import QuantityError, quantity
     from quota_registry.reference.models import Pollutant
     from reserve.models import AccountKind, Holding
 
@@ -154,9 +167,9 @@ def trade_new(request):
             raw = request.POST.get(f"lot-{h.lot_id}", "").strip()
             if raw:
                 try:
-                    picks.append((h.lot, Decimal(raw)))
-                except InvalidOperation:
-                    errors.append(_("Lot %(lot)s: the quantity must be a number.") % {"lot": h.lot.number})
+                    picks.append((h.lot, quantity(raw, field=h.lot.number, unit=h.lot.pollutant.unit)))
+                except QuantityError as exc:
+                    errors.append(str(exc))
         factors = {lot.pollutant_id for lot, _q in picks}
         if not picks:
             errors.append(_("Choose the lots and quantities to offer."))
@@ -227,15 +240,15 @@ def reference_prices(request):
         if not can_edit:
             raise PermissionDenied
         try:
-            import datetime
+            from accounting import dates
 
             prices.reference_price_set(actor=request.user, pollutant=Pollutant.objects.get(code=request.POST.get("pollutant")),
                                        price=request.POST.get("price"),
-                                       effective_from=datetime.date.fromisoformat(request.POST.get("effective_from", "")),
+                                       effective_from=dates.to_date(request.POST.get("effective_from", "")),
                                        document=request.POST.get("document", ""))
             messages.success(request, _("Reference price saved; the previous one is closed."))
         except (ValidationError, ValueError, Pollutant.DoesNotExist) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [_("Check the factor, price and date.")])))
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc) or _("Check the factor, price and date.")])))
         return redirect("trading:prices")
     history = ReferencePrice.objects.select_related("pollutant").order_by("pollutant__sort_order", "effective_from")
     chart = {}

@@ -7,6 +7,7 @@ import filetype
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,7 +63,7 @@ def attachment_add(*, actor, owner, uploaded_file, purpose: str = "", organisati
     uploaded_file.seek(0)
     attachment = Attachment(
         content_type=ContentType.objects.get_for_model(owner), object_id=owner.pk, organisation=organisation,
-        region=region, purpose=purpose[:200], original_name=uploaded_file.name[:200], mime_type=mime,
+        region=region, purpose=str(purpose)[:200], original_name=uploaded_file.name[:200], mime_type=mime,
         extension=extension, size=uploaded_file.size, sha256=digest.hexdigest(), uploaded_by=actor,
         uploaded_at=timezone.now(),
     )
@@ -71,6 +72,31 @@ def attachment_add(*, actor, owner, uploaded_file, purpose: str = "", organisati
     record(actor=actor, action="attachment.add", obj=owner, after={"file": attachment.original_name,
                                                                     "sha256": attachment.sha256, "purpose": purpose})
     return attachment
+
+
+def attachments_add(*, actor, owner, files, purpose: str = "", organisation, region) -> list[Attachment]:
+    """Store the files of one request for `owner`, after checking the limits of a request and of a record:
+    at most FILES_PER_REQUEST files, and with what the record has, at most PORTAL_MAX_FILES_PER_RECORD files and
+    PORTAL_MAX_BYTES_PER_RECORD bytes. (The request's size is refused before it is read, by
+    quota_registry.middleware.InputGuardMiddleware.)"""
+    from quota_registry.inputs import FILES_PER_REQUEST
+
+    files = list(files or ())
+    if not files:
+        return []
+    if len(files) > FILES_PER_REQUEST:
+        raise ValidationError({"files": _("At most %(n)s files at a time; %(given)s were chosen.") % {
+            "n": FILES_PER_REQUEST, "given": len(files)}})
+    existing = attachments_of(owner).aggregate(n=Count("pk"), size=Sum("size"))
+    count, size = existing["n"] + len(files), (existing["size"] or 0) + sum(f.size for f in files)
+    if count > settings.PORTAL_MAX_FILES_PER_RECORD:
+        raise ValidationError({"files": _("A record keeps at most %(n)s files; it has %(have)s.") % {
+            "n": settings.PORTAL_MAX_FILES_PER_RECORD, "have": existing["n"]}})
+    if size > settings.PORTAL_MAX_BYTES_PER_RECORD:
+        raise ValidationError({"files": _("A record keeps at most %(limit)s of files; these would make %(size)s.") % {
+            "limit": filesizeformat(settings.PORTAL_MAX_BYTES_PER_RECORD), "size": filesizeformat(size)}})
+    return [attachment_add(actor=actor, owner=owner, uploaded_file=f, purpose=purpose, organisation=organisation,
+                           region=region) for f in files]
 
 
 def attachments_of(owner):

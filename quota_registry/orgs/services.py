@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
+from quota_registry.inputs import REASON, check_text
 from quota_registry.permissions import can_manage_organisations, require
 
 from .models import Organisation, OrganisationKind, Role, User
@@ -68,8 +69,8 @@ def organisation_update(*, actor, organisation_id: int, **fields) -> Organisatio
 def organisation_set_active(*, actor, organisation_id: int, active: bool, reason: str) -> Organisation:
     """Organisations are never deleted: they are deactivated, with a reason, and can be reactivated."""
     require(can_manage_organisations(actor))
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Give the reason for this change.")})
+    reason = check_text(reason, field="reason", label=_("Reason"), limit=REASON, required=True,
+                        required_message=_("Give the reason for this change."))
     org = get_scoped_or_404(actor, Organisation.objects.select_for_update(), pk=organisation_id)
     _check_jurisdiction(actor, org)
     before = snapshot(org, ["is_active"])

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from quota_registry.inputs import REASON, text_field
 from quota_registry.orgs.models import Organisation, OrganisationKind, Role
 from quota_registry.orgs.services import EDITABLE_FIELDS
 from quota_registry.reference.models import QualityIndicator, QualityStatus, Region, RegionLevel
@@ -40,7 +41,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 class DeactivateForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    reason = text_field(REASON, label=_("Reason"))
 
 
 class QualityStatusForm(forms.Form):
@@ -57,7 +58,7 @@ class QualityStatusForm(forms.Form):
 
 
 class OrganisationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or credit code"), required=False)
+    q = forms.CharField(label=_("Name or credit code"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + OrganisationKind.choices)
     region = forms.ModelChoiceField(label=_("County-level division"), required=False, empty_label=_("All"),
                                     queryset=Region.objects.filter(level=RegionLevel.COUNTY))

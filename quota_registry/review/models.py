@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from quota_registry.access import ScopeRule
+from quota_registry.inputs import OPINION
 
 
 class Status(models.TextChoices):
@@ -91,7 +92,7 @@ class Review(models.Model):
     action = models.CharField(_("decision"), max_length=12, choices=Action.choices)
     from_status = models.CharField(_("status before"), max_length=20, choices=Status.choices)
     to_status = models.CharField(_("status after"), max_length=20, choices=Status.choices)
-    opinion = models.TextField(_("opinion"), blank=True)
+    opinion = models.TextField(_("opinion"), blank=True, max_length=OPINION)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     SCOPE = ScopeRule(organisation="applicant", region="region")

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record
-from quota_registry.files.services import attachment_add
+from quota_registry.files.services import attachments_add
+from quota_registry.inputs import OPINION, check_text
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Role, User
 
@@ -99,8 +100,9 @@ def lock_for_edit(actor, model, pk: int):
 def add_evidence(*, actor, model, pk: int, files, purpose: str = "") -> list:
     """Evidence files for a draft or returned application of any kind (the applicant only)."""
     application = lock_for_edit(actor, model, pk)
-    return [attachment_add(actor=actor, owner=application, uploaded_file=f, purpose=purpose,
-                           organisation=application.applicant, region=application.region) for f in files]
+    purpose = check_text(purpose, field="purpose", label=_("Purpose"), limit=200)
+    return attachments_add(actor=actor, owner=application, files=files, purpose=purpose,
+                           organisation=application.applicant, region=application.region)
 
 
 def is_applicant(actor, application) -> bool:
@@ -119,14 +121,22 @@ def may_act(actor, application, transition: Transition) -> bool:
     return True
 
 
-def four_eyes_blocks(actor, application, transition: Transition) -> bool:
-    """The city's decision may not be taken by whoever recorded its preparatory review (when enabled)."""
+def four_eyes(actor, application, transition: Transition) -> str | None:
+    """Four-eyes for the city's decision (PORTAL_FOUR_EYES): two people, one preparing and another deciding.
+    Returns None when the decision may go ahead, "unprepared" when no preparatory review of the current
+    submission exists yet (409: the record is not ready for the decision), "self" when `actor` recorded it
+    (403: someone else decides). Revocation (Art 25) is a decision of its own and not concerned."""
     if not settings.PORTAL_FOUR_EYES or transition.stage != Stage.CITY or transition.action == Action.REVOKE:
-        return False
-    return Review.objects.filter(
+        return None
+    preparers = set(Review.objects.filter(
         content_type=_content_type(application), object_id=application.pk, stage=Stage.CITY_PREPARATION,
-        actor=actor, created_at__gte=application.submitted_at or application.created_at,
-    ).exists()
+        created_at__gte=application.submitted_at or application.created_at,
+    ).values_list("actor_id", flat=True))
+    if not preparers:
+        return "unprepared"
+    if preparers == {actor.pk}:
+        return "self"
+    return None
 
 
 def allowed_actions(actor, application) -> list[str]:
@@ -135,9 +145,16 @@ def allowed_actions(actor, application) -> list[str]:
     result = []
     for (status, action), t in TRANSITIONS.items():
         if status == application.status and action in hooks.actions and may_act(actor, application, t):
-            if not four_eyes_blocks(actor, application, t):
+            if four_eyes(actor, application, t) is None:
                 result.append(action)
     return result
+
+
+def awaiting_preparation(actor, application) -> bool:
+    """Whether `actor` would decide now but for four-eyes: the preparatory review by another person is missing."""
+    hooks = hooks_for(type(application))
+    return any(status == application.status and action in hooks.actions and may_act(actor, application, t)
+               and four_eyes(actor, application, t) == "unprepared" for (status, action), t in TRANSITIONS.items())
 
 
 def _content_type(application):
@@ -183,12 +200,15 @@ def transition(*, actor, model, pk: int, action: str, opinion: str = "", attachm
         raise TransitionNotAllowed(application.status, action)
     if not may_act(actor, application, t):
         raise PermissionDenied(_("Your role or jurisdiction does not allow this decision."))
-    opinion = (opinion or "").strip()
-    if t.opinion_required and not opinion:
-        raise ValidationError({"opinion": _("Give your opinion: it tells the applicant what to correct or why.")})
-    if four_eyes_blocks(actor, application, t):
+    opinion = check_text(opinion, field="opinion", label=_("Opinion"), limit=OPINION, required=t.opinion_required,
+                         required_message=_("Give your opinion: it tells the applicant what to correct or why."))
+    eyes = four_eyes(actor, application, t)
+    if eyes == "self":
         raise PermissionDenied(_("You recorded the city's preparatory review of this application; the decision "
                                  "must be taken by another person."))
+    if eyes == "unprepared":
+        raise TransitionNotAllowed(application.status, action, label=_(
+            "awaiting the city reviewer's preparatory review (four-eyes: one person prepares, another decides)"))
     to_status = t.to_status
     if action == "submit" and application.filed_by_county:
         to_status = Status.COUNTY_APPROVED  # the county's own filing is its pre-review (Art 9)
@@ -211,9 +231,8 @@ def transition(*, actor, model, pk: int, action: str, opinion: str = "", attachm
         actor_name=actor.display_name, organisation_name=actor.organisation.name, role=actor.role, stage=t.stage,
         action=t.action, from_status=from_status, to_status=to_status, opinion=opinion,
     )
-    for f in attachments:
-        attachment_add(actor=actor, owner=review, uploaded_file=f, purpose=str(review.get_action_display()),
-                       organisation=application.applicant, region=application.region)
+    attachments_add(actor=actor, owner=review, files=attachments, purpose=str(review.get_action_display()),
+                    organisation=application.applicant, region=application.region)
     record(actor=actor, action=f"{model._meta.model_name}.{action}", obj=application,
            before={"status": from_status}, after={"status": to_status}, opinion=opinion)
     request_documents(application, actor)

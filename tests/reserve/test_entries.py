@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from quota_registry.audit.models import AuditEntry
+from quota_registry.files.services import attachments_of
 from quota_registry.review.models import Review
 from reserve import ledger
 from reserve.models import AccountKind, EntryApplication, Lot, LotStatus
@@ -35,14 +36,14 @@ def test_full_route_issues_a_lot_into_the_pool(api_as, filed, demo):
     assert lot.enterprise == demo["ent_qilin"].organisation and lot.region.code == "530302"
     assert lot.industry == demo["ent_qilin"].organisation.industry
     assert lot.valid_until == datetime.date(today.year + 5, 12, 31)
-    assert [r["action"] for r in data["reviews"]] == ["submit", "approve", "approve"]
-    assert [r["stage"] for r in data["reviews"]] == ["applicant", "county", "city"]
+    assert [r["action"] for r in data["reviews"]] == ["submit", "approve", "prepare", "approve"]
+    assert [r["stage"] for r in data["reviews"]] == ["applicant", "county", "city_prep", "city"]
     balances = api_as("city_reviewer").get("/api/v1/balances/?pollutant=SO2&region=530302").json()["results"]
     assert balances[0]["issued"] == "100.0000" and balances[0]["available"] == "100.0000"
     assert verify().ok
     actions = AuditEntry.objects.filter(object_id=str(data["id"]), content_type__model="entryapplication")
     assert {"entryapplication.create", "entryapplication.submit", "entryapplication.county_approve",
-            "entryapplication.city_approve"} <= set(actions.values_list("action", flat=True))
+            "entryapplication.city_prepare", "entryapplication.city_approve"} <= set(actions.values_list("action", flat=True))
 
 
 def test_each_step_notifies_the_next_party(filed, demo, django_capture_on_commit_callbacks):
@@ -109,7 +110,7 @@ def test_return_needs_an_opinion_then_resubmit(filed, api_as, demo):
 
 
 def test_reject_is_final(filed, api_as):
-    data = filed(upto="county_approved")
+    data = filed(upto="prepared")
     city = api_as("city_approver")
     assert act(city, data["id"], "city-review", decision="reject").status_code == 400  # opinion required
     assert act(city, data["id"], "city-review", decision="reject", opinion="核算依据不足").json()["status"] == "rejected"
@@ -123,7 +124,7 @@ def test_withdraw_before_decision(filed, api_as):
 
 
 def test_city_return_sends_it_back_to_the_enterprise(filed, api_as):
-    data = filed(upto="county_approved")
+    data = filed(upto="prepared")
     response = act(api_as("city_approver"), data["id"], "city-review", decision="return", opinion="请说明核算方法")
     assert response.json()["status"] == "returned"
 
@@ -141,6 +142,31 @@ def test_four_eyes(filed, api_as, settings):
     response = act(reviewer, data["id"], "city-review", decision="approve")
     assert response.status_code == 403 and "另一人" in str(response.json())
     assert act(api_as("city_approver"), data["id"], "city-review", decision="approve").status_code == 200
+
+
+def test_four_eyes_needs_a_preparation_by_another_person_first(filed, api_as, settings):
+    """With four-eyes on, no city decision (approve, return, reject) without the preparatory review of the current
+    submission by someone else: one person alone never decides."""
+    settings.PORTAL_FOUR_EYES = True
+    data = filed(upto="county_approved")
+    approver = api_as("city_approver")
+    assert "city_approve" not in approver.get(f"{URL}{data['id']}/").json()["allowed_actions"]
+    for decision, opinion in (("approve", ""), ("return", "请补充"), ("reject", "不符合")):
+        response = act(approver, data["id"], "city-review", decision=decision, opinion=opinion)
+        assert response.status_code == 409 and "四眼" in str(response.json()), response.json()
+    assert EntryApplication.objects.get(pk=data["id"]).status == "county_approved"
+    assert not Lot.objects.filter(entry_item__application_id=data["id"]).exists()
+    assert act(api_as("city_reviewer"), data["id"], "city-prepare", opinion="核算无误").status_code == 200
+    assert {"city_approve", "city_return", "city_reject"} <= set(
+        approver.get(f"{URL}{data['id']}/").json()["allowed_actions"])
+    # returned and submitted again: the preparation of the earlier submission no longer counts
+    assert act(approver, data["id"], "city-review", decision="return", opinion="请补充").status_code == 200
+    ent = api_as("ent_qilin")
+    assert act(ent, data["id"], "submit").status_code == 200
+    assert act(api_as("county_qilin"), data["id"], "county-review", decision="approve").status_code == 200
+    assert act(approver, data["id"], "city-review", decision="approve").status_code == 409
+    assert act(api_as("city_reviewer"), data["id"], "city-prepare", opinion="已补充").status_code == 200
+    assert act(approver, data["id"], "city-review", decision="approve").json()["status"] == "approved"
 
 
 def test_four_eyes_off(filed, api_as, settings):
@@ -165,8 +191,8 @@ def test_evidence_type_is_checked_by_content(filed, api_as):
     client = api_as("ent_qilin")
     fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00 this is an executable", content_type="application/pdf")
     response = client.post(f"{URL}{data['id']}/evidence/", {"files": [fake]}, format="multipart")
-    assert response.status_code == 400 and "judged by its content" in str(response.json()) or "根据文件内容" in str(
-        response.json())
+    assert response.status_code == 400, response.json()
+    assert "根据文件内容" in str(response.json()) and not attachments_of(EntryApplication.objects.get(pk=data["id"])).exists()
     png = SimpleUploadedFile("photo.bin", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     assert client.post(f"{URL}{data['id']}/evidence/", {"files": [png]}, format="multipart").status_code == 201
 
@@ -192,7 +218,7 @@ def test_oversized_evidence_is_refused(filed, api_as, settings):
 @pytest.mark.parametrize(("items", "field"), [
     ([], "items"),
     ([{"pollutant": "XX", "completion_date": "2026-01-01", "quantity": "1"}], "items[0].pollutant"),
-    ([{"pollutant": "SO2", "quantity": "1"}], "items"),  # DRF's own required-field error, nested per row
+    ([{"pollutant": "SO2", "quantity": "1"}], "items[0].completion_date"),  # DRF's own error, keyed like the service's
     ([{"pollutant": "SO2", "quantity": "1", "completion_date": "2099-01-01"}], "items[0].completion_date"),
     ([{"pollutant": "SO2", "accounting_method": "self_treatment", "accounting_inputs": {"eq": "1", "max_flow": "1e12",
                                                                                         "concentration": "1"},
@@ -232,6 +258,7 @@ def test_city_verified_figure_replaces_the_claim(filed, api_as):
     assert response.status_code == 200 and response.json()["items"][0]["effective_quantity"] == "80.0000"
     assert api_as("ent_qilin").post(f"{URL}{data['id']}/verify-item/", {"item": item_id, "quantity": "200",
                                                                         "reason": "x"}, format="json").status_code == 403
+    act(city, data["id"], "city-prepare", opinion="核定后建议同意")
     approved = act(api_as("city_approver"), data["id"], "city-review", decision="approve").json()
     assert Lot.objects.get(pk=approved["items"][0]["lot"]).quantity == Decimal("80")
 
@@ -271,6 +298,7 @@ def test_county_files_abandoned_quota_earmarked_for_major_projects(api_as, entry
     county.post(f"{URL}{pk}/evidence/", {"files": [pdf()]}, format="multipart")
     submitted = act(county, pk, "submit").json()
     assert submitted["status"] == "county_approved" and submitted["filed_by_county"] is True
+    act(api_as("city_reviewer"), pk, "city-prepare", opinion="建议同意")
     approved = act(api_as("city_approver"), pk, "city-review", decision="approve").json()
     lot = Lot.objects.get(pk=approved["items"][0]["lot"])
     assert lot.earmarked and lot.source_kind == "abandoned" and lot.pollutant.unit == "kg/a"
@@ -293,6 +321,7 @@ def test_returned_purchase_moves_the_holding_back(api_as, entry_body, demo, make
     client.post(f"{URL}{pk}/evidence/", {"files": [pdf()]}, format="multipart")
     act(client, pk, "submit")
     act(api_as("county_qilin"), pk, "county-review", decision="approve")
+    act(api_as("city_reviewer"), pk, "city-prepare", opinion="建议同意")
     act(api_as("city_approver"), pk, "city-review", decision="approve")
     assert ledger.balance(ledger.account(AccountKind.ENTERPRISE, ent), lot) == Decimal("2")
     assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("18")
@@ -321,5 +350,6 @@ def test_reviews_record_who_when_and_why(filed, demo):
     reviews = Review.objects.filter(object_id=data["id"], content_type__model="entryapplication").order_by("id")
     assert [(r.actor.username, r.role) for r in reviews] == [("ent_qilin", "enterprise_user"),
                                                               ("county_qilin", "county_reviewer"),
+                                                              ("city_reviewer", "city_reviewer"),
                                                               ("city_approver", "city_approver")]
     assert reviews[1].opinion == "同意上报" and all(r.created_at for r in reviews)

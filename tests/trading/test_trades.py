@@ -104,8 +104,9 @@ def test_reserve_bidding_sale_end_to_end(reserve_trade, api_as, api, demo):
     body = {"starting_price": "1000", "increment": "50", "bidding_opens": (now - dt.timedelta(minutes=1)).isoformat(),
             "bidding_closes": (now + dt.timedelta(hours=1)).isoformat()}
     r = city.post(f"{URL}{pk}/method/", body, format="json").json()
-    assert (r["method"], r["status"]) == ("bidding", "trading") and "Art 17" in r["method_reason"] or "第十七条" in r[
-        "method_reason"] or "17" in r["method_reason"]
+    assert (r["method"], r["status"]) == ("bidding", "trading")
+    # government reserve quota is sold by public bidding in principle (seed 001 Art 17(3))
+    assert r["suggested_method"] == "bidding" and "第十七条第三项" in r["method_reason"]
     assert api_as("ent_huize").post(f"{URL}{pk}/bid/", {"quantity": "8", "unit_price": "1020"}, format="json").status_code == 400
     assert api_as("ent_huize").post(f"{URL}{pk}/bid/", {"quantity": "8", "unit_price": "1100"}, format="json").status_code == 200
     bid = {"quantity": "5", "unit_price": "1150"}

@@ -1,0 +1,261 @@
+"""Every value a person types enters through here: the bounds of free text (here), quantities
+(accounting/quantities.py), money (accounting/money.py) and dates (accounting/dates.py), as form fields for
+the pages, `check_*` functions for the services, and the query-string guard. The API's serializer fields
+(quota_registry/api.py) call the same parsers, so a value refused in a form is refused in the API, in an
+import and in a service, with the same message naming the field and the limit.
+
+Free text is limited to what fits the printed forms (Annexes 3-5: an opinion box holds about ten lines
+of forty characters) and what a person writes by hand; a longer text is refused, never cut.
+"""
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounting import dates, money, quantities
+from accounting.quantities import QuantityError
+
+# Free-text limits in characters (Chinese characters count one each).
+OPINION = 500  # a decision's opinion (意见), a qualification's opinion
+REASON = 500  # the reason for a verified figure, a revocation, a cancellation, a choice of method
+DESCRIPTION = 1000  # a measure's description, the accounting basis
+NOTE = 500  # a note on a filing
+QUERY_VALUE = 1000  # a filter, a search term or a return address in the query string
+
+# Rows of one application: one per factor (13), a withdrawal's own choice of lots, its reduction plan.
+FACTOR_ROWS = 13
+ALLOCATIONS = 50
+PLAN_ROWS = 30
+# Files: at most this many in one request (each at most PORTAL_MAX_UPLOAD_BYTES; the request as a whole at most
+# PORTAL_MAX_REQUEST_BYTES, refused before it is read) and on one record (settings PORTAL_MAX_FILES_PER_RECORD,
+# PORTAL_MAX_BYTES_PER_RECORD).
+FILES_PER_REQUEST = 10
+
+
+def _problem_chars(text: str) -> bool:
+    """Control characters other than line breaks and tabs (NUL among them: PostgreSQL refuses it)."""
+    return any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in text)
+
+
+def check_text(value, *, field: str, label, limit: int, required: bool = False, required_message=None) -> str:
+    """Free text, stripped; refused (ValidationError on `field`) when longer than `limit` or holding control
+    characters."""
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise ValidationError({field: required_message or _("%(field)s: this field is required.") % {"field": label}})
+    if len(text) > limit:
+        raise ValidationError({field: _("%(field)s may be at most %(limit)s characters; %(n)s were given.") % {
+            "field": label, "limit": limit, "n": len(text)}})
+    if _problem_chars(text):
+        raise ValidationError({field: _("%(field)s contains characters that cannot be stored.") % {"field": label}})
+    return text
+
+
+def check_quantity(value, *, field: str, label=None, unit: str = "", positive: bool = True) -> Decimal:
+    """A typed quantity for a service: bounded by accounting/quantities.py; `positive`: more than zero."""
+    label = label or quantities.QUANTITY_LABEL
+    try:
+        result = quantities.quantity(value, field=label, unit=unit)
+    except QuantityError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+    if positive and result <= 0:
+        raise ValidationError({field: _("%(field)s must be more than zero.") % {"field": label}})
+    return result
+
+
+def check_amount(value, *, field: str, label=None) -> Decimal:
+    try:
+        return money.amount(value, field=label)
+    except QuantityError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+def check_price(value, *, field: str, label=None) -> Decimal:
+    try:
+        return money.unit_price(value, field=label)
+    except QuantityError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+def check_date(value, *, field: str, label=None, today: datetime.date, **bounds) -> datetime.date:
+    """A typed date for a service, bounded by accounting/dates.py (`past`, `future`, `not_before`)."""
+    try:
+        return dates.check(value, today=today, field=label, **bounds)
+    except dates.DateError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+# --- form fields: the same parsers, with the limits shown beside the input -------------------------------
+
+class _ParsedField(forms.Field):
+    """A text input whose value is parsed by one of accounting's parsers (not by Django's DecimalField, which
+    takes exponents and non-ASCII digits). The parser refuses text longer than any valid number."""
+
+    widget = forms.TextInput
+    parse = None
+    limit_text = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "maxlength": str(quantities.MAX_CHARS)})
+        if self.limit_text and not self.help_text:
+            self.help_text = self.limit_text
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return self.read(value)
+        except QuantityError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+
+    def read(self, value):
+        return type(self).parse(value, field=self.label)
+
+
+class QuantityFormField(_ParsedField):
+    parse = staticmethod(quantities.quantity)
+    limit_text = gettext_lazy("At most 4 decimal places, at most 1,000,000 (t/a, or kg/a for heavy metals).")
+
+
+class AmountFormField(_ParsedField):
+    parse = staticmethod(money.amount)
+    limit_text = gettext_lazy("元, at most 2 decimal places.")
+
+
+class PriceFormField(_ParsedField):
+    parse = staticmethod(money.unit_price)
+    limit_text = gettext_lazy("元, at most 2 decimal places, at most 10,000,000.")
+
+
+class MeasurementFormField(_ParsedField):
+    """A figure of an accounting formula (accounting.reduction.INPUTS_READ names its parser)."""
+
+    def __init__(self, *args, name: str, **kwargs):
+        from accounting import reduction
+
+        self.input_name = name
+        kwargs.setdefault("label", reduction.INPUTS_READ[name][0])
+        super().__init__(*args, **kwargs)
+        self.widget.attrs["data-input"] = name
+
+    def read(self, value):
+        from accounting import reduction
+
+        return reduction.read_input(self.input_name, value)
+
+
+class BoundedDateField(forms.DateField):
+    """A date input bounded by accounting/dates.py (the earliest date and the ten-year horizon)."""
+
+    def __init__(self, *args, past: bool = False, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        self.past = past
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("min", dates.EARLIEST.isoformat())
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is None:
+            return None
+        from django.utils import timezone
+
+        try:
+            return dates.check(day, today=timezone.localdate(), field=self.label, past=self.past)
+        except dates.DateError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+
+
+def text_field(limit: int, **kwargs) -> forms.CharField:
+    """A free-text form field that shows its limit and refuses longer text."""
+    rows = kwargs.pop("rows", 3 if limit > 200 else None)
+    if rows:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+    field = forms.CharField(max_length=limit, **kwargs)
+    field.widget.attrs["maxlength"] = str(limit)
+    if not field.help_text:
+        field.help_text = _("At most %(n)s characters.") % {"n": limit}
+    return field
+
+
+# --- the query string and the body --------------------------------------------------------------------------
+
+def query_problem(params, *, limit: int | None = QUERY_VALUE, in_address: bool = True) -> str | None:
+    """What is wrong with a request's parameters (the query string, or a form's fields): control characters
+    (PostgreSQL refuses a NUL byte with an error) or, in the query string, over-long values. None when nothing."""
+    for key, values in params.lists():
+        for value in (key, *values):
+            if not isinstance(value, str):
+                continue
+            if _problem_chars(value):
+                if not in_address:
+                    return _("The field “%(field)s” contains characters that cannot be stored.") % {
+                        "field": _printable(key) or "-"}
+                return _("The address contains characters that are not allowed (parameter “%(key)s”).") % {
+                    "key": _printable(key)}
+            if limit is not None and len(value) > limit:
+                return _("The parameter “%(key)s” may be at most %(limit)s characters.") % {
+                    "key": _printable(key), "limit": limit}
+    return None
+
+
+def _printable(text: str) -> str:
+    return "".join(c for c in str(text)[:40] if unicodedata.category(c) != "Cc")
+
+
+def json_problem(data, path: str = "") -> str | None:
+    """The first string of a JSON body (key or value) holding control characters, as a message naming its field."""
+    if isinstance(data, str):
+        if _problem_chars(data):
+            return _("The field “%(field)s” contains characters that cannot be stored.") % {
+                "field": _printable(path) or "-"}
+        return None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{path}.{key}" if path else str(key)
+            problem = json_problem(key, name) or json_problem(value, name)
+            if problem:
+                return problem
+    if isinstance(data, list):
+        for index, value in enumerate(data):
+            problem = json_problem(value, f"{path}[{index}]")
+            if problem:
+                return problem
+    return None
+
+
+def body_problem(request) -> str | None:
+    """What is wrong with a request body before any view reads it: control characters in a JSON body or in a
+    form's fields and file names. A body that is not valid JSON is left to the API's parser (its own 400)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        import json
+
+        try:
+            data = json.loads(request.body or b"null")
+        except RecursionError:
+            return _("The request is nested too deeply.")
+        except ValueError:
+            return None
+        try:
+            return json_problem(data)
+        except RecursionError:
+            return _("The request is nested too deeply.")
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        problem = query_problem(request.POST, limit=None, in_address=False)
+        if problem is None:
+            for key, files in request.FILES.lists():
+                for f in files:
+                    if _problem_chars(f.name or ""):
+                        return _("The file name of “%(key)s” contains characters that are not allowed.") % {
+                            "key": _printable(key)}
+        return problem
+    return None
