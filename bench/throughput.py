@@ -43,15 +43,14 @@ end
 
 def token() -> str:
     """An API token for a county reviewer (no second factor: that is for city staff)."""
-    from rest_framework.authtoken.models import Token
-
     from quota_registry.orgs.models import Role, User
+    from quota_registry.orgs.token import token_issue
 
     user = (User.objects.filter(role=Role.COUNTY_REVIEWER, is_active=True, username="county_qilin").first()
             or User.objects.filter(role=Role.COUNTY_REVIEWER, is_active=True).order_by("id").first())
     if user is None:
         raise SystemExit("No county reviewer in the benchmark database: run `manage.py seed_demo` first.")
-    return Token.objects.get_or_create(user=user)[0].key
+    return token_issue(user=user)[1]
 
 
 def free_port() -> int:

@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from quota_registry.notifications.api import NotificationViewSet
 from quota_registry.orgs.api import MeView, OrganisationViewSet
-from quota_registry.orgs.token import ObtainToken
+from quota_registry.orgs.token import ObtainToken, TokenViewSet
 from quota_registry.reference.api import (
     IndustryViewSet,
     PollutantViewSet,
@@ -40,6 +40,7 @@ router.register("permit-changes", PermitChangeViewSet, basename="permit-change")
 router.register("reference-prices", ReferencePriceViewSet, basename="reference-price")
 router.register("trades", TradeViewSet, basename="trade")
 router.register("ledger", LedgerViewSet)
+router.register("auth/tokens", TokenViewSet, basename="api-token-own")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),

@@ -94,12 +94,15 @@ def current_code(username):
 @pytest.fixture
 def api_as(demo):
     """A DRF client authenticated with the user's token, as an integrator would."""
-    from rest_framework.authtoken.models import Token
+    from quota_registry.orgs.token import token_issue
+
+    keys = {}
 
     def login(username):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=demo[username])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        if username not in keys:
+            keys[username] = token_issue(user=demo[username])[1]
+        client.credentials(HTTP_AUTHORIZATION=f"Token {keys[username]}")
         return client
 
     return login
@@ -129,3 +132,15 @@ def celery_on_redis(settings):
     assert not app.conf.task_always_eager and app.conf.broker_url == settings.REDIS_URL
     yield app
     reset_broker_connections()
+
+
+@pytest.fixture
+def work_left_to_the_worker(monkeypatch):
+    """Messages sent after a commit (forms to render, e-mails) stay with the broker instead of running in the test's
+    own process: for tests of locks and the ledger, where rendering dozens of PDFs would only cost time. (The
+    rendering itself is tested in tests/documents.)"""
+    from quota_registry import outbox
+
+    sent = []
+    monkeypatch.setattr(outbox, "send_now", lambda task, *args, lease=None: sent.append((task.name, args)) or True)
+    return sent

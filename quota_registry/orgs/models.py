@@ -182,3 +182,31 @@ class User(AbstractUser):
     def display_name(self) -> str:
         """Chinese order: family name first, no space."""
         return f"{self.last_name}{self.first_name}".strip() or self.username
+
+
+class ApiToken(models.Model):
+    """A key for the API (`Authorization: Token <key>`), one per login: it expires after PORTAL_TOKEN_DAYS and its
+    owner may revoke it. Only the key's SHA-256 is stored; the key is shown once, when it is issued. A revoked
+    or expired token stays on record (who used the API, when, until when)."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("key begins with"), max_length=8)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, verbose_name=_("revoked by"), null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    SCOPE = ScopeRule(owner="user")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "expires_at"], condition=models.Q(revoked_at__isnull=True),
+                                name="api_token_active")]
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}…"

@@ -13,7 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import CITY_ROLES
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/", "/media/")
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/media/")
+API_PREFIX = "/api/v1/"
 
 
 def requires_second_factor(user) -> bool:
@@ -21,8 +22,9 @@ def requires_second_factor(user) -> bool:
 
 
 class RequireSecondFactorMiddleware:
-    """City staff whose session has not passed the second factor are sent to it, whatever they ask for.
-    (The API authenticates by token; tokens of city staff are only issued with a valid code.)"""
+    """City staff whose session has not passed the second factor get nothing but the code page: every page
+    sends them to it, and every API request made with that session is refused (403) with the same instruction.
+    (A request with a token and no session is not concerned: city staff's tokens are only issued with a code.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -30,6 +32,14 @@ class RequireSecondFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if requires_second_factor(user) and not user.is_verified() and not request.path.startswith(EXEMPT_PREFIXES):
+            if request.path.startswith(API_PREFIX):
+                from django.http import JsonResponse
+                from django.utils.translation import gettext as _
+
+                return JsonResponse({"detail": _("Finish logging in: enter the 6-digit code of your authenticator app at "
+                                                 "%(url)s before using the API with this session.") % {"url": reverse("otp")},
+                                     "code": "second_factor_required"}, status=403,
+                                    json_dumps_params={"ensure_ascii": False})
             return HttpResponseRedirect(f"{reverse('otp')}?next={request.get_full_path()}")
         return self.get_response(request)
 

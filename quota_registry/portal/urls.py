@@ -16,4 +16,5 @@ urlpatterns = [
     path("notifications/read/", views.notification_mark_read_view, name="notifications-read"),
     path("quality/", views.quality_status, name="quality-status"),
     path("calendar/", views.calendar, name="calendar"),
+    path("accounts/tokens/", views.api_tokens, name="api-tokens"),
 ]

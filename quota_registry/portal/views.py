@@ -1,4 +1,5 @@
 """HTML pages of the portal. Views only read through selectors/scope and write through services."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from quota_registry.notifications.models import Notification
 from quota_registry.notifications.services import notification_mark_read
 from quota_registry.orgs import services as org_services
 from quota_registry.orgs.models import Organisation, OrganisationKind, Role, User
+from quota_registry.orgs.token import active_tokens, token_revoke
 from quota_registry.permissions import can_maintain_reference_data, can_manage_organisations, require
 from quota_registry.reference import services as reference_services
 from quota_registry.reference.models import Pollutant, QualityIndicator, QualityStatus, Region, RegionLevel
@@ -105,6 +107,7 @@ def home(request):
         )
         context["quality_year"] = year
         context["quality_missing"] = counties * len(QualityIndicator.values) - recorded
+        context["active_tokens"] = active_tokens(user).count()
     return render(request, "portal/home.html", context)
 
 
@@ -248,3 +251,22 @@ def calendar(request):
                 _apply_service_errors(form, exc)
     years = CalendarYear.objects.prefetch_related("days")
     return render(request, "portal/calendar.html", {"form": form, "years": years})
+
+
+@login_required
+def api_tokens(request):
+    """Your API keys: the active ones with their expiry and last use, revocable; then the expired and revoked."""
+    from quota_registry.orgs.models import ApiToken
+
+    if request.method == "POST":
+        pk = request.POST.get("token", "")
+        token = token_revoke(actor=request.user, pk=int(pk) if pk.isdigit() and len(pk) < 19 else 0)
+        messages.success(request, _("The key beginning with %(prefix)s is revoked: it no longer opens the API.") % {
+            "prefix": token.prefix})
+        return redirect("portal:api-tokens")
+    tokens = scope(request.user, ApiToken)
+    active = active_tokens(request.user)
+    return render(request, "portal/api_tokens.html", {
+        "active": active, "inactive": tokens.exclude(pk__in=active.values("pk"))[:20],
+        "days": settings.PORTAL_TOKEN_DAYS,
+    })

@@ -30,6 +30,16 @@ def logout(page):
     page.wait_for_url("**/")
 
 
+def prepare(page, base, detail_url, opinion="材料齐全，核算无误，建议同意"):
+    """Four-eyes: the city reviewer records the preparatory review before the approver decides."""
+    login(page, base, "city_reviewer")
+    page.goto(detail_url)
+    page.locator("form[data-action=city_prepare] textarea").fill(opinion)
+    page.locator("form[data-action=city_prepare] button").click()
+    page.wait_for_load_state()
+    logout(page)
+
+
 def test_entry_from_enterprise_to_pool(live_server, page, transactional_db, tmp_path):
     _ensure_demo()
     base = live_server.url
@@ -72,6 +82,11 @@ def test_entry_from_enterprise_to_pool(live_server, page, transactional_db, tmp_
     assert "待市级审核" in page.inner_text("h1")
     logout(page)
 
+    login(page, base, "city_approver")
+    page.goto(detail_url)
+    assert page.locator("form[data-action=city_approve]").count() == 0  # four-eyes: not before the preparation
+    logout(page)
+    prepare(page, base, detail_url)
     login(page, base, "city_approver")
     page.goto(detail_url)
     page.locator("form[data-action=city_approve] textarea").fill("同意入库")

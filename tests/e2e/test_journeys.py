@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import _ensure_demo
-from tests.e2e.test_entry_flow import login, logout
+from tests.e2e.test_entry_flow import login, logout, prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,6 +59,7 @@ def test_return_resubmit_approve_and_download(live_server, page, transactional_d
     page.locator("form[data-action=county_approve] button").click()
     page.wait_for_load_state()
     logout(page)
+    prepare(page, base, detail)
     login(page, base, "city_approver")
     page.goto(detail)
     page.locator("form[data-action=city_approve] button").click()

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import _ensure_demo
-from tests.e2e.test_entry_flow import login, logout
+from tests.e2e.test_entry_flow import login, logout, prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +55,7 @@ def test_pb_withdrawal_in_huize(live_server, page, transactional_db, tmp_path):
     page.locator("form[data-action=county_approve] button").click()
     page.wait_for_load_state()
     logout(page)
+    prepare(page, base, detail, "出库比例与来源无误，建议准予出库")
 
     login(page, base, "city_approver")
     page.goto(base + "/pool/")

@@ -61,8 +61,8 @@ def filed(api_as, entry_body):
         assert response.status_code == 201, response.json()
         data = response.json()
         pk = data["id"]
-        steps = ["evidence", "submit", "county", "city"]
-        wanted = {"draft": 0, "evidence": 1, "submitted": 2, "county_approved": 3, "approved": 4}[upto]
+        steps = ["evidence", "submit", "county", "prepare", "city"]
+        wanted = {"draft": 0, "evidence": 1, "submitted": 2, "county_approved": 3, "prepared": 4, "approved": 5}[upto]
         for step in steps[:wanted]:
             if step == "evidence":
                 r = client.post(f"/api/v1/entry-applications/{pk}/evidence/", {"files": [pdf()]}, format="multipart")
@@ -72,6 +72,9 @@ def filed(api_as, entry_body):
                 county = "county_" + Organisation.objects.get(pk=data["enterprise"]).region.code
                 r = api_as(COUNTY_USER[county]).post(f"/api/v1/entry-applications/{pk}/county-review/",
                                                      {"decision": "approve", "opinion": "同意上报"}, format="json")
+            elif step == "prepare":  # four-eyes: the city reviewer prepares, the approver decides
+                r = api_as("city_reviewer").post(f"/api/v1/entry-applications/{pk}/city-prepare/",
+                                                 {"opinion": "核算无误，建议同意"}, format="json")
             else:
                 r = api_as("city_approver").post(f"/api/v1/entry-applications/{pk}/city-review/",
                                                  {"decision": "approve", "opinion": "同意入库"}, format="json")

@@ -61,6 +61,8 @@ def test_approved_withdrawals_are_published_and_drafts_are_not(api, api_as, make
     client.post(f"/api/v1/withdrawal-applications/{created['id']}/submit/")
     api_as("county_huize").post(f"/api/v1/withdrawal-applications/{created['id']}/county-review/",
                                 {"decision": "approve"}, format="json")
+    api_as("city_reviewer").post(f"/api/v1/withdrawal-applications/{created['id']}/city-prepare/",
+                                 {"opinion": "无误"}, format="json")
     api_as("city_approver").post(f"/api/v1/withdrawal-applications/{created['id']}/city-review/",
                                  {"decision": "approve"}, format="json")
     deals = api.get("/api/v1/public/ledger/").json()["deals"]

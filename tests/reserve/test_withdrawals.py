@@ -85,6 +85,7 @@ def test_full_route_moves_quota_to_the_project_and_creates_the_obligation(api_as
     assert submitted["items"][0]["allocations"][0]["quantity"] == "12.0000"
     assert (pool_balance(pb_lot), held(pb_lot)) == (Decimal("38"), Decimal("12"))
     assert act(api_as("county_huize"), data["id"], "county-review", decision="approve", opinion="同意").status_code == 200
+    assert act(api_as("city_reviewer"), data["id"], "city-prepare", opinion="比例与来源无误").status_code == 200
     approved = act(api_as("city_approver"), data["id"], "city-review", decision="approve", opinion="同意出库").json()
     assert approved["status"] == "approved"
     assert held(pb_lot) == 0 and pool_balance(pb_lot) == Decimal("38")
@@ -120,6 +121,7 @@ def test_city_return_releases_and_resubmit_holds_again(api_as, pb_lot):
     ent = api_as("ent_huize")
     act(ent, data["id"], "submit")
     act(api_as("county_huize"), data["id"], "county-review", decision="approve")
+    act(api_as("city_reviewer"), data["id"], "city-prepare", opinion="需补充")
     act(api_as("city_approver"), data["id"], "city-review", decision="return", opinion="补充材料")
     assert held(pb_lot) == 0
     assert act(ent, data["id"], "submit").json()["status"] == "submitted"
@@ -235,7 +237,7 @@ def test_transitions_the_state_does_not_allow(api_as, pb_lot):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_submissions_compete_for_one_lot():
+def test_twenty_concurrent_submissions_compete_for_one_lot(work_left_to_the_worker):
     """A 12 kg/a lot covers 10 submissions of 1.2 kg/a: exactly 10 succeed, 10 get a clear error."""
     from django.db import connection
 

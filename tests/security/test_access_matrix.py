@@ -50,6 +50,7 @@ ROUTES = {
     "portal:notifications": (None, "get", login()),
     "portal:notifications-read": (None, "skip", {}),
     "portal:calendar": (None, "get", login()),
+    "portal:api-tokens": (None, "get", login()),  # each sees their own keys
     "portal:organisation-new": (None, "get", only({"city_admin"} | COUNTIES)),
     "portal:organisation-detail": ("org", "get", scoped(QILIN)),
     "portal:organisation-edit": ("org", "get", {"anon": 302, "city_admin": 200, "county_qilin": 200,
@@ -125,6 +126,9 @@ ROUTES = {
     "permit-change-detail": ("obligation", "get", scoped(QILIN, api=True)),
     "permit-change-file": ("obligation", "post", post_scoped(QILIN, api=True)),
     "permit-change-confirm": ("obligation", "post", post_scoped(QILIN, api=True)),
+    "api-token-own-list": (None, "get", login(api=True)),
+    "api-token-own-detail": ("token", "get", scoped({"ent_qilin"}, api=True)),
+    "api-token-own-revoke": ("token", "post", post_scoped({"ent_qilin"}, api=True)),
     "trade-list": (None, "get", login(api=True)),
     "trade-detail": ("trade", "get", scoped(QILIN, api=True)),
 }
@@ -193,7 +197,11 @@ def objects(filed, make_lot, api_as, demo):
                                    approved_on=__import__("datetime").date(2026, 9, 2), working_days=30)
     trade = trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, 5)])
     batch = import_preview(actor=demo["city_admin"], kind="enterprises", uploaded_file=xlsx(enterprise_rows()))
+    from quota_registry.orgs.token import token_issue
+
+    token = token_issue(user=demo["ent_qilin"])[0]
     return {
+        "token": {"pk": token.pk},
         "org": {"pk": org.pk}, "entry": {"pk": entry["id"]}, "entry_draft": {"pk": draft["id"]},
         "withdrawal": {"pk": withdrawal["id"]}, "lot": {"pk": lot.pk}, "obligation": {"pk": obligation.pk},
         "trade": {"pk": trade.pk}, "document": {"pk": document.pk}, "import": {"pk": batch.pk},

@@ -137,6 +137,8 @@ def test_withdrawal_approval_creates_obligations(api_as, make_lot, demo):
     api_as("ent_huize").post(f"/api/v1/withdrawal-applications/{pk}/submit/")
     api_as("county_huize").post(f"/api/v1/withdrawal-applications/{pk}/county-review/", {"decision": "approve"},
                                 format="json")
+    api_as("city_reviewer").post(f"/api/v1/withdrawal-applications/{pk}/city-prepare/", {"opinion": "无误"},
+                                 format="json")
     api_as("city_approver").post(f"/api/v1/withdrawal-applications/{pk}/city-review/", {"decision": "approve"},
                                  format="json")
     obligation = PermitChangeObligation.objects.get(withdrawal_id=pk)

@@ -52,9 +52,10 @@ class Command(BaseCommand):
             counts = self.seed()
             if not options["without_pool"]:
                 counts["entry applications"] = self.seed_pool()
-        self.stdout.write(self.style.SUCCESS(
-            "demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f"; password {PASSWORD}"
-        ))
+        if options["verbosity"] > 0:
+            self.stdout.write(self.style.SUCCESS(
+                "demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f"; password {PASSWORD}"
+            ))
 
     def org(self, *, credit_code, **fields):
         existing = Organisation.objects.filter(credit_code=credit_code).first()
@@ -142,7 +143,8 @@ class Command(BaseCommand):
         if EntryApplication.objects.filter(measure_description__startswith=DEMO_MARK).exists():
             return EntryApplication.objects.filter(measure_description__startswith=DEMO_MARK).count()
         users = {u.username: u for u in User.objects.filter(username__in=[
-            "city_approver", *[f"county_{v[0]}" for v in COUNTIES.values()], *[f"ent_{v[0]}" for v in COUNTIES.values()]])}
+            "city_reviewer", "city_approver", *[f"county_{v[0]}" for v in COUNTIES.values()],
+            *[f"ent_{v[0]}" for v in COUNTIES.values()]])}
         today = timezone.localdate()
         done = today.replace(day=1) - timezone.timedelta(days=40)
         for filer, enterprise, source_kind, measure, rows, watershed, upto in DEMO_ENTRIES:
@@ -155,9 +157,12 @@ class Command(BaseCommand):
             pdf = SimpleUploadedFile("demo-evidence.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
             application = entry_create(actor=actor, data=data, items=items, files=[pdf],
                                        enterprise=users[enterprise].organisation)
-            steps = ["submit"] + ([] if application.filed_by_county else ["county_approve"]) + ["city_approve"]
+            # four-eyes: the city reviewer prepares, the approver decides
+            steps = ["submit"] + ([] if application.filed_by_county else ["county_approve"]) + ["city_prepare",
+                                                                                                   "city_approve"]
+            deciders = {"city_prepare": users["city_reviewer"], "city_approve": users["city_approver"]}
             for action in steps[:{"submitted": 1, "approved": len(steps)}[upto]]:
-                who = actor if action == "submit" else users["city_approver"] if action.startswith("city") else \
+                who = actor if action == "submit" else deciders.get(action) or \
                     users[f"county_{users[enterprise].username[4:]}"]
                 review.transition(actor=who, model=EntryApplication, pk=application.pk, action=action,
                                   opinion=_("Demo data, not official figures"))
