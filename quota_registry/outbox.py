@@ -1,11 +1,18 @@
-"""The outbox: work that must happen after a commit (render a document, send an e-mail) is first a row
-in the database — a pending Document, a Notification not yet e-mailed — and only then a Celery message.
+"""The outbox: work that must happen after a commit (render a document, send an e-mail, check or write a big
+import) is first a row in the database — a pending Document, a Notification not yet e-mailed, an ImportBatch
+being checked — and only then a Celery message.
 
-- `enqueue_after_commit` sends the message when the transaction commits; if the broker is down the
-  commit still stands (the row is saved) and the failure is logged, not raised to the user.
-- `sweep` (celery beat, every minute; `manage.py sweep_outbox` by hand) re-sends the message for every
-  row still waiting after a grace period. The tasks are idempotent, so a message sent twice does the
-  work once.
+Each such row carries a lease, the time its message was handed to the broker (`enqueued_at`, or
+`email_enqueued_at`): set when the row is written, because the message is sent when the transaction commits;
+cleared when the broker refused it.
+
+- `enqueue_after_commit` sends the message when the transaction commits; if the broker is down the commit
+  still stands (the row is saved), the failure is logged, not raised to the user, and the lease is cleared.
+- `sweep` (celery beat, every minute; `manage.py sweep_outbox` by hand) re-sends a row's message only when it
+  is not queued: never sent (no lease, older than GRACE), or sent so long ago (LEASE) that the message or
+  the worker running it was lost. It claims the row first (an UPDATE on the lease it read), so two sweepers
+  never send the same row twice, and a queue that is merely long is not filled again and again.
+The tasks are idempotent, so a message delivered twice does the work once.
 """
 from __future__ import annotations
 
@@ -13,37 +20,68 @@ import datetime
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
 GRACE = datetime.timedelta(seconds=60)
+LEASE = datetime.timedelta(minutes=10)
 
 
-def enqueue_after_commit(task, *args) -> None:
-    def send():
-        try:
-            task.delay(*args)
-        except Exception:  # noqa: BLE001 - a broker outage must not undo or fail a committed change
-            log.warning("broker unavailable: %s%s stays in the outbox for the sweeper", task.name, args, exc_info=True)
+def _clear_lease(lease) -> None:
+    if lease is None:
+        return
+    model, pk, field = lease
+    try:
+        model.objects.filter(pk=pk).update(**{field: None})
+    except Exception:  # noqa: BLE001 - the sweeper finds the row by its age instead
+        log.warning("could not clear the lease of %s %s", model.__name__, pk, exc_info=True)
 
-    transaction.on_commit(send)
+
+def send_now(task, *args, lease=None) -> bool:
+    """Hand one message to the broker; on failure clear the row's lease so that the sweeper sends it later."""
+    try:
+        task.delay(*args)
+        return True
+    except Exception:  # noqa: BLE001 - a broker outage must not undo or fail a committed change
+        log.warning("broker unavailable: %s%s stays in the outbox for the sweeper", task.name, args, exc_info=True)
+        _clear_lease(lease)
+        return False
 
 
-def sweep(*, older_than: datetime.timedelta = GRACE) -> dict:
-    """Re-send what is still waiting. Returns how many of each were re-sent."""
-    from quota_registry.documents.models import Document, DocumentStatus
-    from quota_registry.documents.tasks import render_document
+def enqueue_after_commit(task, *args, lease=None) -> None:
+    """Send `task(*args)` when the current transaction commits. `lease`: (model, pk, lease field) of the outbox
+    row, cleared if the broker refuses the message."""
+    transaction.on_commit(lambda: send_now(task, *args, lease=lease))
+
+
+def _resend(model, task, *, pending: Q, field: str, created: str, now, older_than, lease) -> int:
+    """Re-send the pending rows of `model` whose message is not queued; returns how many were sent."""
+    due = pending & (Q(**{f"{field}__isnull": True, f"{created}__lt": now - older_than}) | Q(**{f"{field}__lt": now - lease}))
+    sent = 0
+    for pk, old in model.objects.filter(due).values_list("pk", field):
+        claim = model.objects.filter(pk=pk, **({f"{field}__isnull": True} if old is None else {field: old}))
+        if claim.update(**{field: now}) and send_now(task, pk, lease=(model, pk, field)):
+            sent += 1
+    return sent
+
+
+def sweep(*, older_than: datetime.timedelta = GRACE, lease: datetime.timedelta = LEASE) -> dict:
+    """Re-send what is waiting and not queued. Returns how many of each were re-sent."""
+    from quota_registry.documents.models import Document, DocumentStatus, ImportBatch, ImportStatus
+    from quota_registry.documents.tasks import check_import, commit_import, render_document
     from quota_registry.notifications.models import Notification
     from quota_registry.notifications.tasks import send_notification_email
 
-    cutoff = timezone.now() - older_than
-    counts = {"documents": 0, "emails": 0}
-    for pk in Document.objects.filter(status=DocumentStatus.PENDING, requested_at__lt=cutoff).values_list("pk", flat=True):
-        render_document.delay(pk)
-        counts["documents"] += 1
-    waiting = Notification.objects.filter(emailed_at__isnull=True, email_error="", created_at__lt=cutoff,
-                                          recipient__email__gt="")
-    for pk in waiting.values_list("pk", flat=True):
-        send_notification_email.delay(pk)
-        counts["emails"] += 1
-    return counts
+    now = timezone.now()
+    common = {"now": now, "older_than": older_than, "lease": lease}
+    return {
+        "documents": _resend(Document, render_document, pending=Q(status=DocumentStatus.PENDING), field="enqueued_at",
+                             created="requested_at", **common),
+        "emails": _resend(Notification, send_notification_email, field="email_enqueued_at", created="created_at",
+                          pending=Q(emailed_at__isnull=True, email_error="", recipient__email__gt=""), **common),
+        "imports": (_resend(ImportBatch, check_import, pending=Q(status=ImportStatus.CHECKING), field="enqueued_at",
+                            created="created_at", **common)
+                    + _resend(ImportBatch, commit_import, pending=Q(status=ImportStatus.COMMITTING),
+                              field="enqueued_at", created="created_at", **common)),
+    }

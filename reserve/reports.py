@@ -98,8 +98,21 @@ def compute(start: datetime.datetime, end: datetime.datetime) -> dict:
             "start": start, "end": end}
 
 
-def report_request(*, actor, year: int, month: int | None, fmt: str) -> Document:
+def existing_report(*, year: int, month: int | None, fmt: str) -> Document | None:
+    """The latest report of a period in one format, built or being built (not a failed one)."""
+    kind = DocumentKind.MONTHLY_REPORT if month else DocumentKind.ANNUAL_REPORT
+    return (Document.objects.filter(kind=kind, format=fmt, subject_id=None, params={"year": year, "month": month})
+            .exclude(status=DocumentStatus.FAILED).order_by("-version").first())
+
+
+def report_request(*, actor, year: int, month: int | None, fmt: str, rebuild: bool = True) -> Document:
+    """A report of a period in one format. `rebuild=False`: the report already built (or being built) for the
+    period is returned instead of a new version. Versions count per period and format."""
     _s, _e, label = period_of(year=year, month=month)
+    if not rebuild:
+        existing = existing_report(year=year, month=month, fmt=fmt)
+        if existing is not None:
+            return existing
     kind = DocumentKind.MONTHLY_REPORT if month else DocumentKind.ANNUAL_REPORT
     title = f"主要污染物总量指标储备库{'月报' if month else '年度统计'}（{label}）"
     return document_request(actor=actor, kind=kind, title=title, fmt=fmt,
@@ -107,19 +120,14 @@ def report_request(*, actor, year: int, month: int | None, fmt: str) -> Document
 
 
 def scheduled_reports(today: datetime.date | None = None) -> list[Document]:
-    """On the 1st: last month's report (and on 1 January last year's statistics), Excel and PDF, once."""
+    """On the 1st: last month's report (and on 1 January last year's statistics), Excel and PDF, once. Returns
+    the reports it requested now."""
     today = today or timezone.localdate()
     last = today.replace(day=1) - datetime.timedelta(days=1)
     wanted = [(last.year, last.month)] + ([(last.year, None)] if today.month == 1 else [])
-    made = []
-    for year, month in wanted:
-        for fmt in ("xlsx", "pdf"):
-            kind = DocumentKind.MONTHLY_REPORT if month else DocumentKind.ANNUAL_REPORT
-            exists = Document.objects.filter(kind=kind, format=fmt, params={"year": year, "month": month}).exclude(
-                status=DocumentStatus.FAILED).exists()
-            if not exists:
-                made.append(report_request(actor=None, year=year, month=month, fmt=fmt))
-    return made
+    return [report_request(actor=None, year=year, month=month, fmt=fmt)
+            for year, month in wanted for fmt in ("xlsx", "pdf")
+            if existing_report(year=year, month=month, fmt=fmt) is None]
 
 
 # The PDF lists the longest overdue obligations and how many there are: each printed row takes WeasyPrint

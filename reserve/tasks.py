@@ -1,15 +1,15 @@
-from celery import shared_task
+from quota_registry.celery import portal_task
 
 from . import expiry
 
 
-@shared_task(acks_late=True)
-def expire_lots() -> dict:
+@portal_task()
+def expire_lots(self) -> dict:
     return {"notified": expiry.notify_expiring(), "expired": expiry.expire_lots()}
 
 
-@shared_task(acks_late=True)
-def scheduled_reports() -> list[int]:
+@portal_task()
+def scheduled_reports(self) -> list[int]:
     from . import reports
 
     return [d.pk for d in reports.scheduled_reports()]

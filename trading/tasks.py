@@ -1,8 +1,8 @@
-from celery import shared_task
+from quota_registry.celery import portal_task
 
 from . import services
 
 
-@shared_task(acks_late=True)
-def send_permit_change_reminders() -> dict:
+@portal_task()
+def send_permit_change_reminders(self) -> dict:
     return services.send_reminders()

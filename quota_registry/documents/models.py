@@ -43,6 +43,10 @@ class Document(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The outbox's lease (quota_registry/outbox.py): when the render message was handed to the broker, and when
+    # a worker began rendering (a pending document not yet begun takes further changes without a new version).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
@@ -64,7 +68,9 @@ class Document(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("Being checked")
     PREVIEWED = "previewed", _("Checked, not yet imported")
+    COMMITTING = "committing", _("Being imported")
     COMMITTED = "committed", _("Imported")
     DISCARDED = "discarded", _("Discarded")
 
@@ -78,6 +84,9 @@ class ImportBatch(models.Model):
     rows = models.JSONField(_("rows"), default=list)
     errors = models.JSONField(_("errors"), default=list)  # [[row number, message], ...]
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)  # progress while it is being checked
+    enqueued_at = models.DateTimeField(null=True, blank=True)  # the outbox's lease (quota_registry/outbox.py)
+    failure = models.TextField(_("why the import stopped"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -67,9 +68,14 @@ def import_start(request):
     if not kinds:
         raise PermissionDenied(_("Your role does not allow this import."))
 
+    from . import imports
+
     class UploadForm(forms.Form):
         kind = forms.ChoiceField(label=_("What to import"), choices=kinds)
-        file = forms.FileField(label=_("Excel workbook"))
+        file = forms.FileField(label=_("Excel workbook"), help_text=_(
+            "An .xlsx file of at most %(size)s and %(rows)s rows; a file of more than %(inline)s rows is checked in "
+            "the background and the page shows its progress.") % {
+            "size": filesizeformat(imports.MAX_BYTES), "rows": f"{imports.MAX_ROWS:,}", "inline": imports.INLINE_ROWS})
 
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -93,14 +99,17 @@ def import_detail(request, pk):
     from quota_registry.access import get_scoped_or_404
 
     from .imports import IMPORTERS, import_commit, import_discard
-    from .models import ImportBatch
+    from .models import ImportBatch, ImportStatus
 
     batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "commit":
-                import_commit(actor=request.user, batch_id=batch.pk)
-                messages.success(request, _("Imported: every row was written."))
+                batch = import_commit(actor=request.user, batch_id=batch.pk)
+                if batch.status == ImportStatus.COMMITTED:
+                    messages.success(request, _("Imported: every row was written."))
+                else:
+                    messages.success(request, _("The import has started; this page shows when it is done."))
             else:
                 import_discard(actor=request.user, batch_id=batch.pk)
                 messages.success(request, _("Discarded: nothing was written."))
@@ -109,9 +118,17 @@ def import_detail(request, pk):
         return redirect("import-detail", pk=batch.pk)
     errors = {row: message for row, message in batch.errors}
     columns = IMPORTERS[batch.kind].columns
-    rows = [(r["_row"], [r.get(c, "") for c in columns], errors.get(r["_row"])) for r in batch.rows]
-    return render(request, "documents/import_detail.html", {"batch": batch, "columns": columns, "rows": rows,
-                                                            "title": IMPORTERS[batch.kind].title})
+    # The rows with a problem, then the first of the others: a page of thousands of rows helps nobody.
+    shown = [r for r in batch.rows if r["_row"] in errors][:SHOWN_ROWS]
+    shown += [r for r in batch.rows if r["_row"] not in errors][:max(0, SHOWN_ROWS - len(shown))]
+    rows = [(r["_row"], [r.get(c, "") for c in columns], errors.get(r["_row"])) for r in shown]
+    return render(request, "documents/import_detail.html", {
+        "batch": batch, "columns": columns, "rows": rows, "title": IMPORTERS[batch.kind].title,
+        "total": len(batch.rows), "hidden": len(batch.rows) - len(rows),
+        "working": batch.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING)})
+
+
+SHOWN_ROWS = 200
 
 
 @login_required

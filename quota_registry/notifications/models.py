@@ -18,6 +18,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
     email_error = models.CharField(_("email error"), max_length=300, blank=True)
+    email_enqueued_at = models.DateTimeField(null=True, blank=True)  # the outbox's lease (quota_registry/outbox.py)
 
     SCOPE = ScopeRule(owner="recipient")
 

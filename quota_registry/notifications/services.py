@@ -19,16 +19,16 @@ def notify(*, recipients: Iterable, subject: str, body: str = "", link: str = ""
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        rows.append(Notification(recipient=user, subject=subject[:200], body=body, link=link))
+        rows.append(Notification(recipient=user, subject=subject[:200], body=body, link=link,
+                                 email_enqueued_at=timezone.now() if user.email else None))
     created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created]
-    if ids:
-        from quota_registry.outbox import enqueue_after_commit
+    from quota_registry.outbox import enqueue_after_commit
 
-        from .tasks import send_notification_email
+    from .tasks import send_notification_email
 
-        for pk in ids:
-            enqueue_after_commit(send_notification_email, pk)
+    for n in created:
+        if n.email_enqueued_at is not None:
+            enqueue_after_commit(send_notification_email, n.pk, lease=(Notification, n.pk, "email_enqueued_at"))
     return created
 
 

@@ -1,8 +1,7 @@
-from celery import shared_task
-
 from quota_registry import outbox
+from quota_registry.celery import portal_task
 
 
-@shared_task
-def sweep_outbox() -> dict:
+@portal_task(max_retries=0)  # runs every minute anyway
+def sweep_outbox(self) -> dict:
     return outbox.sweep()

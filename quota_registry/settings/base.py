@@ -23,7 +23,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -44,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "quota_registry.middleware.RequestIdMiddleware",
+    "quota_registry.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "quota_registry.orgs.twofactor.RequireSecondFactorMiddleware",
+    "quota_registry.middleware.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -122,7 +123,12 @@ def planner_costs(database: dict) -> dict:
 DATABASES = {
     "default": planner_costs(env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Every request is one transaction: what a page or an API call answers is computed before its work commits, so a
+# request whose work committed has its answer ready (nothing after the commit can fail it), and one that fails
+# before committing leaves nothing behind. Connections are checked before reuse (after a restart or a
+# pg_terminate_backend the next request reconnects instead of failing).
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
@@ -153,7 +159,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # REDIS_URL switches Celery to a real broker and the cache to Redis; without it tasks run in-process.
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -171,8 +177,14 @@ CELERY_BEAT_SCHEDULE = {
     "reports": {"task": "reserve.tasks.scheduled_reports", "schedule": crontab(day_of_month=1, hour=2, minute=0)},
 }
 
+def redis_cache(url: str) -> dict:
+    """The cache on Redis, failing open (quota_registry/cache.py): with Redis unreachable, pages are computed."""
+    return {"BACKEND": "quota_registry.cache.ResilientRedisCache", "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
+
+
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -182,7 +194,7 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "quota_registry.orgs.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -222,8 +234,16 @@ PORTAL_CITY_NAME = _("Qujing")
 PORTAL_RULE_SET = env("PORTAL_RULE_SET", default="qujing")
 # 倍量削减: the multiple where the county does not attain the standard (Art 13: 2 unless the city sets another).
 PORTAL_NON_ATTAINMENT_MULTIPLE = env("PORTAL_NON_ATTAINMENT_MULTIPLE", default="2")
+# Uploads: one file at most PORTAL_MAX_UPLOAD_BYTES; one request at most PORTAL_MAX_REQUEST_BYTES (refused before
+# its body is read) and quota_registry.inputs.FILES_PER_REQUEST files; one record at most the two below.
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
-# Four-eyes: a city decision may not be taken by whoever recorded the city's preparatory review.
+PORTAL_MAX_REQUEST_BYTES = env.int("PORTAL_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
+PORTAL_MAX_FILES_PER_RECORD = env.int("PORTAL_MAX_FILES_PER_RECORD", default=40)
+PORTAL_MAX_BYTES_PER_RECORD = env.int("PORTAL_MAX_BYTES_PER_RECORD", default=200 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# API tokens expire after this many days (a new one at each login; their owner may revoke them).
+PORTAL_TOKEN_DAYS = env.int("PORTAL_TOKEN_DAYS", default=30)
+# Four-eyes: a city decision needs the city's preparatory review, recorded by another person.
 PORTAL_FOUR_EYES = env.bool("PORTAL_FOUR_EYES", default=True)
 
 LOGGING = {

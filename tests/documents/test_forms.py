@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from quota_registry.documents.models import Document, DocumentStatus
 from quota_registry.documents.services import document_render, latest_documents
@@ -76,11 +77,51 @@ def test_rendering_twice_renders_once(filed):
     assert (document.sha256, document.file.name, document.attempts) == first
 
 
-def test_every_decision_makes_a_new_version_and_keeps_the_old(filed):
-    data = filed(upto="approved")
-    versions = Document.objects.filter(subject_id=data["id"], kind="annex3").order_by("version")
-    assert [d.version for d in versions] == [1, 2, 3, 4]  # created, submitted, county and city decisions
-    assert data["documents"][0]["version"] == versions.last().version
+def render_pending():
+    """What the worker does right after each commit."""
+    for pk in Document.objects.filter(status="pending").values_list("pk", flat=True):
+        document_render(pk)
+
+
+def test_every_decision_makes_a_new_version_and_keeps_the_old(api_as, entry_body):
+    client, url = api_as("ent_qilin"), "/api/v1/entry-applications/"
+    pk = client.post(url, entry_body(), format="json").json()["id"]
+    steps = [(client, "evidence", None), (client, "submit", {}),
+             (api_as("county_qilin"), "county-review", {"decision": "approve", "opinion": "同意上报"}),
+             (api_as("city_reviewer"), "city-prepare", {"opinion": "核算无误"}),
+             (api_as("city_approver"), "city-review", {"decision": "approve", "opinion": "同意入库"})]
+    for who, path, body in steps:
+        render_pending()
+        if body is None:
+            from tests.reserve.conftest import pdf
+
+            who.post(f"{url}{pk}/evidence/", {"files": [pdf()]}, format="multipart")
+        else:
+            assert who.post(f"{url}{pk}/{path}/", body, format="json").status_code == 200
+    versions = Document.objects.filter(subject_id=pk, kind="annex3").order_by("version")
+    # created, submitted, county, preparation and city decisions: each a version, all kept
+    assert [d.version for d in versions] == [1, 2, 3, 4, 5]
+    assert [d.status for d in versions][:-1] == ["ready"] * 4
+    assert client.get(f"{url}{pk}/").json()["documents"][0]["version"] == 5
+
+
+def test_changes_while_a_form_waits_join_its_render(api_as, entry_body, django_capture_on_commit_callbacks):
+    """100 quick edits of a draft queue one render of its form, not 100; a change after the render has begun
+    gets a version of its own (so the form always ends up showing the last change)."""
+    client, url = api_as("ent_qilin"), "/api/v1/entry-applications/"
+    pk = client.post(url, entry_body(), format="json").json()["id"]
+    with django_capture_on_commit_callbacks() as queued:
+        for n in range(100):
+            assert client.patch(f"{url}{pk}/", {"measure_description": f"第{n}次修改"}, format="json").status_code == 200
+    assert queued == []  # nothing more was queued: the waiting version takes every change
+    versions = Document.objects.filter(subject_id=pk, kind="annex3").order_by("version")
+    assert [(d.version, d.status) for d in versions.all()] == [(1, "pending")]
+    first = versions.first()
+    Document.objects.filter(pk=first.pk).update(started_at=timezone.now())  # a worker has begun it
+    with django_capture_on_commit_callbacks() as queued:
+        assert client.patch(f"{url}{pk}/", {"measure_description": "开始渲染后的修改"}, format="json").status_code == 200
+    assert len(queued) == 1 and [d.version for d in versions.all()] == [1, 2]
+    assert document_render(first.pk) == "busy"  # a duplicate message while it renders does nothing
 
 
 def test_a_failing_renderer_marks_the_document_failed(filed, monkeypatch):
