@@ -12,14 +12,14 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/quota_registry
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-packages-run system-packages-test messages check-services \
+.PHONY: run test fuzz install install-test system-packages-run system-packages-test messages check-services \
 	bench bench-setup system-packages-bench bench-data bench-pages bench-throughput bench-allocation bench-pdf bench-excel bench-report bench-verify
 
 run: system-packages-run install messages
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	@echo "Portal: http://127.0.0.1:8000  (demo users: city_admin, county_qilin, ent_qilin, ... password demo12345)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Preparing the demo database (var/db.sqlite3)..."
+	@$(BIN)/python manage.py migrate --noinput -v0
+	@$(BIN)/python manage.py seed_demo -v0
+	@$(BIN)/python manage.py serve 127.0.0.1:8000 --skip-checks
 
 test: system-packages-test install-test messages
 	$(BIN)/ruff check .
@@ -31,12 +31,23 @@ test: system-packages-test install-test messages
 	echo "Testing with DATABASE_URL=$${DATABASE_URL:-<SQLite>} REDIS_URL=$${REDIS_URL:-<none>}"; \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
 
+# The deep API fuzzing (schemathesis' coverage phase and many cases per operation; tens of minutes). `make test`
+# runs the quick depth of the same test.
+fuzz: system-packages-test install-test messages
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  export DATABASE_URL="$(TEST_DATABASE_URL)"; fi; \
+	FUZZ_DEPTH=deep DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest tests/security/test_api_fuzz.py $(PYTEST_ARGS)
+
+# Another apt or dpkg run (unattended upgrades, a second make) holds the package lock: wait for it (10 minutes).
+APT_WAIT := -o DPkg::Lock::Timeout=600
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo -n "$$p "; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing system packages: $$missing"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  apt-get $(APT_WAIT) update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -q --no-install-recommends $$missing; \
 	else \
 	  echo "Please install these system packages (Debian names): $$missing" >&2; \
 	fi
@@ -49,24 +60,25 @@ system-packages-test:
 	$(call apt_install,$(TEST_PACKAGES))
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade uv || true
+	@echo "Creating $(VENV) and installing the Python packages (a minute or two the first time)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade uv >/dev/null 2>&1 || true
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --python $(BIN)/python -q -r pyproject.toml; \
 	else $(BIN)/pip install -q -e .; fi
-	touch $@
+	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --python $(BIN)/python -q -r pyproject.toml --extra test; \
 	else $(BIN)/pip install -q -e ".[test]"; fi
-	touch $(VENV)/.installed $@
+	@touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 messages: install
-	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+	@$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
 # Benchmarks (bench/, results appended to docs/benchmarks.md): a PostgreSQL database of their own, rebuilt
 # by bench-data at SCALE (1 = city scale: 10,000 enterprises, 100,000 applications, 1,000,000 movements).
