@@ -73,27 +73,16 @@ def subjects() -> Subjects:
     )
 
 
-def pass_second_factor(client, user):
-    """City staff's sessions carry the second factor (as after entering their authenticator code); the
-    tests' clients use this too."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-
-
 def client_for(user):
     """A test client logged in as `user` (with the second factor city staff give), or anonymous."""
     from django.test import Client
 
+    from quota_registry.orgs.twofactor import mark_session_verified
+
     client = Client()
     if user is not None:
         client.force_login(user)
-        pass_second_factor(client, user)
+        mark_session_verified(client.session, user)
     return client
 
 

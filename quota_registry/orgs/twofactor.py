@@ -44,6 +44,17 @@ class RequireSecondFactorMiddleware:
         return self.get_response(request)
 
 
+def mark_session_verified(session, user) -> None:
+    """Mark a session as having passed the second factor with the user's confirmed device, as `verify` does after
+    a correct code. For trusted callers that create sessions themselves (the tests, the page benchmark)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = confirmed_device(user)
+    if device is not None:
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
 def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 

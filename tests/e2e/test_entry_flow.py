@@ -5,24 +5,28 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.conftest import DEMO_PASSWORD, _ensure_demo
+from tests.conftest import _ensure_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, base, username):
-    """Through the login page; city staff also give their authenticator's code (the second factor)."""
-    from tests.conftest import current_code
+    """Straight into the user's workspace with a fresh session (city staff's carrying the second factor, as after
+    giving the code): the journeys switch people a dozen times; the login page itself is walked in test_login.py."""
+    from django.conf import settings
+    from django.test import Client
 
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-    if "/accounts/otp/" in page.url:
-        page.fill("#id_token", current_code(username))
-        page.get_by_role("button", name="确认").click()
-    page.wait_for_url("**/home/")
+    from quota_registry.orgs.models import User
+    from quota_registry.orgs.twofactor import mark_session_verified
+
+    user = User.objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    mark_session_verified(client.session, user)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": base,
+                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+    page.goto(base + "/home/")
 
 
 def logout(page):

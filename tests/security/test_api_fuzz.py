@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 
 FUZZ_ROLES = ["ent_qilin", "county_huize", "city_approver", "city_admin"]
 DEEP = os.environ.get("FUZZ_DEPTH", "quick") == "deep"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60" if DEEP else "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60" if DEEP else "4"))
 
 
 @pytest.fixture
