@@ -217,9 +217,10 @@ def check_ledger(application_ids, first_sequence) -> str:
     movements) and the hash chain from the first transaction of this run."""
     from django.db.models import Sum
 
-    from reserve.ledger import legs_hash
-    from reserve.models import AccountKind, Allocation, Holding, LedgerHead, LedgerTransaction, Movement
-    from reserve.verification import verify
+    from ledger.models import AccountKind, Holding, LedgerHead, LedgerTransaction, Movement
+    from ledger.services import legs_hash
+    from ledger.verification import verify
+    from reserve.models import Allocation
 
     if Movement.objects.count() <= FULL_VERIFY_MAX_MOVEMENTS:
         report = verify()
@@ -267,7 +268,7 @@ def main() -> None:
     _django(queue)
     from django.db import connection
 
-    from reserve.models import LedgerHead, Lot, Movement
+    from ledger.models import LedgerHead, Lot, Movement
 
     tps = pgbench(args.pgbench_seconds)
     print(f"pgbench simple-update: {tps:.0f} TPS")

@@ -1,5 +1,5 @@
 """Build the benchmark database from scratch: empty the benchmark Redis database, drop and create the
-database, migrate, the demo bureaus and users, then `generate_load_data --scale N`, VACUUM ANALYZE and
+database, migrate, the demo bureaus and users, then the load generator (`python -m bench.loadgen --scale N`), VACUUM ANALYZE and
 CHECKPOINT.
 
     python -m bench.data --scale 1"""
@@ -30,9 +30,9 @@ def main():
     pg("dropdb", "--if-exists", name)
     pg("createdb", name)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["seed_demo", "--without-pool", "--force"],
-                    ["generate_load_data", "--scale", str(args.scale), "--force"]):
-        subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True)
+    for command in ([*manage, "migrate", "-v0"], [*manage, "seed_demo", "--without-pool", "--force"],
+                    [sys.executable, "-m", "bench.loadgen", "--scale", str(args.scale), "--force"]):
+        subprocess.run(command, env=env, cwd=ROOT, check=True)
     # VACUUM ANALYZE: the state autovacuum keeps a live database in; CHECKPOINT: the bulk load's dirty pages
     # written now, not by the checkpointer while the first benchmark measures.
     pg("psql", "-q", "-c", "VACUUM ANALYZE", "-c", "CHECKPOINT", name)

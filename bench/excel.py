@@ -19,9 +19,9 @@ MAX_SECONDS, MAX_MB = 60, 300
 def export() -> dict:
     from django.contrib.auth import get_user_model
 
+    from ledger.models import Movement
     from quota_registry.documents.excel import export_request
     from quota_registry.documents.services import document_render
-    from reserve.models import Movement
 
     user = get_user_model().objects.get(username=USER)
     movements = Movement.objects.count()
@@ -56,8 +56,8 @@ def main() -> None:
     header, count, last = exported_rows(result["path"])
 
     setup_django()
+    from ledger.models import LedgerTransaction
     from quota_registry.documents.excel import DATASETS
-    from reserve.models import LedgerTransaction
 
     if header != [c.header for c in DATASETS["movements"].columns]:
         raise SystemExit(f"unexpected header {header}")

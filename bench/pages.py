@@ -120,7 +120,8 @@ def main():
     from bench.common import Row, percentile, record, setup_django
 
     setup_django()
-    from reserve.models import EntryApplication, Movement, WithdrawalApplication
+    from ledger.models import Movement
+    from reserve.models import EntryApplication, WithdrawalApplication
 
     chosen = subjects()
     rows = []

@@ -37,7 +37,7 @@ def entry_application():
 
     found = ranked(EntryApplication.objects.all(), "items")
     if not found:
-        sys.exit("no entry application in the database: run `manage.py seed_demo` or `generate_load_data` first")
+        sys.exit("no entry application in the database: run `manage.py seed_demo` or `python -m bench.loadgen` first")
     return found[0]
 
 
@@ -56,9 +56,10 @@ def file_withdrawal() -> None:
     """A withdrawal filed and submitted through the real services by the first enterprise the pool can serve."""
     from django.contrib.auth import get_user_model
 
+    from ledger.models import Lot, LotStatus
     from quota_registry.orgs.models import Role
     from quota_registry.review.services import transition
-    from reserve.models import Lot, LotStatus, WithdrawalApplication
+    from reserve.models import WithdrawalApplication
     from reserve.withdrawals import precheck, withdrawal_create
 
     pollutants = Lot.objects.filter(status=LotStatus.ACTIVE).values_list("pollutant__code", flat=True).distinct()

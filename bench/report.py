@@ -20,7 +20,7 @@ def busiest_month() -> tuple[int, int, int]:
     from django.db.models import Count
     from django.db.models.functions import TruncMonth
 
-    from reserve.models import Movement
+    from ledger.models import Movement
 
     top = (Movement.objects.annotate(month=TruncMonth("transaction__created_at")).values("month")
            .annotate(n=Count("pk")).order_by("-n", "month").first())
@@ -45,7 +45,7 @@ def build(year: int, month: int, fmt: str) -> None:
 
 def main() -> None:
     setup_django()
-    from reserve.models import Movement
+    from ledger.models import Movement
     from reserve.reports import OVERDUE_IN_PDF, compute, period_of
 
     movements = Movement.objects.count()

@@ -151,7 +151,7 @@ def main() -> None:
     setup_django()
     from django.db import connection
 
-    from reserve.models import Movement
+    from ledger.models import Movement
 
     targets = [("public ledger page", "/public/", {}, PUBLIC_TARGET),
                ("balances API (county reviewer)", "/api/v1/balances/", {"Authorization": f"Token {token()}"}, None)]

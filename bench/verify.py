@@ -15,7 +15,7 @@ MAX_SECONDS = 60
 
 
 def verify() -> dict:
-    from reserve.verification import verify
+    from ledger.verification import verify
 
     started = time.perf_counter()
     report = verify()

@@ -8,6 +8,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ledger import selectors as ledger_reads
+from ledger.models import LedgerTransaction, Lot, Movement
 from quota_registry import inputs
 from quota_registry.api import BoundedDateField, QuantityField, ScopedQuerysetMixin, service_call
 from quota_registry.documents.models import Document
@@ -20,18 +22,8 @@ from quota_registry.review import services as review
 from quota_registry.review.models import Review
 from quota_registry.review.workflow import DECISIONS
 
-from . import entries, selectors, withdrawals
-from .models import (
-    Allocation,
-    EntryApplication,
-    EntryItem,
-    LedgerTransaction,
-    Lot,
-    Movement,
-    PlanMeasure,
-    WithdrawalApplication,
-    WithdrawalItem,
-)
+from . import entries, withdrawals
+from .models import Allocation, EntryApplication, EntryItem, PlanMeasure, WithdrawalApplication, WithdrawalItem
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -308,7 +300,7 @@ class LotViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Lot.objects.none()  # for the schema; get_queryset scopes
 
     def get_queryset(self):
-        return selectors.lots(self.request.user).order_by("valid_until", "id")
+        return ledger_reads.lots(self.request.user).order_by("valid_until", "id")
 
 
 class BalanceSerializer(serializers.Serializer):
@@ -327,7 +319,7 @@ class BalanceView(APIView):
 
     @extend_schema(responses=BalanceSerializer(many=True))
     def get(self, request):
-        rows = selectors.balances(request.user, pollutant=request.query_params.get("pollutant") or None,
+        rows = ledger_reads.balances(request.user, pollutant=request.query_params.get("pollutant") or None,
                                   region=request.query_params.get("region") or None)
         return Response({"count": len(rows), "next": None, "previous": None,
                          "results": BalanceSerializer(rows, many=True).data})
@@ -364,7 +356,7 @@ class IsCityStaff(permissions.BasePermission):
 
 
 class LedgerPagination(PageNumberPagination):
-    django_paginator_class = selectors.LedgerPaginator
+    django_paginator_class = ledger_reads.LedgerPaginator
 
 
 class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
@@ -373,7 +365,7 @@ class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [IsCityStaff]
 
-    queryset = selectors.ledger_transactions()
+    queryset = ledger_reads.ledger_transactions()
     serializer_class = LedgerTransactionSerializer
     pagination_class = LedgerPagination
     filterset_fields = ["kind"]

@@ -6,13 +6,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounting import reduction
+from ledger.models import LedgerHead
 from quota_registry.documents.models import Document, DocumentKind
 from quota_registry.documents.services import renderer
 from quota_registry.files.services import attachments_of
 from quota_registry.review.models import Action, Stage
 from quota_registry.review.services import reviews_of
 
-from .models import Allocation, EntryApplication, LedgerHead, WithdrawalApplication
+from .models import Allocation, EntryApplication, WithdrawalApplication
 
 TITLES = {
     DocumentKind.ANNEX3: ("附件3", "主要污染物总量指标入库登记表"),
@@ -71,7 +72,7 @@ def render_annex5(document: Document) -> bytes:
     a = WithdrawalApplication.objects.select_related("applicant", "region").get(pk=document.subject_id)
     rows = [{"factor": al.lot.pollutant.name, "quantity": al.quantity, "unit": al.lot.pollutant.unit,
              "source": f"{al.lot.enterprise.name}（{al.lot.number}）",
-             "measure": al.lot.entry_item.application.get_measure_display() if al.lot.entry_item_id else "—",
+             "measure": entry.application.get_measure_display() if (entry := getattr(al.lot, "entry_item", None)) else "—",
              "responsible": al.lot.enterprise.name, "deadline": al.lot.completed_on}
             for al in Allocation.objects.filter(item__application=a).select_related(
                 "lot__pollutant", "lot__enterprise", "lot__entry_item__application")]

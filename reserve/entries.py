@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy
 from accounting import dates, reduction, rulesets
 from accounting.quantities import QuantityError
 from accounting.validity import valid_until
+from ledger import services as ledger
+from ledger.models import AccountKind, Holding, Lot, LotStatus, SourceKind, TransactionKind
 from quota_registry import inputs
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
@@ -26,19 +28,7 @@ from quota_registry.reference.models import Pollutant, PollutantCategory
 from quota_registry.review import services as review
 from quota_registry.review.models import Status
 
-from . import ledger
-from .models import (
-    COUNTY_FILED_SOURCES,
-    AccountKind,
-    EntryApplication,
-    EntryItem,
-    Holding,
-    Lot,
-    LotStatus,
-    Measure,
-    SourceKind,
-    TransactionKind,
-)
+from .models import COUNTY_FILED_SOURCES, EntryApplication, EntryItem, Measure
 from .rows import FactorRows
 
 APPLICATION_FIELDS = ["source_kind", "measure", "measure_description", "watershed", "permit_number",
@@ -284,8 +274,10 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
             earmarked=application.source_kind in COUNTY_FILED_SOURCES,
             status=LotStatus.ACTIVE if item.completed else LotStatus.PLANNED, verified_on=today,
             valid_until=valid_until(today, rule_set().validity_years),
-            completed_on=item.completion_date if item.completed else None, entry_item=item,
+            completed_on=item.completion_date if item.completed else None,
         )
+        item.lot = lot
+        item.save(update_fields=["lot"])
         lots.append(lot)
         issue_legs.append(ledger.Leg(lot, source, pool, q))
     if issue_legs:

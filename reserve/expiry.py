@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledger import services as ledger
+from ledger.models import AccountKind, Holding, Lot, LotStatus, TransactionKind
 from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import Role, User
 
-from . import ledger
-from .models import AccountKind, Holding, Lot, LotExpiryNotice, LotStatus, TransactionKind
+from .models import LotExpiryNotice
 
 NOTICE_DAYS = (90, 30)
 

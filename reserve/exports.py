@@ -5,20 +5,12 @@ import itertools
 from django.db.models import Q
 from django.utils import timezone
 
+from ledger import selectors as ledger_reads
+from ledger.models import Account, AccountKind, LedgerTransaction, Lot, Movement, TransactionKind
 from quota_registry.access import scope
 from quota_registry.documents.excel import QUANTITY_FORMAT, Column, Dataset, dataset
 
-from . import selectors
-from .models import (
-    Account,
-    AccountKind,
-    EntryApplication,
-    LedgerTransaction,
-    Lot,
-    Movement,
-    TransactionKind,
-    WithdrawalApplication,
-)
+from .models import EntryApplication, WithdrawalApplication
 
 Q4 = QUANTITY_FORMAT
 
@@ -29,7 +21,7 @@ def local(moment):
 
 
 def _lots(user, filters):
-    qs = selectors.lots(user)
+    qs = ledger_reads.lots(user)
     for key in ("pollutant", "region"):
         if filters.get(key):
             qs = qs.filter(**{f"{key}__code": filters[key]})

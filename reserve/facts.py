@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from accounting import rulesets
 from accounting.projects import Factor, Project, Source
+from ledger.models import Holding, Lot, LotStatus
 from quota_registry.reference.models import IndicatorLink, QualityIndicator, QualityStatus, Region
-
-from .models import Holding, Lot, LotStatus
 
 
 def rule_set() -> rulesets.RuleSet:

@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounting import reduction
+from ledger.models import Lot, SourceKind
 from quota_registry import inputs
 from quota_registry.inputs import BoundedDateField, MeasurementFormField, QuantityFormField, text_field
 from quota_registry.orgs.models import Organisation, OrganisationKind
 from quota_registry.reference.models import Pollutant, Watershed
 
-from .models import COUNTY_FILED_SOURCES, EntryApplication, Lot, SourceKind
+from .models import COUNTY_FILED_SOURCES, EntryApplication
 
 # The figures of the formulas, with their labels and bounds (accounting.reduction.INPUTS_READ)
 ACCOUNTING_INPUTS = [(name, label) for name, (label, _parse) in reduction.INPUTS_READ.items() if name != "quantity"]

@@ -7,13 +7,14 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounting.quantities import QuantityError, quantity
+from ledger import services as ledger
+from ledger.models import AccountKind, Lot, LotStatus, SourceKind, TransactionKind
 from quota_registry.documents.imports import Importer, importer
 from quota_registry.orgs.models import Organisation, OrganisationKind, Role
 from quota_registry.reference.models import Pollutant, PollutantCategory, Watershed
 from quota_registry.review.services import next_number
 
-from . import ledger
-from .models import COUNTY_FILED_SOURCES, AccountKind, Lot, LotStatus, SourceKind, TransactionKind
+from .models import COUNTY_FILED_SOURCES
 
 COLUMNS = ["批次编号", "污染因子", "数量", "来源企业统一社会信用代码", "来源类型", "流域", "核定日期", "有效期至",
            "有偿取得", "状态"]

@@ -1,227 +1,16 @@
-"""The reserve pool: a double-entry, append-only ledger of lots, and the entry applications that put
-quota into it.
-
-- Account: where quota is. The outside world (reductions) is the SOURCE; the city's POOL; each
-  enterprise's holding; HOLD (reserved for pending withdrawals, so 'available' never counts it);
-  sinks USED (by a project), EXPIRED and CANCELLED (revoked).
-- Lot: one approved quantity of one pollutant with its origin.
-- LedgerTransaction + Movement: quantities of lots moving between accounts. Never updated or deleted
-  (a PostgreSQL trigger refuses it); a mistake is undone by a reversal that points at the original.
-- Holding: the current quantity of a lot in an account, CHECK >= 0. Only `reserve.ledger.post` writes
-  any of these rows.
-"""
+"""The reserve pool's applications: entries (入库) that put quota into the pool as lots of the ledger (ledger/), and
+withdrawals (出库) that take it out for construction projects, with their items, allocations and reduction plans."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ledger.models import QUANTITY, SourceKind
 from quota_registry.access import ScopeRule
 from quota_registry.inputs import DESCRIPTION, OPINION, REASON
 from quota_registry.review.models import ReviewableApplication
 
-QUANTITY = {"max_digits": 20, "decimal_places": 4}
-
-
-class AccountKind(models.TextChoices):
-    SOURCE = "source", _("Reductions (outside the pool)")
-    POOL = "pool", _("City reserve pool")
-    ENTERPRISE = "enterprise", _("Enterprise holding")
-    HOLD = "hold", _("Held for pending withdrawals")
-    USED = "used", _("Used by construction projects")
-    EXPIRED = "expired", _("Expired")
-    CANCELLED = "cancelled", _("Cancelled (revoked)")
-
-
-SINGLETON_ACCOUNTS = [k for k in AccountKind.values if k != AccountKind.ENTERPRISE]
-
-
-class Account(models.Model):
-    kind = models.CharField(_("kind"), max_length=12, choices=AccountKind.choices)
-    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("enterprise"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="accounts")
-    # An enterprise's quota obtained for one construction project is kept in an account of its own.
-    project = models.ForeignKey("reserve.WithdrawalApplication", verbose_name=_("construction project"), null=True,
-                                blank=True, on_delete=models.PROTECT, related_name="accounts")
-
-    SCOPE = ScopeRule(organisation="organisation", region="organisation__region")
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("ledger account")
-        verbose_name_plural = _("ledger accounts")
-        constraints = [
-            models.UniqueConstraint(fields=["kind"], condition=~Q(kind="enterprise"), name="account_singletons"),
-            models.UniqueConstraint(fields=["organisation"], condition=Q(kind="enterprise", project__isnull=True),
-                                    name="account_per_enterprise"),
-            models.UniqueConstraint(fields=["organisation", "project"], condition=Q(project__isnull=False),
-                                    name="account_per_enterprise_project"),
-            models.CheckConstraint(condition=Q(kind="enterprise", organisation__isnull=False)
-                                   | (~Q(kind="enterprise") & Q(organisation__isnull=True) & Q(project__isnull=True)),
-                                   name="account_owner_iff_enterprise"),
-        ]
-
-    def __str__(self):
-        # AccountKind(...).label, not get_kind_display(): that rebuilds the choices with every call, and a page
-        # of the ledger names hundreds of accounts.
-        label = AccountKind(self.kind).label
-        if self.kind == AccountKind.ENTERPRISE and self.project_id:
-            return f"{label}：{self.organisation}（{self.project.project_name}）"
-        if self.kind == AccountKind.ENTERPRISE:
-            return f"{label}：{self.organisation}"
-        return str(label)
-
-
-class SourceKind(models.TextChoices):
-    REDUCTION = "reduction", _("Reduction achieved")
-    PLANNED_REDUCTION = "planned_reduction", _("Planned reduction")
-    RETURNED_PURCHASE = "returned_purchase", _("Returned unused purchase")
-    ABANDONED = "abandoned", _("Abandoned surplus")
-    REVOKED = "revoked", _("Free quota of a revoked permit")
-
-
 COUNTY_FILED_SOURCES = (SourceKind.ABANDONED, SourceKind.REVOKED)  # Art 9: filed by the county, major projects only
-
-
-class LotStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned, not yet complete")
-    ACTIVE = "active", _("Available")
-    EXPIRED = "expired", _("Expired")
-    REVOKED = "revoked", _("Revoked")
-
-
-class Lot(models.Model):
-    number = models.CharField(_("lot number"), max_length=20, unique=True)
-    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
-    quantity = models.DecimalField(_("issued quantity"), **QUANTITY)
-    enterprise = models.ForeignKey("orgs.Organisation", verbose_name=_("origin enterprise"), on_delete=models.PROTECT,
-                                   related_name="lots")
-    region = models.ForeignKey("reference.Region", verbose_name=_("origin county"), on_delete=models.PROTECT,
-                               related_name="lots")
-    watershed = models.ForeignKey("reference.Watershed", verbose_name=_("watershed"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="lots")
-    industry = models.ForeignKey("reference.Industry", verbose_name=_("industry"), on_delete=models.PROTECT,
-                                 related_name="lots")
-    source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
-    paid = models.BooleanField(_("paid (obtained for a fee)"), default=False)
-    earmarked = models.BooleanField(_("reserved for major projects"), default=False)
-    status = models.CharField(_("status"), max_length=10, choices=LotStatus.choices, db_index=True)
-    verified_on = models.DateField(_("verified on"))
-    valid_until = models.DateField(_("valid until"), db_index=True)
-    completed_on = models.DateField(_("measure completed on"), null=True, blank=True)
-    completion_evidence = models.CharField(_("completion evidence"), max_length=300, blank=True)
-    entry_item = models.OneToOneField("reserve.EntryItem", verbose_name=_("entry item"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="lot")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    # Art 24: the ledger is public; a revoked lot is not shown as available quota.
-    SCOPE = ScopeRule(organisation="enterprise", region="region", published=~Q(status="revoked"))
-
-    class Meta:
-        ordering = ["valid_until", "id"]
-        verbose_name = _("lot")
-        verbose_name_plural = _("lots")
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive")]
-        indexes = [models.Index(fields=["pollutant", "region", "status"])]
-
-    def __str__(self):
-        return f"{self.number} {self.pollutant.code}"
-
-
-class LedgerHead(models.Model):
-    """The chain head: one row, locked by every posting so transactions form one hash chain."""
-
-    sequence = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
-
-    SCOPE = ScopeRule()
-
-    def __str__(self):
-        return f"{self.sequence}:{self.hash[:12]}"
-
-
-class TransactionKind(models.TextChoices):
-    ISSUE = "issue", _("Entry into the pool")
-    RETURN = "return", _("Return into the pool")
-    HOLD = "hold", _("Hold for a withdrawal")
-    RELEASE = "release", _("Hold released")
-    WITHDRAW = "withdraw", _("Withdrawal")
-    TRANSFER = "transfer", _("Transfer")
-    EXPIRE = "expire", _("Expiry")
-    REVOKE = "revoke", _("Revocation")
-    REVERSAL = "reversal", _("Reversal")
-
-
-class LedgerTransaction(models.Model):
-    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=TransactionKind.choices)
-    created_at = models.DateTimeField(_("time"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
-    actor_name = models.CharField(_("actor name"), max_length=150)
-    memo = models.CharField(_("memo"), max_length=300, blank=True)
-    reverses = models.OneToOneField("self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversed_by")
-    subject_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
-    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
-    subject_label = models.CharField(_("subject"), max_length=60, blank=True)
-    previous_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
-
-    # City staff see everything; the public (Art 24) sees every transaction through the public pages and
-    # API, which show account kinds, never whose account.
-    SCOPE = ScopeRule(published=Q())
-
-    class Meta:
-        ordering = ["sequence"]
-        verbose_name = _("ledger transaction")
-        verbose_name_plural = _("ledger transactions")
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
-
-    def __str__(self):
-        return f"#{self.sequence} {self.get_kind_display()}"
-
-
-class Movement(models.Model):
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="movements")
-    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="movements")
-    from_account = models.ForeignKey(Account, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
-    to_account = models.ForeignKey(Account, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("quantity"), **QUANTITY)
-
-    SCOPE = ScopeRule(published=Q())
-
-    class Meta:
-        ordering = ["transaction_id", "id"]
-        verbose_name = _("movement")
-        verbose_name_plural = _("movements")
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="movement_quantity_positive"),
-            models.CheckConstraint(condition=~Q(from_account=models.F("to_account")), name="movement_accounts_differ"),
-        ]
-        indexes = [models.Index(fields=["lot", "transaction"])]
-
-    def __str__(self):
-        return f"{self.lot_id}: {self.from_account_id}->{self.to_account_id} {self.quantity}"
-
-
-class Holding(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holdings")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="holdings")
-    quantity = models.DecimalField(_("quantity"), default=0, **QUANTITY)
-
-    SCOPE = ScopeRule(organisation="account__organisation", region="account__organisation__region")
-
-    class Meta:
-        verbose_name = _("holding")
-        verbose_name_plural = _("holdings")
-        constraints = [
-            models.UniqueConstraint(fields=["account", "lot"], name="holding_unique"),
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="holding_never_negative"),
-        ]
-
-    def __str__(self):
-        return f"{self.account_id}/{self.lot_id}: {self.quantity}"
 
 
 class Measure(models.TextChoices):
@@ -264,12 +53,14 @@ class EntryItem(models.Model):
     accounting_basis = models.TextField(_("accounting basis"), blank=True, max_length=DESCRIPTION)
     completed = models.BooleanField(_("measure completed"), default=True)
     completion_date = models.DateField(_("completion date (planned date if not complete)"))
-    returned_lot = models.ForeignKey(Lot, verbose_name=_("returned lot"), null=True, blank=True,
+    returned_lot = models.ForeignKey("ledger.Lot", verbose_name=_("returned lot"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     verified_quantity = models.DecimalField(_("quantity verified by the city"), null=True, blank=True, **QUANTITY)
     verified_reason = models.TextField(_("reason for the verified figure"), blank=True, max_length=REASON)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
+    lot = models.OneToOneField("ledger.Lot", verbose_name=_("lot issued"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="entry_item")
 
     SCOPE = ScopeRule(organisation="application__applicant", region="application__region")
 
@@ -312,7 +103,7 @@ class WithdrawalApplication(ReviewableApplication):
     rule_set = models.CharField(_("rule set"), max_length=20)
     quality_year = models.PositiveSmallIntegerField(_("quality status year used"), null=True, blank=True)
     relies_on_government = models.BooleanField(_("the plan relies on local government action"), default=False)
-    hold_transaction = models.ForeignKey("reserve.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
+    hold_transaction = models.ForeignKey("ledger.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="+")
 
     class Meta:
@@ -356,7 +147,7 @@ class Allocation(models.Model):
     `requested`; the allocation in force when the application was submitted is held in the ledger."""
 
     item = models.ForeignKey(WithdrawalItem, on_delete=models.CASCADE, related_name="allocations")
-    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="allocations")
+    lot = models.ForeignKey("ledger.Lot", verbose_name=_("lot"), on_delete=models.PROTECT, related_name="allocations")
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
     chosen_by_applicant = models.BooleanField(_("chosen by the applicant"), default=False)
 
@@ -401,7 +192,7 @@ class PlanMeasure(models.Model):
 class LotExpiryNotice(models.Model):
     """That holders and the city were told a lot expires soon (90 and 30 days ahead): once per kind."""
 
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="expiry_notices")
+    lot = models.ForeignKey("ledger.Lot", on_delete=models.PROTECT, related_name="expiry_notices")
     days_ahead = models.PositiveSmallIntegerField(_("days ahead"))
     sent_on = models.DateField(_("sent on"))
 

@@ -10,22 +10,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from uuid import uuid4
 
-from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from ledger import selectors as ledger_reads
+from ledger.models import AccountKind, LedgerHead, LedgerTransaction, Movement, TransactionKind
 from quota_registry.access import scope
 
-from . import selectors
-from .models import AccountKind, LedgerHead, LedgerTransaction, Movement, TransactionKind, WithdrawalItem
+from .models import WithdrawalItem
 
 CACHE_SECONDS = 60  # the keys say when a cached page is out of date; this only bounds what the cache keeps
 ENTERED = (TransactionKind.ISSUE, TransactionKind.RETURN)
@@ -40,7 +37,7 @@ def ledger_summary(version: str | None = None) -> dict:
     """Balances, chain head and monthly flows, cached under the page's version (`page_version`, or `version`
     when the caller has read it already)."""
     def build():
-        rows = selectors.balances(public())
+        rows = ledger_reads.balances(public())
         head = LedgerHead.objects.filter(pk=1).first()
         return {
             "balances": [{"pollutant": r["pollutant"].code, "pollutant_name": r["pollutant"].name,
@@ -57,33 +54,20 @@ def ledger_summary(version: str | None = None) -> dict:
 
 
 # What the published ledger shows besides the ledger itself, with the status a row must have to be shown (both
-# final): lots (a planned lot's completion changes no ledger row), enterprises' names, approved withdrawals (their
-# items change only while they are drafts), published trades and their deals, reference prices, and the names
-# of factors and counties.
-SHOWN = {"reserve.Lot": None, "orgs.Organisation": None, "reference.Pollutant": None, "reference.Region": None,
-         "reserve.WithdrawalApplication": "approved", "trading.Trade": "published", "trading.Deal": None,
-         "trading.ReferencePrice": None}
-VERSION_KEY = "public-ledger-version"
-
-
-def page_version() -> str:
-    """The key of the page's content: the chain head, the day and the version of what `SHOWN` lists."""
-    head = LedgerHead.objects.filter(pk=1).values_list("hash", flat=True).first() or "empty"
-    version = cache.get_or_set(VERSION_KEY, lambda: uuid4().hex, None)
-    return f"{head}:{version}:{timezone.localdate().isoformat()}"
-
-
-def _changed(sender, instance, **kwargs) -> None:
-    """A new version once the change is committed: a page read before the commit stays under the old one."""
-    shown = SHOWN[sender._meta.label]
-    if shown is None or instance.status == shown:
-        transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid4().hex, None))
+# final): enterprises' names, approved withdrawals (their items change only while they are drafts), published
+# trades and their deals, reference prices. (The ledger itself watches lots, factors and counties.)
+SHOWN = {"orgs.Organisation": None, "reserve.WithdrawalApplication": "approved", "trading.Trade": "published",
+         "trading.Deal": None, "trading.ReferencePrice": None}
 
 
 def watch_shown_models() -> None:
-    for label in SHOWN:
-        for signal in (post_save, post_delete):
-            signal.connect(_changed, sender=apps.get_model(label), dispatch_uid=f"public-ledger-{label}")
+    for label, status in SHOWN.items():
+        ledger_reads.watch(label, status)
+
+
+def page_version() -> str:
+    """The key of the page's content (ledger.selectors.version)."""
+    return ledger_reads.version()
 
 
 def monthly_flows() -> list[dict]:
@@ -99,7 +83,7 @@ def monthly_flows() -> list[dict]:
 
 
 def public_lots():
-    return selectors.lots(public()).select_related(
+    return ledger_reads.lots(public()).select_related(
         "pollutant", "region", "watershed").order_by("valid_until", "id")
 
 

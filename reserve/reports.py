@@ -16,6 +16,7 @@ from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from ledger.models import Account, AccountKind, Movement, TransactionKind
 from quota_registry.documents.excel import QUANTITY_FORMAT, Column, write_workbook
 from quota_registry.documents.models import Document, DocumentKind, DocumentStatus
 from quota_registry.documents.services import document_request, renderer
@@ -23,7 +24,7 @@ from quota_registry.reference.models import Pollutant, Region
 from quota_registry.review.models import Status
 from trading.models import ObligationStatus, PermitChangeObligation
 
-from .models import Account, AccountKind, EntryApplication, Movement, TransactionKind, WithdrawalApplication
+from .models import EntryApplication, WithdrawalApplication
 
 RESERVE = (AccountKind.POOL, AccountKind.HOLD)
 IN_KINDS = {TransactionKind.ISSUE: "entered", TransactionKind.RETURN: "entered"}

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounting import rulesets
 from accounting.quantities import QuantityError
+from ledger import selectors as ledger_reads
+from ledger.models import AccountKind, Holding, LedgerHead, LotStatus
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.audit.services import timeline
 from quota_registry.documents.services import latest_documents
@@ -41,15 +43,7 @@ from .forms import (
     WithdrawalForm,
     WithdrawalItemFormSet,
 )
-from .models import (
-    AccountKind,
-    Allocation,
-    EntryApplication,
-    Holding,
-    LedgerHead,
-    LotStatus,
-    WithdrawalApplication,
-)
+from .models import Allocation, EntryApplication, WithdrawalApplication
 
 INBOX_STATUS = {Role.COUNTY_REVIEWER: Status.SUBMITTED, Role.CITY_REVIEWER: Status.COUNTY_APPROVED,
                 Role.CITY_APPROVER: Status.COUNTY_APPROVED}
@@ -103,7 +97,7 @@ def _returnable_lots(actor, enterprise):
     if enterprise is None:
         return None
     held = Holding.objects.filter(account__kind=AccountKind.ENTERPRISE, account__organisation=enterprise, quantity__gt=0)
-    return scope(actor, selectors.lots(actor)).filter(pk__in=held.values("lot"))
+    return scope(actor, ledger_reads.lots(actor)).filter(pk__in=held.values("lot"))
 
 
 def _map_item_errors(form, formset, exc: ValidationError):
@@ -281,7 +275,7 @@ def pool_overview(request):
 
 @login_required
 def lot_list(request):
-    qs = selectors.lots(request.user)
+    qs = ledger_reads.lots(request.user)
     for key in ("pollutant", "region"):
         if request.GET.get(key):
             qs = qs.filter(**{f"{key}__code": request.GET[key]})
@@ -295,7 +289,7 @@ def lot_list(request):
 
 @login_required
 def lot_detail(request, pk):
-    lot = get_scoped_or_404(request.user, selectors.lots(request.user), pk=pk)
+    lot = get_scoped_or_404(request.user, ledger_reads.lots(request.user), pk=pk)
     form = None
     if lot.status == LotStatus.PLANNED and request.user.role in CITY_ROLES:
         form = CompletionForm(request.POST or None, request.FILES or None)
@@ -310,11 +304,11 @@ def lot_detail(request, pk):
     movements = []
     if is_city_staff(request.user):
         movements = lot.movements.select_related(
-            "transaction", *(f"{side}_account__{name}" for side in ("from", "to") for name in selectors.ACCOUNT_NAMES)
+            "transaction", *(f"{side}_account__{name}" for side in ("from", "to") for name in ledger_reads.ACCOUNT_NAMES)
         ).order_by("transaction__sequence")
     return render(request, "reserve/lot_detail.html", {
         "lot": lot, "form": form, "movements": movements, "timeline": timeline(lot),
-        "holdings": lot.holdings.select_related("account__organisation", "account__project").filter(quantity__gt=0),
+        "holdings": lot.holdings.select_related("account__organisation").filter(quantity__gt=0),
         "evidence": attachments_of(lot),
     })
 
@@ -322,12 +316,12 @@ def lot_detail(request, pk):
 @login_required
 def ledger_list(request):
     require(is_city_staff(request.user), _("The ledger is kept by the city bureau."))
-    qs = scope(request.user, selectors.ledger_transactions()).order_by("-sequence")
+    qs = scope(request.user, ledger_reads.ledger_transactions()).order_by("-sequence")
     if request.GET.get("kind"):
         qs = qs.filter(kind=request.GET["kind"])
-    from .models import TransactionKind
+    from ledger.models import TransactionKind
 
-    return render(request, "reserve/ledger.html", {"page": _page(request, qs, paginator=selectors.LedgerPaginator),
+    return render(request, "reserve/ledger.html", {"page": _page(request, qs, paginator=ledger_reads.LedgerPaginator),
                                                    "kinds": TransactionKind.choices,
                                                    "head": LedgerHead.objects.filter(pk=1).first()})
 
@@ -364,7 +358,7 @@ def withdrawal_list(request):
 def _candidate_lots(user):
     """Lots an applicant may pick from: complete, valid, with quantity in the pool (eligibility is checked
     by the service against the project)."""
-    from .models import Lot
+    from ledger.models import Lot
 
     in_pool = Holding.objects.filter(account__kind=AccountKind.POOL, quantity__gt=0).values("lot")
     return Lot.objects.filter(pk__in=in_pool, status=LotStatus.ACTIVE, valid_until__gte=timezone.localdate()).select_related(

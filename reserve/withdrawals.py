@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
+from ledger import services as ledger
+from ledger.models import AccountKind, Lot, TransactionKind
 from quota_registry import inputs
 from quota_registry.audit.services import record, snapshot
 from quota_registry.documents.models import DocumentKind
@@ -32,16 +34,8 @@ from quota_registry.review import services as review
 from quota_registry.workdays import WorkdayCalendar
 from trading.services import obligation_create
 
-from . import facts, ledger
-from .models import (
-    AccountKind,
-    Allocation,
-    Lot,
-    PlanMeasure,
-    TransactionKind,
-    WithdrawalApplication,
-    WithdrawalItem,
-)
+from . import facts
+from .models import Allocation, PlanMeasure, WithdrawalApplication, WithdrawalItem
 from .rows import FactorRows
 
 PROJECT_FIELDS = ["project_name", "industry", "watershed", "eia_authority", "major_project", "two_high", "clean_energy",
@@ -432,7 +426,8 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
     """City approval: the held quantities move to the enterprise's account for this project, and each
     enterprise whose reduction was used gets its permit-change obligation."""
     held = ledger.account(AccountKind.HOLD)
-    project_account = ledger.account(AccountKind.ENTERPRISE, application.applicant, project=application)
+    project_account = ledger.account(AccountKind.ENTERPRISE, application.applicant, reference=application.number,
+                                     label=application.project_name)
     allocations = list(Allocation.objects.filter(item__application=application)
                        .select_related("lot__pollutant", "lot__enterprise", "lot__region", "lot__entry_item"))
     if allocations:

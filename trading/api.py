@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounting import trading as trading_rules
+from ledger.models import Lot
 from quota_registry import inputs
 from quota_registry.access import scope
 from quota_registry.api import (
@@ -20,7 +21,6 @@ from quota_registry.api import (
     service_call,
 )
 from quota_registry.reference.models import Pollutant
-from reserve.models import Lot
 
 from . import prices, selectors, services, trades
 from . import selectors as trading_selectors

@@ -182,7 +182,7 @@ class Trade(models.Model):
     bidding_opens = models.DateTimeField(_("bidding opens"), null=True, blank=True)
     bidding_closes = models.DateTimeField(_("bidding closes"), null=True, blank=True)
     contract_number = models.CharField(_("contract number"), max_length=60, blank=True)
-    hold_transaction = models.ForeignKey("reserve.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
+    hold_transaction = models.ForeignKey("ledger.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -214,8 +214,8 @@ class TradeLot(models.Model):
     """Which lots (from which account) make up the offer; held from announcement until confirmation."""
 
     trade = models.ForeignKey(Trade, on_delete=models.CASCADE, related_name="lots")
-    lot = models.ForeignKey("reserve.Lot", on_delete=models.PROTECT, related_name="+")
-    account = models.ForeignKey("reserve.Account", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey("ledger.Lot", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
 
     SCOPE = ScopeRule(organisation="trade__seller", region="trade__region")

@@ -17,14 +17,14 @@ from accounting import money
 from accounting import trading as rules
 from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
+from ledger import services as ledger
+from ledger.models import AccountKind, Lot, LotStatus, TransactionKind
 from quota_registry import inputs
 from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Role, User
 from quota_registry.review.services import TransitionNotAllowed, next_number
 from quota_registry.workdays import WorkdayCalendar
-from reserve import ledger
-from reserve.models import AccountKind, Lot, LotStatus, TransactionKind
 
 from .models import (
     Bid,

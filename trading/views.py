@@ -146,8 +146,8 @@ def trade_list(request):
 @login_required
 def trade_new(request):
     from accounting.quantities import QuantityError, quantity
+    from ledger.models import AccountKind, Holding
     from quota_registry.reference.models import Pollutant
-    from reserve.models import AccountKind, Holding
 
     from . import trades
 
@@ -157,7 +157,7 @@ def trade_new(request):
         holdings = holdings.filter(account__kind=AccountKind.POOL)
     elif user.role == Role.ENTERPRISE_USER:
         holdings = holdings.filter(account__kind=AccountKind.ENTERPRISE, account__organisation=user.organisation,
-                                   account__project__isnull=True)
+                                   account__reference="")
     else:
         raise PermissionDenied(_("Quota is offered by the city reserve or by an enterprise holding it."))
     errors = []

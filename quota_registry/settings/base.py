@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "quota_registry.files",
     "quota_registry.documents",
     "quota_registry.portal",
+    "ledger",
     "reserve",
     "trading",
 ]
@@ -221,7 +222,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "quota_registry.review.models.Status",
-        "LotStatusEnum": "reserve.models.LotStatus",
+        "LotStatusEnum": "ledger.models.LotStatus",
         "ObligationStatusEnum": "trading.models.ObligationStatus",
         "TradeMethodEnum": "trading.models.TradeMethod",
         "TradeStatusEnum": "trading.models.TradeStatus",

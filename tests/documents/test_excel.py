@@ -8,16 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from ledger import services as ledger
+from ledger.models import AccountKind, LedgerTransaction, Lot
+from ledger.verification import verify
 from quota_registry.documents.excel import export_request
 from quota_registry.documents.imports import import_commit, import_preview
 from quota_registry.documents.models import ImportBatch
 from quota_registry.documents.services import document_render
 from quota_registry.orgs.credit_code import make_code
 from quota_registry.orgs.models import Organisation
-from reserve import ledger
 from reserve.imports import COLUMNS as LOT_COLUMNS
-from reserve.models import AccountKind, LedgerTransaction, Lot
-from reserve.verification import verify
 
 
 def rendered(document):

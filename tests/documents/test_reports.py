@@ -6,11 +6,12 @@ from decimal import Decimal
 import openpyxl
 from django.utils import timezone
 
+from ledger import services as ledger
+from ledger.models import AccountKind, Holding, Lot
 from quota_registry.documents.models import Document
 from quota_registry.documents.services import document_render
-from reserve import ledger, reports
+from reserve import reports
 from reserve.expiry import expire_lots
-from reserve.models import AccountKind, Holding, Lot
 from reserve.reports import compute, period_of, report_request, scheduled_reports
 from trading.services import obligation_create
 

@@ -13,10 +13,10 @@ def test_public_ledger_logged_out(live_server, page, transactional_db, tmp_path)
     _ensure_demo()
     from django.utils import timezone
 
+    from ledger import services as ledger
+    from ledger.models import AccountKind, Lot
     from quota_registry.orgs.models import User
     from quota_registry.reference.models import Pollutant
-    from reserve import ledger
-    from reserve.models import AccountKind, Lot
 
     org = User.objects.get(username="ent_huize").organisation
     lot = Lot.objects.create(number="ZB-PUBLIC-1", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("8"),

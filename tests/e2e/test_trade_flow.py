@@ -20,10 +20,10 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
     _ensure_demo()
     from django.utils import timezone
 
+    from ledger import services as ledger
+    from ledger.models import AccountKind, Lot
     from quota_registry.orgs.models import User
     from quota_registry.reference.models import Pollutant
-    from reserve import ledger
-    from reserve.models import AccountKind, Lot
     from trading.models import Trade
 
     org = User.objects.get(username="ent_qilin").organisation

@@ -14,10 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_pb_withdrawal_in_huize(live_server, page, transactional_db, tmp_path):
     _ensure_demo()
+    from ledger import services as ledger
+    from ledger.models import AccountKind, Lot
     from quota_registry.orgs.models import User
     from quota_registry.reference.models import Pollutant
-    from reserve import ledger
-    from reserve.models import AccountKind, Lot
 
     org = User.objects.get(username="ent_huize").organisation
     lot = Lot.objects.create(number="ZB-PB-DEMO", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("50"),

@@ -8,13 +8,14 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.db.models import F
 
+from ledger.models import Holding, LedgerTransaction, Movement
+from ledger.verification import verify
 from quota_registry.audit.models import AuditEntry
 from quota_registry.documents.models import Document
 from quota_registry.documents.services import document_render
 from quota_registry.outbox import LEASE, sweep
 from quota_registry.review.models import Review
-from reserve.models import Allocation, Holding, LedgerTransaction, Movement, WithdrawalApplication
-from reserve.verification import verify
+from reserve.models import Allocation, WithdrawalApplication
 
 
 def test_a_render_killed_midway_is_rendered_exactly_once_on_retry(filed, monkeypatch, settings):

@@ -108,8 +108,9 @@ def test_production_settings_refuse_to_start_without_secrets():
 
 
 def test_seed_demo_fills_the_pool_through_the_services_once(demo):
-    from reserve.models import EntryApplication, Lot
-    from reserve.verification import verify
+    from ledger.models import Lot
+    from ledger.verification import verify
+    from reserve.models import EntryApplication
 
     call_command("seed_demo", force=True, verbosity=0)
     approved = EntryApplication.objects.filter(status="approved").count()

@@ -5,10 +5,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from ledger import services as ledger
+from ledger.models import AccountKind, Lot, LotStatus, TransactionKind
 from quota_registry.orgs.models import Organisation
 from quota_registry.reference.models import Pollutant
-from reserve import ledger
-from reserve.models import AccountKind, Lot, LotStatus, TransactionKind
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

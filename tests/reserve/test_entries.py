@@ -8,12 +8,13 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from ledger import services as ledger
+from ledger.models import AccountKind, Lot, LotStatus
+from ledger.verification import verify
 from quota_registry.audit.models import AuditEntry
 from quota_registry.files.services import attachments_of
 from quota_registry.review.models import Review
-from reserve import ledger
-from reserve.models import AccountKind, EntryApplication, Lot, LotStatus
-from reserve.verification import verify
+from reserve.models import EntryApplication
 
 from .conftest import pdf
 

@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from django.core.management import call_command
 
+from ledger import services as ledger
+from ledger.models import AccountKind, Lot, LotStatus, TransactionKind
+from ledger.verification import verify
 from quota_registry.notifications.models import Notification
-from reserve import ledger
 from reserve.expiry import expire_lots, notify_expiring
-from reserve.models import AccountKind, Lot, LotExpiryNotice, LotStatus, TransactionKind
-from reserve.verification import verify
+from reserve.models import LotExpiryNotice
 
 
 def test_expired_lot_leaves_the_pool_once(make_lot, demo):

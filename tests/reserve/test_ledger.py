@@ -10,9 +10,9 @@ from django.db import DatabaseError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reserve import ledger
-from reserve.models import AccountKind, Holding, LedgerTransaction, Movement, TransactionKind
-from reserve.verification import verify
+from ledger import services as ledger
+from ledger.models import AccountKind, Holding, LedgerTransaction, Movement, TransactionKind
+from ledger.verification import verify
 
 
 def pool():
@@ -208,7 +208,7 @@ def test_random_sequences_keep_the_ledger_sound(make_lot, demo, ops):
 
 
 def test_ledger_pages_count_the_whole_ledger_from_the_chain_head(make_lot, demo):
-    from reserve.selectors import LedgerPaginator, ledger_transactions
+    from ledger.selectors import LedgerPaginator, ledger_transactions
 
     lot = make_lot("5")
     ledger.hold(actor=demo["city_approver"], allocations=[(lot, Decimal("1"))], subject=lot)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 
-from reserve.models import LedgerHead
+from ledger.models import LedgerHead
 
 
 def test_public_ledger_api_without_login(api, filed, make_lot, demo):

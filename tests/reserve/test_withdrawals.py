@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from ledger import services as ledger
+from ledger.models import AccountKind, Holding
+from ledger.verification import verify
 from quota_registry.review.models import Status
-from reserve import ledger
-from reserve.models import AccountKind, Allocation, Holding, WithdrawalApplication
-from reserve.verification import verify
+from reserve.models import Allocation, WithdrawalApplication
 from trading.models import PermitChangeObligation
 
 URL = "/api/v1/withdrawal-applications/"
@@ -90,7 +91,9 @@ def test_full_route_moves_quota_to_the_project_and_creates_the_obligation(api_as
     assert approved["status"] == "approved"
     assert held(pb_lot) == 0 and pool_balance(pb_lot) == Decimal("38")
     application = WithdrawalApplication.objects.get(pk=data["id"])
-    project_account = ledger.account(AccountKind.ENTERPRISE, demo["ent_huize"].organisation, project=application)
+    project_account = ledger.account(AccountKind.ENTERPRISE, demo["ent_huize"].organisation,
+                                     reference=application.number)
+    assert project_account.label == application.project_name
     assert ledger.balance(project_account, pb_lot) == Decimal("12")
     obligation = PermitChangeObligation.objects.get(withdrawal=application)
     assert obligation.enterprise == pb_lot.enterprise and obligation.working_days == 30

@@ -169,14 +169,14 @@ def objects(filed, make_lot, api_as, demo):
     """One object of each kind, all belonging to the 麒麟区 enterprise (ent_qilin)."""
     from django.core.management import call_command  # noqa: F401
 
+    from ledger import services as ledger
+    from ledger.models import AccountKind, LedgerTransaction
     from quota_registry.documents.imports import import_preview
     from quota_registry.documents.models import Document
     from quota_registry.documents.services import document_render
     from quota_registry.files.models import Attachment
     from quota_registry.notifications.models import Notification
     from quota_registry.reference.models import QualityStatus
-    from reserve import ledger
-    from reserve.models import AccountKind, LedgerTransaction
     from tests.documents.test_excel import enterprise_rows, xlsx
     from trading.services import obligation_create
     from trading.trades import trade_create

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounting import dates, money, quantities
 from accounting.quantities import QuantityError
+from ledger.models import Lot
 from quota_registry.api import QuantityField
-from reserve.models import EntryApplication, Lot, WithdrawalApplication
+from reserve.models import EntryApplication, WithdrawalApplication
 
 ENTRIES = "/api/v1/entry-applications/"
 WITHDRAWALS = "/api/v1/withdrawal-applications/"
@@ -194,8 +195,8 @@ def test_negative_fees_and_a_payout_before_the_payment_are_refused(api_as, demo,
 
     lot = make_lot("10", pollutant="SO2", enterprise="ent_qilin")
     ledger_org = demo["ent_qilin"].organisation
-    from reserve import ledger
-    from reserve.models import AccountKind
+    from ledger import services as ledger
+    from ledger.models import AccountKind
 
     ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
                                                              ledger.account(AccountKind.ENTERPRISE, ledger_org), 5)])

@@ -75,7 +75,8 @@ def api_routes():
 
 def test_a_half_logged_in_city_session_gets_nothing_from_the_api(client, demo, filed):
     """Password given, code not: every read and write of the API refuses with what to do, and nothing changes."""
-    from reserve.models import EntryApplication, Lot
+    from ledger.models import Lot
+    from reserve.models import EntryApplication
 
     data = filed(upto="prepared")
     password_login(client, "city_approver")

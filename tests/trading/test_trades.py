@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from accounting import trading as rules
-from reserve import ledger
-from reserve.models import AccountKind
-from reserve.verification import verify
+from ledger import services as ledger
+from ledger.models import AccountKind
+from ledger.verification import verify
 from trading.models import Deal, PermitChangeObligation, ReferencePrice, Trade
 
 URL = "/api/v1/trades/"
@@ -204,8 +204,8 @@ def test_concurrent_announcements_never_oversell():
     from trading import trades
 
     _ensure_demo()
+    from ledger.models import Lot
     from quota_registry.reference.models import Pollutant
-    from reserve.models import Lot
 
     org = User.objects.get(username="ent_qilin").organisation
     lot = Lot.objects.create(number="CONC-T", pollutant=Pollutant.objects.get(code="SO2"), quantity=Decimal("10"),

@@ -9,8 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .ledger import legs_hash
 from .models import Account, AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, Movement
+from .services import legs_hash
 
 
 @dataclass

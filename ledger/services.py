@@ -41,11 +41,12 @@ class Leg:
     quantity: Decimal
 
 
-def account(kind: str, organisation=None, project=None) -> Account:
-    """The singleton account of `kind`, or an enterprise's account, general or for one project (created on
-    first use)."""
+def account(kind: str, organisation=None, *, reference: str = "", label: str = "") -> Account:
+    """The singleton account of `kind`, or an enterprise's account, general or for one purpose named by
+    `reference` (a withdrawal's number) and shown with `label` (its project), created on first use."""
     if kind == AccountKind.ENTERPRISE:
-        acc, _ = Account.objects.get_or_create(kind=kind, organisation=organisation, project=project)
+        acc, _ = Account.objects.get_or_create(kind=kind, organisation=organisation, reference=reference,
+                                               defaults={"label": label[:200]})
         return acc
     acc, _ = Account.objects.get_or_create(kind=kind, organisation=None)
     return acc

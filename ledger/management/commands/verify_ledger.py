@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reserve.verification import verify
+from ledger.verification import verify
 
 
 class Command(BaseCommand):

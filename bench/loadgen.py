@@ -1,4 +1,4 @@
-"""A realistic, deterministic load dataset for the benchmarks (`manage.py generate_load_data --scale N`).
+"""A realistic, deterministic load dataset for the benchmarks (`python -m bench.loadgen --scale N`).
 
 At scale 1: 10,000 enterprises (each with a user), 100,000 applications (half entries, half withdrawals)
 with their review histories and audit rows, 20,000 lots, 1,000,000 ledger movements (issues, holds,
@@ -6,7 +6,7 @@ releases and withdrawals in time order over two years, one hash chain), the hold
 permit-change obligations of approved withdrawals, and a few notifications per user. Everything comes
 from one seeded random generator, so the same scale gives the same data.
 
-Speed is why this is the one place besides `reserve.ledger.post` that writes ledger rows: rows are
+Speed is why this is the one place besides `ledger.services.post` that writes ledger rows: rows are
 written with PostgreSQL's COPY (bulk_create elsewhere), ids are assigned here, and the ledger follows the
 posting service's rules exactly: `legs_hash` for the chain, holdings computed from the legs and never
 negative (checked as events are applied), releases pointing at their holds. `verify_ledger` afterwards
@@ -29,6 +29,19 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounting.validity import valid_until
+from ledger.models import (
+    Account,
+    AccountKind,
+    Holding,
+    LedgerHead,
+    LedgerTransaction,
+    Lot,
+    LotStatus,
+    Movement,
+    SourceKind,
+    TransactionKind,
+)
+from ledger.services import account, legs_hash
 from quota_registry.audit.models import AuditEntry
 from quota_registry.notifications.models import Notification
 from quota_registry.orgs.credit_code import make_code
@@ -36,28 +49,9 @@ from quota_registry.orgs.models import ManagementCategory, Organisation, Organis
 from quota_registry.reference.models import Industry, Pollutant, PollutantCategory, Region, RegionLevel
 from quota_registry.review.models import NumberSequence, Review, Status
 from quota_registry.review.workflow import TRANSITIONS
+from reserve.facts import rule_set
+from reserve.models import Allocation, EntryApplication, EntryItem, Measure, WithdrawalApplication, WithdrawalItem
 from trading.models import ObligationStatus, PermitChangeObligation
-
-from .facts import rule_set
-from .ledger import account, legs_hash
-from .models import (
-    Account,
-    AccountKind,
-    Allocation,
-    EntryApplication,
-    EntryItem,
-    Holding,
-    LedgerHead,
-    LedgerTransaction,
-    Lot,
-    LotStatus,
-    Measure,
-    Movement,
-    SourceKind,
-    TransactionKind,
-    WithdrawalApplication,
-    WithdrawalItem,
-)
 
 AT_SCALE_1 = {"enterprises": 10_000, "applications": 100_000, "lots": 20_000, "movements": 1_000_000}
 NAME_MARK = "负载测试"  # in every generated enterprise's name: a second run refuses to add more
@@ -341,17 +335,17 @@ class Generator:
                 q = self.qty(1_000_000, 10_000_000)  # 100 to 1,000 t/a (kg/a for heavy metals)
                 done = app.created.date() - datetime.timedelta(days=30)
                 completion = done + datetime.timedelta(days=400) if planned else done
+                lot_id = next(lot_ids) if makes_lots else None
                 item_rows.append((item_id, app.id, pollutant.pk, q, "declared", {"quantity": str(q)},
-                                  "", "2025年排污许可执行报告；验收监测报告", not planned, completion, ""))
+                                  "", "2025年排污许可执行报告；验收监测报告", not planned, completion, "", lot_id))
                 if makes_lots:
-                    lot_id = next(lot_ids)
                     verified = timezone.localtime(decided).date()
                     status = LotStatus.PLANNED if planned else LotStatus.ACTIVE
                     lot_rows.append((lot_id, f"ZB{lot_id:012d}", pollutant.pk, q, app.enterprise.pk,
                                      app.enterprise.region_id, watershed, app.enterprise.industry_id,
                                      SourceKind.PLANNED_REDUCTION if planned else SourceKind.REDUCTION, False, False,
                                      status, verified, valid_until(verified, self.validity),
-                                     None if planned else done, "", item_id, decided))
+                                     None if planned else done, "", decided))
                     self.lots.append((decided, lot_id, pollutant.pk, status, q, app.enterprise))
                     issue_legs.append((lot_id, self.accounts[AccountKind.SOURCE], self.accounts[AccountKind.POOL], q))
             if issue_legs:
@@ -369,12 +363,12 @@ class Generator:
                                         "created_by_id", "created_at", "updated_at", "submitted_at", "decided_at",
                                         "source_kind", "measure", "measure_description", "watershed_id", "permit_number",
                                         "completion_evidence", "paid", "revoke_reason"], app_rows)
-        self.w.write(EntryItem, ["id", "application_id", "pollutant_id", "quantity", "accounting_method",
-                                 "accounting_inputs", "accounting_formula", "accounting_basis", "completed",
-                                 "completion_date", "verified_reason"], item_rows)
         self.w.write(Lot, ["id", "number", "pollutant_id", "quantity", "enterprise_id", "region_id", "watershed_id",
                            "industry_id", "source_kind", "paid", "earmarked", "status", "verified_on", "valid_until",
-                           "completed_on", "completion_evidence", "entry_item_id", "created_at"], lot_rows)
+                           "completed_on", "completion_evidence", "created_at"], lot_rows)
+        self.w.write(EntryItem, ["id", "application_id", "pollutant_id", "quantity", "accounting_method",
+                                 "accounting_inputs", "accounting_formula", "accounting_basis", "completed",
+                                 "completion_date", "verified_reason", "lot_id"], item_rows)
         self.reviews(EntryApplication, apps)
         self.log(f"entry applications: {n}, lots: {len(lot_rows)}")
 
@@ -446,7 +440,7 @@ class Generator:
                                       "reason"], item_rows)
         self.w.write(Allocation, ["id", "item_id", "lot_id", "quantity", "chosen_by_applicant"],
                      ((i, *r) for i, r in zip(self.w.ids(Allocation, len(alloc_rows)), alloc_rows, strict=True)))
-        self.w.write(Account, ["id", "kind", "organisation_id", "project_id"], accounts)
+        self.w.write(Account, ["id", "kind", "organisation_id", "reference", "label"], accounts)
         self.w.write(PermitChangeObligation, [
             "id", "enterprise_id", "region_id", "withdrawal_id", "transferred", "destination", "measure_completed_on",
             "approved_on", "base_date", "working_days", "due_date", "provisional", "status", "created_at", "filed_at",
@@ -477,7 +471,8 @@ class Generator:
                 hold = None
             elif action == "city_approve":
                 project_account = self.w.ids(Account, 1)[0]
-                accounts.append((project_account, AccountKind.ENTERPRISE, app.enterprise.pk, app.id))
+                accounts.append((project_account, AccountKind.ENTERPRISE, app.enterprise.pk, app.number,
+                                 f"{app.enterprise.name}新建项目"))
                 self.events.append(Event(t, TransactionKind.WITHDRAW, [(lot, held, project_account, q) for lot, q in legs],
                                          subject, self.city[Role.CITY_APPROVER], f"出库申请{app.number}批准"))
                 approved_on = timezone.localtime(t).date()
@@ -566,3 +561,46 @@ class Generator:
         """Later applications and lots continue after the generated numbers."""
         for (prefix, year), value in self.sequence.items():
             NumberSequence.objects.update_or_create(prefix=prefix, year=year, defaults={"value": value})
+
+
+def main():
+    """`python -m bench.loadgen --scale N`: the dataset, into the benchmark database (never a production one)."""
+    import argparse
+    import time
+
+    from bench.common import setup_django
+
+    parser = argparse.ArgumentParser(description="Build a deterministic benchmark dataset (at --scale 1: " + ", ".join(
+        f"{v:,} {k}" for k, v in AT_SCALE_1.items()) + "). Needs reference data and the demo bureaus "
+        "(seed_demo --without-pool) and an empty ledger.")
+    parser.add_argument("--scale", type=float, default=0.01, help="1 = city scale (default 0.01)")
+    parser.add_argument("--seed", type=int, default=20261121, help="random seed (same seed, same data)")
+    parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
+    args = parser.parse_args()
+    setup_django()
+    from django.conf import settings
+    from django.db import connection as db
+    from django.db import transaction
+
+    from ledger.models import LedgerTransaction
+
+    if not settings.DEBUG and not args.force:
+        raise SystemExit("the load generator fills the database with made-up records; use --force to run it here.")
+    if not 0 < args.scale <= 10:
+        raise SystemExit("--scale must be more than 0 and at most 10.")
+    if Organisation.objects.filter(name__contains=NAME_MARK).exists() or LedgerTransaction.objects.exists():
+        raise SystemExit("This database already has a ledger or generated data: start from an empty one "
+                         "(migrate, seed_demo --without-pool).")
+    started = time.monotonic()
+    with transaction.atomic():
+        counts = Generator(args.scale, seed=args.seed,
+                           log=lambda m: print(f"  {time.monotonic() - started:7.1f} s  {m}")).run()
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"scale {args.scale}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+          + f" in {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Reads of the ledger, scoped to the user (quota_registry.access.scope): lots with what is in the pool, held and
+available; balances per factor and county; the transactions with their movements; and the version under which
+such reads are cached. Used by the pool's pages, the published ledger, trading and the API alike."""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from decimal import Decimal
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Case, DecimalField, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from quota_registry.access import scope
+from quota_registry.reference.models import Pollutant, Region
+
+from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, LotStatus, Movement
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
+
+
+def _holding_sum(kind: str):
+    return Coalesce(
+        Subquery(
+            Holding.objects.filter(lot=OuterRef("pk"), account__kind=kind).values("lot")
+            .annotate(total=Sum("quantity")).values("total")[:1],
+            output_field=DecimalField(max_digits=20, decimal_places=4),
+        ),
+        ZERO,
+    )
+
+
+def lots(user, *, today=None):
+    """Lots in the user's scope with `in_pool`, `held` and `available` (in the pool, complete, not expired)."""
+    today = today or timezone.localdate()
+    qs = scope(user, Lot.objects.select_related("pollutant", "region", "enterprise", "watershed", "industry"))
+    return qs.annotate(in_pool=_holding_sum(AccountKind.POOL), held=_holding_sum(AccountKind.HOLD)).annotate(
+        available=Case(When(Q(status=LotStatus.ACTIVE) & Q(valid_until__gte=today), then=F("in_pool")), default=ZERO,
+                       output_field=DecimalField(max_digits=20, decimal_places=4)))
+
+
+ACCOUNT_NAMES = ("organisation",)  # what Account.__str__ reads beyond the account itself
+
+
+def ledger_transactions():
+    """Transactions with their movements, lots and both accounts with whose they are and for which project,
+    in two queries whatever the rows hold (the ledger page and the ledger API)."""
+    accounts = [f"{side}_account__{name}" for side in ("from", "to") for name in ACCOUNT_NAMES]
+    # Only the columns shown: a page of the ledger holds hundreds of movements, each with two accounts.
+    movements = Movement.objects.select_related("lot__pollutant", *accounts).only(
+        "transaction_id", "quantity", "lot__number", "lot__pollutant__code", "lot__pollutant__name",
+        "lot__pollutant__unit", *(f"{side}_account__kind" for side in ("from", "to")),
+        *(f"{side}_account__{name}" for side in ("from", "to") for name in ("reference", "label")),
+        *(f"{a}__name" for a in accounts))
+    return LedgerTransaction.objects.select_related("reverses").prefetch_related(Prefetch("movements", movements))
+
+
+BALANCES_CACHE_SECONDS = 3600
+
+
+def _balances_key(lot_qs, today) -> str:
+    """What the balances depend on: which lots (the scoped query), the day (validity), and `version()`, which
+    changes with the chain head (every posting) and with every saved lot, factor or county."""
+    lots = hashlib.sha256(str(lot_qs.query).encode()).hexdigest()[:16]
+    return f"balances:{lots}:{today.isoformat()}:{version()}"
+
+
+def _balance_rows(lot_qs, today) -> list[dict]:
+    """Per factor x county, from two grouped queries: lots, and the holdings in the pool and held (the only
+    accounts these totals read, so the holdings of enterprises and sinks are not scanned)."""
+    rows = defaultdict(lambda: {"issued": Decimal("0.0000"), "available": Decimal("0.0000"), "held": Decimal("0.0000"),
+                                "planned": Decimal("0.0000")})
+    for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
+        rows[(r["pollutant_id"], r["region_id"])]["issued"] = r["total"]
+    in_pool, held = Q(account__kind=AccountKind.POOL), Q(account__kind=AccountKind.HOLD)
+    active = Q(lot__status=LotStatus.ACTIVE) & Q(lot__valid_until__gte=today)
+    holdings = (Holding.objects.filter(in_pool | held, lot__in=lot_qs.values("pk"), quantity__gt=0)
+                .values("lot__pollutant_id", "lot__region_id")
+                .annotate(available=Sum("quantity", filter=in_pool & active), held=Sum("quantity", filter=held),
+                          planned=Sum("quantity", filter=in_pool & Q(lot__status=LotStatus.PLANNED))))
+    for h in holdings:
+        row = rows[(h["lot__pollutant_id"], h["lot__region_id"])]
+        for key in ("available", "held", "planned"):
+            row[key] = h[key] or Decimal("0.0000")
+    pollutants = {p.pk: p for p in Pollutant.objects.all()}
+    regions = {r.pk: r for r in Region.objects.all()}
+    result = [{"pollutant": pollutants[p], "region": regions[r], **values} for (p, r), values in rows.items()]
+    result.sort(key=lambda row: (row["pollutant"].sort_order, row["region"].sort_order))
+    return result
+
+
+class LedgerPaginator(Paginator):
+    """Pages of the ledger. Unfiltered, its number of transactions is the chain head's sequence (they are
+    numbered from 1 without gaps, which verify_ledger checks): no COUNT over the whole ledger per page."""
+
+    @cached_property
+    def count(self) -> int:
+        if self.object_list.query.where:
+            return super().count
+        return LedgerHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+
+
+def balances(user, *, pollutant: str | None = None, region: str | None = None, today=None) -> list[dict]:
+    """Per factor x county: issued (not revoked), available, held, planned; cached until one of them changes."""
+    today = today or timezone.localdate()
+    lot_qs = scope(user, Lot.objects.all())
+    if pollutant:
+        lot_qs = lot_qs.filter(pollutant__code=pollutant)
+    if region:
+        lot_qs = lot_qs.filter(region__code=region)
+    return cache.get_or_set(_balances_key(lot_qs, today), lambda: _balance_rows(lot_qs, today), BALANCES_CACHE_SECONDS)
+
+
+# --- the version of what cached reads show -------------------------------------------------------------------------
+# Cached reads of the ledger (the balances, the published ledger's page) are keyed under `version()`: the chain head
+# (every posting changes it), the day (validity), and a version that every committed save or delete of a watched
+# model changes. The ledger watches its lots and the names of factors and counties; other apps watch what their
+# cached pages show besides (`watch`).
+VERSION_KEY = "public-ledger-version"
+_WATCHED: dict[str, str | None] = {}
+
+
+def version() -> str:
+    head = LedgerHead.objects.filter(pk=1).values_list("hash", flat=True).first() or "empty"
+    current = cache.get_or_set(VERSION_KEY, lambda: uuid4().hex, None)
+    return f"{head}:{current}:{timezone.localdate().isoformat()}"
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    """A new version once the change is committed: a page read before the commit stays under the old one."""
+    status = _WATCHED[sender._meta.label]
+    if status is None or instance.status == status:
+        transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid4().hex, None))
+
+
+def watch(label: str, status: str | None = None) -> None:
+    """Change the version whenever a row of model `label` is saved or deleted (only rows in `status`, if given:
+    a status that is final, so that earlier changes of such rows are not shown)."""
+    from django.apps import apps
+
+    _WATCHED[label] = status
+    for signal in (post_save, post_delete):
+        signal.connect(_changed, sender=apps.get_model(label), dispatch_uid=f"ledger-version-{label}")
