@@ -201,6 +201,7 @@ class Generator:
         self.ct = {m: ContentType.objects.get_for_model(m).pk for m in (EntryApplication, WithdrawalApplication)}
         self.accounts = {k: account(k).pk for k in (AccountKind.SOURCE, AccountKind.POOL, AccountKind.HOLD)}
         self.validity = rule_set().validity_years
+        self.rule_code = rule_set().code
         # Air and water factors are filed far more often than heavy metals.
         self.factor_weights = [(p, 1 if p.category == PollutantCategory.HEAVY_METAL else 8) for p in self.pollutants]
 
@@ -362,7 +363,8 @@ class Generator:
         self.w.write(EntryApplication, ["id", "number", "status", "applicant_id", "region_id", "filed_by_county",
                                         "created_by_id", "created_at", "updated_at", "submitted_at", "decided_at",
                                         "source_kind", "measure", "measure_description", "watershed_id", "permit_number",
-                                        "completion_evidence", "paid", "revoke_reason"], app_rows)
+                                        "completion_evidence", "paid", "revoke_reason", "rule_set", "review_tiers"],
+                     ((*row, self.rule_code, "county,city") for row in app_rows))
         self.w.write(Lot, ["id", "number", "pollutant_id", "quantity", "enterprise_id", "region_id", "watershed_id",
                            "industry_id", "source_kind", "paid", "earmarked", "status", "verified_on", "valid_until",
                            "completed_on", "completion_evidence", "created_at"], lot_rows)
@@ -442,7 +444,8 @@ class Generator:
                      ((i, *r) for i, r in zip(self.w.ids(Allocation, len(alloc_rows)), alloc_rows, strict=True)))
         self.w.write(Account, ["id", "kind", "organisation_id", "reference", "label"], accounts)
         self.w.write(PermitChangeObligation, [
-            "id", "enterprise_id", "region_id", "withdrawal_id", "transferred", "destination", "measure_completed_on",
+            "id", "enterprise_id", "region_id", "origin_type_id", "origin_id", "origin_label", "transferred", "destination",
+            "measure_completed_on",
             "approved_on", "base_date", "working_days", "due_date", "provisional", "status", "created_at", "filed_at",
             "filing_note", "confirmed_at", "permit_number", "permit_version", "recorded_measure", "recorded_reduction",
             "recorded_transfer"],
@@ -488,7 +491,8 @@ class Generator:
                     chance = 0.97 if due < self.now.date() - datetime.timedelta(days=90) else 0.7
                     confirmed = due < self.now.date() and self.rng.random() < chance
                     obligations.append((
-                        enterprise.pk, enterprise.region_id, app.id, transferred,
+                        enterprise.pk, enterprise.region_id, self.ct[WithdrawalApplication], app.id, app.number,
+                        transferred,
                         f"{app.enterprise.name}（{app.number}）", approved_on, approved_on, approved_on, 30, due, False,
                         ObligationStatus.CONFIRMED if confirmed else ObligationStatus.OPEN, t,
                         t if confirmed else None, "", t + datetime.timedelta(days=20) if confirmed else None,
@@ -544,8 +548,8 @@ class Generator:
             "id", "number", "status", "applicant_id", "region_id", "filed_by_county", "created_by_id", "created_at",
             "updated_at", "submitted_at", "decided_at", "project_name", "industry_id", "watershed_id", "eia_authority",
             "major_project", "two_high", "clean_energy", "relocation", "stack_height_m", "auto_allocate", "rule_set",
-            "quality_year", "relies_on_government", "hold_transaction_id"],
-            ((*row[:-1], row[-1].id if row[-1] else None) for row in self.withdrawal_rows))
+            "quality_year", "relies_on_government", "hold_transaction_id", "review_tiers"],
+            ((*row[:-1], row[-1].id if row[-1] else None, "county,city") for row in self.withdrawal_rows))
 
     def notifications(self):
         """Three messages for each generated user (one unread) and fifty for each bureau reviewer."""

@@ -172,6 +172,25 @@ class BoundedDateField(forms.DateField):
             raise ValidationError(str(exc), code="invalid") from exc
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (evidence); the limits per request and record are checked by
+    quota_registry.files.services.attachments_add."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 def text_field(limit: int, **kwargs) -> forms.CharField:
     """A free-text form field that shows its limit and refuses longer text."""
     rows = kwargs.pop("rows", 3 if limit > 200 else None)

@@ -9,6 +9,7 @@ from quota_registry.documents import views as document_views
 from quota_registry.files.views import download
 from quota_registry.portal import otp_views
 from quota_registry.portal.forms import LoginForm
+from reserve import views as reserve_views
 
 admin.site.site_header = _("Pollutant quota reserve registry: administration")
 admin.site.site_title = _("Reserve registry administration")
@@ -24,7 +25,7 @@ urlpatterns = [
     path("documents/<int:pk>/", document_views.document_page, name="document-page"),
     path("exports/<str:name>/", document_views.export_start, name="export-start"),
     path("imports/", document_views.import_start, name="imports"),
-    path("reports/", document_views.reports, name="reports"),
+    path("reports/", reserve_views.reports, name="reports"),
     path("imports/<int:pk>/", document_views.import_detail, name="import-detail"),
     path("imports/template/<str:kind>/", document_views.import_template, name="import-template"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),

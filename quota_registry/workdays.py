@@ -80,3 +80,13 @@ def is_working_day(day: datetime.date) -> tuple[bool, bool]:
 
 def add_working_days(start: datetime.date, n: int) -> Deadline:
     return WorkdayCalendar.load().add_working_days(start, n)
+
+
+# What depends on the calendar registers here (the permit-change deadlines, trading/apps.py): told after the city
+# enters or corrects a year's holidays and make-up days, in the same transaction.
+CALENDAR_LISTENERS: list = []
+
+
+def calendar_changed(*, actor=None) -> None:
+    for listener in CALENDAR_LISTENERS:
+        listener(actor=actor)

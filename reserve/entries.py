@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -13,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounting import dates, reduction, rulesets
+from accounting import dates, reduction
 from accounting.quantities import QuantityError
 from accounting.validity import valid_until
 from ledger import services as ledger
 from ledger.models import AccountKind, Holding, Lot, LotStatus, SourceKind, TransactionKind
-from quota_registry import inputs
+from quota_registry import inputs, jurisdiction
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
 from quota_registry.documents.models import DocumentKind
@@ -35,10 +34,6 @@ APPLICATION_FIELDS = ["source_kind", "measure", "measure_description", "watershe
                       "completion_evidence", "paid"]
 COMPLETION_EVIDENCE_CODES = {code for code, _label in reduction.COMPLETION_EVIDENCE}
 METHOD_CODES = {code for code, _label in reduction.METHODS}
-
-
-def rule_set():
-    return rulesets.get(settings.PORTAL_RULE_SET)
 
 
 def _medium(pollutant: Pollutant, inputs: dict) -> str:
@@ -178,7 +173,9 @@ def entry_create(*, actor, data: dict, items: list[dict], enterprise: Organisati
         enterprise = get_scoped_or_404(actor, Organisation, pk=enterprise.pk)
     by_county = _check_filer(actor, enterprise, data.get("source_kind", ""))
     application = EntryApplication(applicant=enterprise, region=enterprise.region, filed_by_county=by_county,
-                                   created_by=actor, permit_number=enterprise.permit_number)
+                                   created_by=actor, permit_number=enterprise.permit_number,
+                                   rule_set=jurisdiction.rule_set_code(enterprise.region),
+                                   review_tiers=jurisdiction.review_tiers(enterprise.region, filed_by_county=by_county))
     for name in APPLICATION_FIELDS:
         if name in data and data[name] is not None:
             setattr(application, name, data[name])
@@ -273,7 +270,7 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
             source_kind=application.source_kind, paid=application.paid,
             earmarked=application.source_kind in COUNTY_FILED_SOURCES,
             status=LotStatus.ACTIVE if item.completed else LotStatus.PLANNED, verified_on=today,
-            valid_until=valid_until(today, rule_set().validity_years),
+            valid_until=valid_until(today, jurisdiction.rule_set(application.rule_set).validity_years),
             completed_on=item.completion_date if item.completed else None,
         )
         item.lot = lot

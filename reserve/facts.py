@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
 from accounting import rulesets
 from accounting.projects import Factor, Project, Source
 from ledger.models import Holding, Lot, LotStatus
+from quota_registry import jurisdiction
 from quota_registry.reference.models import IndicatorLink, QualityIndicator, QualityStatus, Region
 
 
-def rule_set() -> rulesets.RuleSet:
-    return rulesets.get(settings.PORTAL_RULE_SET,
-                        non_attainment_multiple=Decimal(settings.PORTAL_NON_ATTAINMENT_MULTIPLE))
+def rule_set(code: str | None = None) -> rulesets.RuleSet:
+    """The rule set a record stored (`code`), or the one a record filed now is decided under."""
+    return jurisdiction.rule_set(code)
 
 
 def factor(pollutant) -> Factor:

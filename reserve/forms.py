@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounting import reduction
 from ledger.models import Lot, SourceKind
 from quota_registry import inputs
-from quota_registry.inputs import BoundedDateField, MeasurementFormField, QuantityFormField, text_field
+from quota_registry.inputs import BoundedDateField, MeasurementFormField, MultipleFileField, QuantityFormField, text_field
 from quota_registry.orgs.models import Organisation, OrganisationKind
 from quota_registry.reference.models import Pollutant, Watershed
 
@@ -12,22 +12,6 @@ from .models import COUNTY_FILED_SOURCES, EntryApplication
 
 # The figures of the formulas, with their labels and bounds (accounting.reduction.INPUTS_READ)
 ACCOUNTING_INPUTS = [(name, label) for name, (label, _parse) in reduction.INPUTS_READ.items() if name != "quantity"]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
 
 
 class EntryApplicationForm(forms.ModelForm):

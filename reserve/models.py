@@ -3,6 +3,7 @@ withdrawals (出库) that take it out for construction projects, with their item
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import QUANTITY, SourceKind
@@ -41,6 +42,10 @@ class EntryApplication(ReviewableApplication):
         # The inboxes: a county's (status, county) and the city's (status), oldest waiting first.
         indexes = [models.Index(fields=["status", "region", "submitted_at"]),
                    models.Index(fields=["status", "submitted_at", "id"], name="entry_inbox")]
+
+
+    def get_absolute_url(self):
+        return reverse("reserve:entry-detail", args=[self.pk])
 
 
 class EntryItem(models.Model):
@@ -100,7 +105,6 @@ class WithdrawalApplication(ReviewableApplication):
     relocation = models.BooleanField(_("relocation out of the built-up area"), default=False)
     stack_height_m = models.DecimalField(_("stack height (m)"), max_digits=6, decimal_places=1, null=True, blank=True)
     auto_allocate = models.BooleanField(_("allocate sources automatically"), default=True)
-    rule_set = models.CharField(_("rule set"), max_length=20)
     quality_year = models.PositiveSmallIntegerField(_("quality status year used"), null=True, blank=True)
     relies_on_government = models.BooleanField(_("the plan relies on local government action"), default=False)
     hold_transaction = models.ForeignKey("ledger.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
@@ -114,6 +118,10 @@ class WithdrawalApplication(ReviewableApplication):
                    models.Index(fields=["status", "submitted_at", "id"], name="withdrawal_inbox"),
                    # the published ledger's approved withdrawals, the latest decisions first
                    models.Index(fields=["status", "decided_at"], name="withdrawal_decided")]
+
+
+    def get_absolute_url(self):
+        return reverse("reserve:withdrawal-detail", args=[self.pk])
 
 
 class WithdrawalItem(models.Model):

@@ -28,6 +28,7 @@ from quota_registry.portal.views import _apply_service_errors, _page
 from quota_registry.reference.models import Pollutant, Region
 from quota_registry.review import services as review
 from quota_registry.review.models import Status
+from trading.services import obligations_of
 
 from . import entries, selectors, withdrawals
 from .forms import (
@@ -431,7 +432,7 @@ def withdrawal_detail(request, pk):
         "application": application, "items": items, "plan": application.plan_measures.select_related("pollutant"),
         "evidence": attachments_of(application), "commitment_purpose": withdrawals.COMMITMENT,
         "rule_set_name": dict(rulesets.available()).get(application.rule_set, application.rule_set),
-        "obligations": scope(user, application.permit_obligations.select_related("enterprise")),
+        "obligations": scope(user, obligations_of(application).select_related("enterprise")),
         **workflow_context(user, application, act_url=reverse("reserve:withdrawal-act", args=[pk]),
                            edit_url=reverse("reserve:withdrawal-edit", args=[pk])),
     })
@@ -493,3 +494,29 @@ def public_lots(request):
             qs = qs.filter(**{f"{key}__code": request.GET[key]})
     return render(request, "reserve/public_lots.html", {
         "page": _page(request, qs), "pollutants": Pollutant.objects.all(), "regions": Region.objects.filter(level="county")})
+
+
+@login_required
+def reports(request):
+    """City staff: the monthly and annual reports kept so far, and building one on demand."""
+    from django import forms
+
+    from quota_registry.documents.models import Document, DocumentKind
+
+    from .reports import report_request
+
+    require(is_city_staff(request.user))
+
+    class ReportForm(forms.Form):
+        year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+        month = forms.IntegerField(label=_("Month (empty: the whole year)"), min_value=1, max_value=12, required=False)
+        fmt = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "Excel"), ("pdf", "PDF")])
+
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        document = report_request(actor=request.user, year=form.cleaned_data["year"], month=form.cleaned_data["month"],
+                                  fmt=form.cleaned_data["fmt"])
+        return redirect("document-page", pk=document.pk)
+    kept = Document.objects.filter(kind__in=[DocumentKind.MONTHLY_REPORT, DocumentKind.ANNUAL_REPORT]).order_by(
+        "-requested_at")[:50]
+    return render(request, "documents/reports.html", {"form": form, "documents": kept})

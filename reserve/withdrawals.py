@@ -24,7 +24,7 @@ from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
 from ledger import services as ledger
 from ledger.models import AccountKind, Lot, TransactionKind
-from quota_registry import inputs
+from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
 from quota_registry.documents.models import DocumentKind
 from quota_registry.files.services import attachments_add, attachments_of
@@ -96,25 +96,25 @@ class Candidate(NamedTuple):  # a tuple, not a dataclass: a factor has thousands
     shortfall_only: bool  # usable only for what better sources cannot cover
 
 
-def candidates(project, pollutant: Pollutant, today: datetime.date) -> list[Candidate]:
+def candidates(project, pollutant: Pollutant, today: datetime.date, rules) -> list[Candidate]:
     """The factor's lots that are eligible for the project, in the order the rule set uses them, whatever they
     hold now (read that with `facts.pool_available`)."""
-    rules, fac = facts.rule_set(), facts.factor(pollutant)
+    fac = facts.factor(pollutant)
     ranked = [(rules.priority(src, project, fac), lot_id, Candidate(lot_id, rules.shortfall_only(src, project, fac)))
               for lot_id, src in facts.pool_sources(pollutant, today) if rules.ineligible(src, project, fac, today) is None]
     ranked.sort(key=lambda row: row[:2])
     return [c for _p, _pk, c in ranked]
 
 
-def check_items(project, rows, *, today=None) -> list[ItemCheck]:
+def check_items(project, rows, rules, *, today=None) -> list[ItemCheck]:
     """Ratio, required quantity, reason and eligible availability per factor (the pre-check)."""
     today = today or timezone.localdate()
-    rules, pool = facts.rule_set(), ledger.account(AccountKind.POOL)
+    pool = ledger.account(AccountKind.POOL)
     emissions = {p.code: (p.category, amount) for p, amount in rows}
     result = []
     for pollutant, amount in rows:
         r = rules.ratio(project, facts.factor(pollutant), amount, project_emissions=emissions)
-        ids = [c.lot_id for c in candidates(project, pollutant, today)]
+        ids = [c.lot_id for c in candidates(project, pollutant, today, rules)]
         available = sum(facts.pool_available(pool, ids, today).values(), Decimal("0"))
         result.append(ItemCheck(pollutant, amount, r.ratio, r.required, r.reason, available))
     return result
@@ -142,7 +142,7 @@ def precheck(*, region_code: str, industry_code: str, items: list[dict], watersh
     if errors:
         raise ValidationError(errors)
     project = _project({"industry": industry, "watershed": watershed, **flags}, region)
-    return project, check_items(project, rows)
+    return project, check_items(project, rows, facts.rule_set())
 
 
 TEXT_FIELDS = {
@@ -173,7 +173,7 @@ def _clean_application(application: WithdrawalApplication) -> None:
 
 def _save_items(application, rows) -> list[WithdrawalItem]:
     project = _project(application, application.region)
-    checks = check_items(project, rows)
+    checks = check_items(project, rows, facts.rule_set(application.rule_set))
     application.quality_year = project.quality_year
     application.items.all().delete()  # draft rows, recomputed; the audit row keeps the previous version
     return WithdrawalItem.objects.bulk_create([
@@ -210,7 +210,8 @@ def _save_requested_allocations(application, requested) -> None:
         if item is None:
             errors[f"{key}.lot"] = _("Lot %(lot)s is of a factor the project does not ask for.") % {"lot": lot.number}
             continue
-        why = facts.rule_set().ineligible(facts.source(lot), project, facts.factor(lot.pollutant), today)
+        why = facts.rule_set(application.rule_set).ineligible(facts.source(lot), project, facts.factor(lot.pollutant),
+                                                               today)
         if why:
             errors[f"{key}.lot"] = _("Lot %(lot)s cannot serve this project: %(why)s.") % {"lot": lot.number, "why": why}
             continue
@@ -240,7 +241,8 @@ def withdrawal_create(*, actor, data: dict, items: list[dict], region: Region | 
     if region is None or region.level != RegionLevel.COUNTY:
         raise ValidationError({"region": _("Choose the county-level division where the project is built.")})
     application = WithdrawalApplication(applicant=enterprise, region=region, created_by=actor,
-                                        rule_set=facts.rule_set().code)
+                                        rule_set=jurisdiction.rule_set_code(region),
+                                        review_tiers=jurisdiction.review_tiers(region))
     for name in PROJECT_FIELDS:
         if name in data and data[name] is not None:
             setattr(application, name, data[name])
@@ -355,7 +357,8 @@ def allocate_and_hold(application: WithdrawalApplication, actor):
     today = timezone.localdate()
     project = _project(application, application.region)
     items = [item for item in application.items.select_related("pollutant") if item.required != 0]
-    ranked = {item.pk: candidates(project, item.pollutant, today) for item in items}
+    rules = facts.rule_set(application.rule_set)
+    ranked = {item.pk: candidates(project, item.pollutant, today, rules) for item in items}
     if not application.auto_allocate:
         chosen = defaultdict(list)
         for a in Allocation.objects.filter(item__application=application).select_related("lot", "item"):
@@ -436,7 +439,7 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
                     memo=_("Withdrawal %(number)s approved: %(project)s") % {
                         "number": application.number, "project": application.project_name})
     today = timezone.localdate()
-    days = facts.rule_set().permit_change_working_days
+    days = facts.rule_set(application.rule_set).permit_change_working_days
     calendar = WorkdayCalendar.load()
     by_enterprise = defaultdict(list)
     for a in allocations:
@@ -444,7 +447,7 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
     for rows in by_enterprise.values():
         lot = rows[0].lot
         obligation_create(
-            enterprise=lot.enterprise, region=lot.region, withdrawal=application, calendar=calendar,
+            enterprise=lot.enterprise, region=lot.region, origin=application, calendar=calendar,
             transferred=[{"pollutant": a.lot.pollutant.code, "unit": a.lot.pollutant.unit, "lot": a.lot.number,
                           "quantity": str(a.quantity)} for a in rows],
             destination=f"{application.project_name}（{application.applicant.name}，{application.number}）",

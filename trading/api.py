@@ -30,15 +30,19 @@ from .models import Deal, PermitChangeObligation, ReferencePrice, Trade, TradeMe
 class ObligationSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     region = serializers.CharField(source="region.code", read_only=True)
-    withdrawal = serializers.CharField(source="withdrawal.number", read_only=True, default=None)
+    withdrawal = serializers.SerializerMethodField(help_text="the number of the withdrawal that transferred the quota")
+    origin = serializers.CharField(source="origin_label", read_only=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = PermitChangeObligation
-        fields = ["id", "enterprise", "enterprise_name", "region", "withdrawal", "transferred", "destination",
+        fields = ["id", "enterprise", "enterprise_name", "region", "withdrawal", "origin", "transferred", "destination",
                   "measure_completed_on", "approved_on", "base_date", "working_days", "due_date", "provisional",
                   "status", "overdue", "filed_at", "filing_note", "confirmed_at", "permit_number", "permit_version",
                   "recorded_measure", "recorded_reduction", "recorded_transfer"]
+
+    def get_withdrawal(self, obj) -> str | None:
+        return obj.origin_label if obj.origin_type_id and obj.origin_type.model == "withdrawalapplication" else None
 
     def get_overdue(self, obj) -> bool:
         return obj.is_overdue(timezone.localdate())

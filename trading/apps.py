@@ -7,4 +7,8 @@ class TradingConfig(AppConfig):
     verbose_name = _("Trading and permit changes")
 
     def ready(self):
-        from . import exports, prices  # noqa: F401  (the obligations export, the reference-price import)
+        from quota_registry.workdays import CALENDAR_LISTENERS
+
+        from . import exports, prices, services  # noqa: F401  (the obligations export, the reference-price import)
+
+        CALENDAR_LISTENERS.append(services.recompute_provisional)

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from quota_registry import inputs
-from reserve.forms import MultipleFileField
+from quota_registry.inputs import MultipleFileField
 
 
 class FileForm(forms.Form):

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from quota_registry.access import ScopeRule
@@ -22,10 +23,12 @@ class PermitChangeObligation(models.Model):
                                    related_name="permit_obligations")
     region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), on_delete=models.PROTECT,
                                related_name="+")
-    withdrawal = models.ForeignKey("reserve.WithdrawalApplication", verbose_name=_("withdrawal"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="permit_obligations")
-    trade = models.ForeignKey("trading.Trade", verbose_name=_("trade"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="permit_obligations")
+    # What transferred the reduction: an approved withdrawal or a confirmed trade (any record: the obligation does
+    # not depend on where the transfer was decided); one obligation per enterprise and origin.
+    origin_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    origin_id = models.PositiveBigIntegerField(null=True, blank=True)
+    origin_label = models.CharField(_("transferred by"), max_length=30, blank=True)  # the record's number
     transferred = models.JSONField(_("transferred quantities"), default=list)  # [{pollutant, unit, lot, quantity}]
     destination = models.CharField(_("where the quota went"), max_length=300)
     measure_completed_on = models.DateField(_("measure completed on"))
@@ -60,14 +63,19 @@ class PermitChangeObligation(models.Model):
         indexes = [models.Index(fields=["region", "due_date"], condition=~Q(status="confirmed"),
                                 name="obligation_pending_due")]
         constraints = [
-            models.UniqueConstraint(fields=["enterprise", "withdrawal"], condition=Q(withdrawal__isnull=False),
-                                    name="obligation_one_per_enterprise_and_withdrawal"),
-            models.UniqueConstraint(fields=["enterprise", "trade"], condition=Q(trade__isnull=False),
-                                    name="obligation_one_per_enterprise_and_trade"),
+            models.UniqueConstraint(fields=["enterprise", "origin_type", "origin_id"], condition=Q(origin_id__isnull=False),
+                                    name="obligation_one_per_enterprise_and_origin"),
         ]
 
     def __str__(self):
         return f"{self.enterprise} {self.due_date}"
+
+    def origin_url(self) -> str:
+        """The page of the record that transferred the quota (its get_absolute_url), or ''."""
+        if not self.origin_type_id:
+            return ""
+        origin = self.origin_type.model_class()._default_manager.filter(pk=self.origin_id).first()
+        return origin.get_absolute_url() if origin is not None else ""
 
     def is_overdue(self, today) -> bool:
         """Overdue from the day after the due date until the changed permit is confirmed."""
@@ -172,6 +180,7 @@ class Trade(models.Model):
                                related_name="+")
     pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
     quantity = models.DecimalField(_("quantity offered"), **QUANTITY)
+    rule_set = models.CharField(_("rule set"), max_length=20, blank=True)  # decided when applied for (jurisdiction)
     status = models.CharField(_("status"), max_length=12, choices=TradeStatus.choices, default=TradeStatus.APPLIED)
     method = models.CharField(_("method"), max_length=12, choices=TradeMethod.choices, blank=True)
     suggested_method = models.CharField(_("method the rules suggest"), max_length=12, choices=TradeMethod.choices,
@@ -204,6 +213,9 @@ class Trade(models.Model):
 
     def __str__(self):
         return self.number
+
+    def get_absolute_url(self):
+        return reverse("trading:trade-detail", args=[self.pk])
 
     @property
     def seller_name(self) -> str:

@@ -21,7 +21,7 @@ def due_soon_limit(today: datetime.date, calendar: WorkdayCalendar | None = None
 def obligations(user, *, today=None, state: str = "", region: str = ""):
     """Obligations in scope; `state`: open (not confirmed), due_soon, overdue, confirmed."""
     today = today or timezone.localdate()
-    qs = scope(user, PermitChangeObligation.objects.select_related("enterprise", "region", "withdrawal"))
+    qs = scope(user, PermitChangeObligation.objects.select_related("enterprise", "region", "origin_type"))
     if region:
         qs = qs.filter(region__code=region)
     pending = ~Q(status=ObligationStatus.CONFIRMED)

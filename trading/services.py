@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -30,14 +31,28 @@ def _county_users(region):
     return User.objects.filter(organisation__region=region, role=Role.COUNTY_REVIEWER, is_active=True)
 
 
-def obligation_create(*, enterprise, region, withdrawal, transferred: list[dict], destination: str,
+def obligations_of(origin):
+    """The obligations an approved withdrawal or a confirmed trade gave rise to."""
+    return PermitChangeObligation.objects.filter(origin_type=ContentType.objects.get_for_model(origin),
+                                                 origin_id=origin.pk)
+
+
+def obligation_create(*, enterprise, region, origin, transferred: list[dict], destination: str,
                       measure_completed_on: datetime.date, approved_on: datetime.date, working_days: int,
                       calendar: WorkdayCalendar | None = None) -> PermitChangeObligation:
-    """Called inside the approving transaction; tells the enterprise after commit."""
+    """Art 17: the transferor's obligation to change its permit, once per enterprise and origin (the record that
+    transferred its reduction: a withdrawal, a trade; None only for records entered by hand). Called inside the
+    approving transaction; tells the enterprise after commit. Asked again, it returns the one that exists."""
+    if origin is not None:
+        existing = obligations_of(origin).filter(enterprise=enterprise).first()
+        if existing is not None:
+            return existing
     base = max(measure_completed_on, approved_on)
     deadline = (calendar or WorkdayCalendar.load()).add_working_days(base, working_days)
     obligation = PermitChangeObligation.objects.create(
-        enterprise=enterprise, region=region, withdrawal=withdrawal, transferred=transferred, destination=destination,
+        enterprise=enterprise, region=region, transferred=transferred, destination=destination,
+        origin_type=ContentType.objects.get_for_model(origin) if origin is not None else None,
+        origin_id=getattr(origin, "pk", None), origin_label=getattr(origin, "number", "")[:30],
         measure_completed_on=measure_completed_on, approved_on=approved_on, base_date=base, working_days=working_days,
         due_date=deadline.date, provisional=deadline.provisional)
     record(actor=None, action="obligation.create", obj=obligation, after=snapshot(obligation))

@@ -19,7 +19,7 @@ from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
 from ledger import services as ledger
 from ledger.models import AccountKind, Lot, LotStatus, TransactionKind
-from quota_registry import inputs
+from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Role, User
@@ -30,7 +30,6 @@ from .models import (
     Bid,
     Deal,
     PartyRole,
-    PermitChangeObligation,
     ReferencePrice,
     Trade,
     TradeLot,
@@ -114,6 +113,7 @@ def trade_create(*, actor, pollutant, lots: list[tuple[Lot, Decimal]]) -> Trade:
         raise ValidationError(errors)
     region = seller.region if seller else lots[0][0].region.parent or lots[0][0].region
     trade = Trade.objects.create(number=next_number("JY"), seller=seller, region=region, pollutant=pollutant,
+                                 rule_set=jurisdiction.rule_set_code(region),
                                  quantity=total, created_by=actor)
     TradeLot.objects.bulk_create([TradeLot(trade=trade, lot=lot, account=account, quantity=q) for lot, q in rows])
     if seller is not None:
@@ -436,24 +436,19 @@ def trade_confirm(*, actor, pk: int) -> Trade:
     trade.status, trade.confirmed_at = TradeStatus.CONFIRMED, timezone.now()
     trade.save(update_fields=["status", "confirmed_at"])
     today = timezone.localdate()
-    from reserve.facts import rule_set
-
     by_origin = {}
     for lot, q in sold_by_lot.items():
         by_origin.setdefault(lot.enterprise, []).append((lot, q))
     buyers = "、".join(d.buyer.name for d in trade.deals.all())
     calendar = WorkdayCalendar.load()
     for enterprise, rows in by_origin.items():
-        if not PermitChangeObligation.objects.filter(enterprise=enterprise, trade=trade).exists():
-            o = obligation_create(
-                enterprise=enterprise, region=enterprise.region, withdrawal=None, calendar=calendar,
-                transferred=[{"pollutant": lot.pollutant.code, "unit": lot.pollutant.unit, "lot": lot.number,
-                              "quantity": str(q)} for lot, q in rows],
-                destination=f"{buyers}（{trade.number}）",
-                measure_completed_on=max(lot.completed_on or lot.verified_on for lot, _q in rows), approved_on=today,
-                working_days=rule_set().permit_change_working_days)
-            o.trade = trade
-            o.save(update_fields=["trade"])
+        obligation_create(
+            enterprise=enterprise, region=enterprise.region, origin=trade, calendar=calendar,
+            transferred=[{"pollutant": lot.pollutant.code, "unit": lot.pollutant.unit, "lot": lot.number,
+                          "quantity": str(q)} for lot, q in rows],
+            destination=f"{buyers}（{trade.number}）",
+            measure_completed_on=max(lot.completed_on or lot.verified_on for lot, _q in rows), approved_on=today,
+            working_days=jurisdiction.rule_set(trade.rule_set).permit_change_working_days)
     _step(actor, trade, "confirm")
     return trade
 

@@ -41,7 +41,7 @@ def obligation_list(request):
 def obligation_detail(request, pk):
     user = request.user
     obligation = get_scoped_or_404(user, PermitChangeObligation.objects.select_related("enterprise", "region",
-                                                                                      "withdrawal"), pk=pk)
+                                                                                      "origin_type"), pk=pk)
     can_file = user.role == Role.ENTERPRISE_USER and obligation.status != "confirmed"
     can_confirm = user.role in CITY_ROLES | {Role.COUNTY_REVIEWER} and obligation.status != "confirmed"
     file_form = FileForm(request.POST or None, request.FILES or None) if can_file else None

@@ -146,30 +146,3 @@ def import_template(request, kind):
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename=import-{kind}.xlsx"
     return response
-
-
-@login_required
-def reports(request):
-    """City staff: the monthly and annual reports kept so far, and building one on demand."""
-    from django import forms
-
-    from quota_registry.permissions import is_city_staff, require
-    from reserve.reports import report_request
-
-    from .models import Document, DocumentKind
-
-    require(is_city_staff(request.user))
-
-    class ReportForm(forms.Form):
-        year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-        month = forms.IntegerField(label=_("Month (empty: the whole year)"), min_value=1, max_value=12, required=False)
-        fmt = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "Excel"), ("pdf", "PDF")])
-
-    form = ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        document = report_request(actor=request.user, year=form.cleaned_data["year"], month=form.cleaned_data["month"],
-                                  fmt=form.cleaned_data["fmt"])
-        return redirect("document-page", pk=document.pk)
-    kept = Document.objects.filter(kind__in=[DocumentKind.MONTHLY_REPORT, DocumentKind.ANNUAL_REPORT]).order_by(
-        "-requested_at")[:50]
-    return render(request, "documents/reports.html", {"form": form, "documents": kept})

@@ -69,6 +69,6 @@ class CalendarYearAdmin(AuditedModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        from trading.services import recompute_provisional
+        from quota_registry.workdays import calendar_changed
 
-        recompute_provisional(actor=request.user)
+        calendar_changed(actor=request.user)

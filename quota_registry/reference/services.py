@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from quota_registry.audit.services import record, snapshot
 from quota_registry.permissions import can_maintain_reference_data, require
+from quota_registry.workdays import calendar_changed
 
 from .models import CalendarDay, CalendarYear, QualityStatus, Region, RegionLevel
 
@@ -110,7 +111,5 @@ def calendar_import(*, actor, year: int, notice: str, rows: list[dict]) -> Calen
            after={"days": len(days), "notice": calendar_year.notice,
                   "holidays": sorted(d.isoformat() for d, (w, _n) in days.items() if not w),
                   "working": sorted(d.isoformat() for d, (w, _n) in days.items() if w)})
-    from trading.services import recompute_provisional
-
-    recompute_provisional(actor=actor)
+    calendar_changed(actor=actor)
     return calendar_year

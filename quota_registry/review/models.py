@@ -36,6 +36,9 @@ class ReviewableApplication(models.Model):
     region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), on_delete=models.PROTECT,
                                related_name="+")
     filed_by_county = models.BooleanField(_("filed by the county bureau"), default=False)
+    # Decided by the jurisdiction when filed (quota_registry/jurisdiction.py) and applied by every later decision.
+    rule_set = models.CharField(_("rule set"), max_length=20)
+    review_tiers = models.CharField(_("review tiers"), max_length=40, default="county,city")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -69,7 +69,7 @@ def test_the_pdf_lists_the_longest_overdue_obligations_and_the_excel_all(demo, m
     monkeypatch.setattr(reports, "OVERDUE_IN_PDF", 1)
     for username, approved in (("ent_qilin", dt.date(2026, 9, 1)), ("ent_huize", dt.date(2026, 9, 24))):
         org = demo[username].organisation
-        obligation_create(enterprise=org, region=org.region, withdrawal=None, destination="会泽铅锌冶炼技改项目",
+        obligation_create(enterprise=org, region=org.region, origin=None, destination="会泽铅锌冶炼技改项目",
                           transferred=[{"pollutant": "SO2", "unit": "t/a", "lot": "ZB1", "quantity": "1.0000"}],
                           measure_completed_on=approved, approved_on=approved, working_days=30)
     documents = [report_request(actor=demo["city_reviewer"], year=2026, month=12, fmt=f) for f in ("xlsx", "pdf")]

@@ -93,7 +93,7 @@ def test_precheck_page_and_permit_change_recorded(live_server, page, transaction
     assert page.get_by_test_id("ratio-PB").inner_text() == "1.2:1"
 
     org = User.objects.get(username="ent_qilin").organisation
-    obligation = obligation_create(enterprise=org, region=org.region, withdrawal=None, destination="某建设项目",
+    obligation = obligation_create(enterprise=org, region=org.region, origin=None, destination="某建设项目",
                                    transferred=[{"pollutant": "SO2", "unit": "t/a", "lot": "ZB1", "quantity": "5.0000"}],
                                    measure_completed_on=timezone.localdate(), approved_on=timezone.localdate(),
                                    working_days=30)

@@ -20,7 +20,7 @@ def test_overdue_obligation_and_reminder(live_server, page, transactional_db, tm
     org = User.objects.get(username="ent_qilin").organisation
     today = timezone.localdate()
     obligation = obligation_create(
-        enterprise=org, region=org.region, withdrawal=None, destination="会泽铅锌冶炼技改项目",
+        enterprise=org, region=org.region, origin=None, destination="会泽铅锌冶炼技改项目",
         transferred=[{"pollutant": "SO2", "unit": "t/a", "lot": "ZB2026000001", "quantity": "12.0000"}],
         measure_completed_on=today - dt.timedelta(days=90), approved_on=today - dt.timedelta(days=80), working_days=30)
     assert obligation.due_date < today

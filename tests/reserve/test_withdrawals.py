@@ -11,7 +11,7 @@ from ledger.models import AccountKind, Holding
 from ledger.verification import verify
 from quota_registry.review.models import Status
 from reserve.models import Allocation, WithdrawalApplication
-from trading.models import PermitChangeObligation
+from trading.services import obligations_of
 
 URL = "/api/v1/withdrawal-applications/"
 
@@ -95,7 +95,7 @@ def test_full_route_moves_quota_to_the_project_and_creates_the_obligation(api_as
                                      reference=application.number)
     assert project_account.label == application.project_name
     assert ledger.balance(project_account, pb_lot) == Decimal("12")
-    obligation = PermitChangeObligation.objects.get(withdrawal=application)
+    obligation = obligations_of(application).get()
     assert obligation.enterprise == pb_lot.enterprise and obligation.working_days == 30
     assert obligation.transferred == [{"pollutant": "PB", "unit": "kg/a", "lot": pb_lot.number, "quantity": "12.0000"}]
     assert obligation.due_date > obligation.approved_on

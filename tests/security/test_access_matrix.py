@@ -192,7 +192,7 @@ def objects(filed, make_lot, api_as, demo):
         "items": [{"pollutant": "NOX", "new_emission": "1"}]}, format="json").json()
     document = Document.objects.filter(subject_id=entry["id"], kind="annex3").last()
     document_render(document.pk)
-    obligation = obligation_create(enterprise=org, region=org.region, withdrawal=None, transferred=[],
+    obligation = obligation_create(enterprise=org, region=org.region, origin=None, transferred=[],
                                    destination="矩阵测试", measure_completed_on=__import__("datetime").date(2026, 9, 1),
                                    approved_on=__import__("datetime").date(2026, 9, 2), working_days=30)
     trade = trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, 5)])

@@ -164,7 +164,7 @@ def test_permit_number_of_500_characters_on_confirmation(api_as, demo):
     from trading.services import obligation_create
 
     org = demo["ent_qilin"].organisation
-    obligation = obligation_create(enterprise=org, region=org.region, withdrawal=None, transferred=[],
+    obligation = obligation_create(enterprise=org, region=org.region, origin=None, transferred=[],
                                    destination="测试", measure_completed_on=datetime.date(2026, 9, 1),
                                    approved_on=datetime.date(2026, 9, 2), working_days=30)
     body = {"permit_number": "9" * 500, "permit_version": "v2", "recorded_measure": "x", "recorded_reduction": "x",

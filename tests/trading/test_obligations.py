@@ -17,7 +17,7 @@ from trading.services import obligation_create, send_reminders
 def make_obligation(demo):
     def make(enterprise="ent_qilin", completed=dt.date(2026, 9, 20), approved=dt.date(2026, 9, 24), days=30):
         org = demo[enterprise].organisation
-        return obligation_create(enterprise=org, region=org.region, withdrawal=None,
+        return obligation_create(enterprise=org, region=org.region, origin=None,
                                  transferred=[{"pollutant": "SO2", "unit": "t/a", "lot": "ZB1", "quantity": "12.0000"}],
                                  destination="会泽铅锌冶炼技改项目", measure_completed_on=completed, approved_on=approved,
                                  working_days=days)
@@ -141,5 +141,9 @@ def test_withdrawal_approval_creates_obligations(api_as, make_lot, demo):
                                  format="json")
     api_as("city_approver").post(f"/api/v1/withdrawal-applications/{pk}/city-review/", {"decision": "approve"},
                                  format="json")
-    obligation = PermitChangeObligation.objects.get(withdrawal_id=pk)
+    from reserve.models import WithdrawalApplication
+    from trading.services import obligations_of
+
+    obligation = obligations_of(WithdrawalApplication.objects.get(pk=pk)).get()
+    assert obligation.origin_label == created["number"]
     assert obligation.enterprise == lot.enterprise and obligation.working_days == 30

@@ -11,7 +11,8 @@ from accounting import trading as rules
 from ledger import services as ledger
 from ledger.models import AccountKind
 from ledger.verification import verify
-from trading.models import Deal, PermitChangeObligation, ReferencePrice, Trade
+from trading.models import Deal, ReferencePrice, Trade
+from trading.services import obligations_of
 
 URL = "/api/v1/trades/"
 T0 = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
@@ -132,7 +133,7 @@ def test_reserve_bidding_sale_end_to_end(reserve_trade, api_as, api, demo):
     assert confirmed["status"] == "confirmed"
     huize = ledger.account(AccountKind.ENTERPRISE, demo["ent_huize"].organisation)
     assert ledger.balance(huize, lot) == Decimal("5") and ledger.balance(ledger.account(AccountKind.HOLD), lot) == 0
-    assert PermitChangeObligation.objects.filter(trade_id=pk, enterprise=lot.enterprise).exists()
+    assert obligations_of(Trade.objects.get(pk=pk)).filter(enterprise=lot.enterprise).exists()
     assert verify().ok
     assert api.get(f"{URL}{pk}/").status_code == 401  # not yet published: the public API needs login here
     city.post(f"{URL}{pk}/publish/", {}, format="json")
