@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
@@ -26,6 +27,27 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 GRACE = datetime.timedelta(seconds=60)
 LEASE = datetime.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Box:
+    """One kind of outbox row: which model, which task (by name) does the work, which rows wait for it, and the
+    row's lease field and creation time."""
+
+    name: str
+    model: type
+    task: str
+    pending: Q
+    lease_field: str
+    created_field: str
+
+
+BOXES: list[Box] = []
+
+
+def register(box: Box) -> None:
+    """Called by the apps that own the rows (documents, notifications) when Django starts."""
+    BOXES.append(box)
 
 
 def _clear_lease(lease) -> None:
@@ -38,50 +60,44 @@ def _clear_lease(lease) -> None:
         log.warning("could not clear the lease of %s %s", model.__name__, pk, exc_info=True)
 
 
-def send_now(task, *args, lease=None) -> bool:
-    """Hand one message to the broker; on failure clear the row's lease so that the sweeper sends it later."""
+def send_now(task: str, *args, lease=None) -> bool:
+    """Hand one message for the task named `task` to the broker; on failure clear the row's lease so that the
+    sweeper sends it later. (Tasks are named, not imported: the apps' services enqueue their own tasks without
+    importing them, and the tasks import the services.)"""
+    from celery import current_app
+
     try:
-        task.delay(*args)
+        current_app.tasks[task].delay(*args)
         return True
     except Exception:  # noqa: BLE001 - a broker outage must not undo or fail a committed change
-        log.warning("broker unavailable: %s%s stays in the outbox for the sweeper", task.name, args, exc_info=True)
+        log.warning("broker unavailable: %s%s stays in the outbox for the sweeper", task, args, exc_info=True)
         _clear_lease(lease)
         return False
 
 
-def enqueue_after_commit(task, *args, lease=None) -> None:
-    """Send `task(*args)` when the current transaction commits. `lease`: (model, pk, lease field) of the outbox
-    row, cleared if the broker refuses the message."""
+def enqueue_after_commit(task: str, *args, lease=None) -> None:
+    """Send the task named `task` with `args` when the current transaction commits. `lease`: (model, pk, lease
+    field) of the outbox row, cleared if the broker refuses the message."""
     transaction.on_commit(lambda: send_now(task, *args, lease=lease))
 
 
-def _resend(model, task, *, pending: Q, field: str, created: str, now, older_than, lease) -> int:
-    """Re-send the pending rows of `model` whose message is not queued; returns how many were sent."""
-    due = pending & (Q(**{f"{field}__isnull": True, f"{created}__lt": now - older_than}) | Q(**{f"{field}__lt": now - lease}))
+def _resend(box: Box, *, now, older_than, lease) -> int:
+    """Re-send the pending rows of a box whose message is not queued; returns how many were sent."""
+    field, created = box.lease_field, box.created_field
+    due = box.pending & (Q(**{f"{field}__isnull": True, f"{created}__lt": now - older_than})
+                         | Q(**{f"{field}__lt": now - lease}))
     sent = 0
-    for pk, old in model.objects.filter(due).values_list("pk", field):
-        claim = model.objects.filter(pk=pk, **({f"{field}__isnull": True} if old is None else {field: old}))
-        if claim.update(**{field: now}) and send_now(task, pk, lease=(model, pk, field)):
+    for pk, old in box.model.objects.filter(due).values_list("pk", field):
+        claim = box.model.objects.filter(pk=pk, **({f"{field}__isnull": True} if old is None else {field: old}))
+        if claim.update(**{field: now}) and send_now(box.task, pk, lease=(box.model, pk, field)):
             sent += 1
     return sent
 
 
 def sweep(*, older_than: datetime.timedelta = GRACE, lease: datetime.timedelta = LEASE) -> dict:
-    """Re-send what is waiting and not queued. Returns how many of each were re-sent."""
-    from quota_registry.documents.models import Document, DocumentStatus, ImportBatch, ImportStatus
-    from quota_registry.documents.tasks import check_import, commit_import, render_document
-    from quota_registry.notifications.models import Notification
-    from quota_registry.notifications.tasks import send_notification_email
-
+    """Re-send what is waiting and not queued. Returns how many of each task were re-sent."""
     now = timezone.now()
-    common = {"now": now, "older_than": older_than, "lease": lease}
-    return {
-        "documents": _resend(Document, render_document, pending=Q(status=DocumentStatus.PENDING), field="enqueued_at",
-                             created="requested_at", **common),
-        "emails": _resend(Notification, send_notification_email, field="email_enqueued_at", created="created_at",
-                          pending=Q(emailed_at__isnull=True, email_error="", recipient__email__gt=""), **common),
-        "imports": (_resend(ImportBatch, check_import, pending=Q(status=ImportStatus.CHECKING), field="enqueued_at",
-                            created="created_at", **common)
-                    + _resend(ImportBatch, commit_import, pending=Q(status=ImportStatus.COMMITTING),
-                              field="enqueued_at", created="created_at", **common)),
-    }
+    counts: dict[str, int] = {}
+    for box in BOXES:
+        counts[box.name] = counts.get(box.name, 0) + _resend(box, now=now, older_than=older_than, lease=lease)
+    return counts

@@ -142,5 +142,5 @@ def work_left_to_the_worker(monkeypatch):
     from quota_registry import outbox
 
     sent = []
-    monkeypatch.setattr(outbox, "send_now", lambda task, *args, lease=None: sent.append((task.name, args)) or True)
+    monkeypatch.setattr(outbox, "send_now", lambda task, *args, lease=None: sent.append((task, args)) or True)
     return sent

@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from ..projects import HEAVY_METAL, Factor, Project, RatioResult
-from . import RuleSet, register
+from .base import RuleSet, register
 
 
 @register

@@ -4,7 +4,7 @@ rule (倍量 where the county fails the standard, else 等量; heavy metals 1.2:
 from decimal import Decimal
 
 from ..projects import HEAVY_METAL, Factor, Project, RatioResult
-from . import RuleSet, register
+from .base import RuleSet, register
 
 
 @register

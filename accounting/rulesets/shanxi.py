@@ -28,7 +28,7 @@ from ..projects import (
     is_agricultural,
     is_industrial,
 )
-from . import RuleSet, register
+from .base import RuleSet, register
 
 SMALL_PROJECT_LIMITS = {"COD": Decimal("1"), "NH3N": Decimal("0.5")}
 SMALL_AIR_LIMIT = Decimal("3")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record
+from quota_registry.outbox import enqueue_after_commit
 
 from .models import ImportBatch, ImportStatus
 
@@ -130,11 +131,8 @@ def import_preview(*, actor, kind: str, uploaded_file) -> ImportBatch:
 
 
 def _enqueue(batch, task_name: str) -> None:
-    from quota_registry.outbox import enqueue_after_commit
-
-    from . import tasks
-
-    enqueue_after_commit(getattr(tasks, task_name), batch.pk, lease=(ImportBatch, batch.pk, "enqueued_at"))
+    enqueue_after_commit(f"quota_registry.documents.tasks.{task_name}", batch.pk,
+                         lease=(ImportBatch, batch.pk, "enqueued_at"))
 
 
 def import_check(*, batch_id: int) -> str:

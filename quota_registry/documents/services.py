@@ -14,7 +14,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from quota_registry.outbox import LEASE, enqueue_after_commit
+
 from .models import Document, DocumentKind, DocumentStatus
+
+RENDER_TASK = "quota_registry.documents.tasks.render_document"  # by name: the task imports this module
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +57,13 @@ def document_request(*, actor, kind: str, title: str, subject=None, organisation
         kind=kind, title=title[:200], format=fmt, subject_type=subject_type, subject_id=getattr(subject, "pk", None),
         organisation=organisation, region=region, params=params or {}, version=version,
         requested_by=actor if is_person else None, enqueued_at=timezone.now())
-    from quota_registry.outbox import enqueue_after_commit
-
-    from .tasks import render_document
-
-    enqueue_after_commit(render_document, document.pk, lease=(Document, document.pk, "enqueued_at"))
+    enqueue_after_commit(RENDER_TASK, document.pk, lease=(Document, document.pk, "enqueued_at"))
     return document
 
 
 def document_render(document_id: int) -> str:
     """Render one document. Returns its status ("busy" when another worker is rendering it now). Raises on a
     failure that a retry may fix."""
-    from quota_registry.outbox import LEASE
-
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=document_id).first()
         if document is None or document.status == DocumentStatus.READY:

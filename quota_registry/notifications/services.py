@@ -9,7 +9,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from quota_registry.outbox import enqueue_after_commit
+
 from .models import Notification
+
+EMAIL_TASK = "quota_registry.notifications.tasks.send_notification_email"  # by name: the task imports this module
 
 
 def notify(*, recipients: Iterable, subject: str, body: str = "", link: str = "") -> list[Notification]:
@@ -22,13 +26,9 @@ def notify(*, recipients: Iterable, subject: str, body: str = "", link: str = ""
         rows.append(Notification(recipient=user, subject=subject[:200], body=body, link=link,
                                  email_enqueued_at=timezone.now() if user.email else None))
     created = Notification.objects.bulk_create(rows)
-    from quota_registry.outbox import enqueue_after_commit
-
-    from .tasks import send_notification_email
-
     for n in created:
         if n.email_enqueued_at is not None:
-            enqueue_after_commit(send_notification_email, n.pk, lease=(Notification, n.pk, "email_enqueued_at"))
+            enqueue_after_commit(EMAIL_TASK, n.pk, lease=(Notification, n.pk, "email_enqueued_at"))
     return created
 
 
