@@ -23,7 +23,7 @@ PLACES = Decimal("0.0001")
 NOTES = ("Two timed phases, each process starting together, over drafts made beforehand by `withdrawal_create` as "
          "the demo enterprise users (auto allocation, one factor). *allocate_and_hold* (the figure against the "
          "target): the allocator and the hold alone, each in its own transaction with the application row locked, "
-         "as the submit runs it. *whole submit*: `review.transition(action='submit')`, which adds the status change, "
+         "as the submit runs it. *whole submit*: `engine.perform(action='submit')`, which adds the status change, "
          "review and audit rows, two document requests and the notifications. Celery messages (PDFs, e-mails) go to "
          "a queue of the run's own that no worker reads and that is deleted afterwards: nothing is rendered or "
          "mailed. Not timed: the drafts, releasing every hold again afterwards (`release_hold`, or the applicant's "
@@ -110,10 +110,10 @@ def _release(pk, user) -> None:
 
 def _transition(action):
     def run(pk, user) -> None:
-        from quota_registry.review import services as review
+        from quota_registry.review import engine
         from reserve.models import WithdrawalApplication
 
-        review.transition(actor=user, model=WithdrawalApplication, pk=pk, action=action)
+        engine.perform(actor=user, model=WithdrawalApplication, pk=pk, action=action)
     return run
 
 
@@ -301,7 +301,7 @@ def main() -> None:
         ids += [pk for r in runs for pk in r["ids"]]
         prof = profiles[phase]
         cpu = prof["client_ms"] + prof["server_ms"]
-        label = {"allocate": "allocate_and_hold", "submit": "whole submit (review.transition)"}[phase]
+        label = {"allocate": "allocate_and_hold", "submit": "whole submit (engine.perform)"}[phase]
         rows += [Row(f"{label}: per second, {args.processes} processes", f"{rate:.0f} ({len(latencies)} in all)"),
                  Row(f"{label}: latency p50 / p99", f"{percentile(latencies, 50) * 1000:.1f} ms / "
                                                      f"{percentile(latencies, 99) * 1000:.1f} ms"),

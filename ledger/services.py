@@ -3,12 +3,13 @@
 `post` runs in one database transaction:
 1. lock the chain head (one row): postings are serialised, so the transactions form one hash chain;
 2. lock the holdings it will touch in primary-key order (SELECT ... FOR UPDATE), creating (and then locking)
-   those that do not exist yet;
+   those that do not exist yet (the lock order: ledger/locks.py);
 3. apply the legs; a holding that would go below zero refuses the whole posting (and the database's
    CHECK would refuse it too);
 4. insert the transaction, with hash = sha256(content + previous hash), and its movements.
 
-The SOURCE account (the outside world) has no holding: lots are issued from it.
+The SOURCE account (the outside world) has no holding: lots are issued from it. On PostgreSQL the database checks
+at every commit that the holdings equal their movements and that each lot was issued in full (ledger/migrations/0003).
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from accounting.quantities import quantity as exact_quantity
 
-from .models import Account, AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, Movement, TransactionKind
+from .locks import lock, lock_holdings
+from .models import Account, AccountKind, Holding, LedgerTransaction, Lot, Movement, TransactionKind
 
 
 class InsufficientQuantity(ValidationError):
@@ -63,26 +65,6 @@ def legs_hash(*, sequence, kind, created_at, actor_id, reverses_id, subject, mem
     return hashlib.sha256(data).hexdigest()
 
 
-def lock() -> LedgerHead:
-    """Take the ledger's lock (the chain head row) for the rest of the current database transaction.
-    Anything that decides from balances and then posts (the allocator) takes it first, so the balances it
-    read cannot change before it posts; post() takes it too, and it is re-entrant within a transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("ledger.lock() must run inside a database transaction")
-    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:  # the very first posting: create the head, then lock it
-        LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
-        head = LedgerHead.objects.select_for_update().get(pk=1)
-    return head
-
-
-def _lock_holdings(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Holding]:
-    """The existing holdings of these (account, lot) pairs, locked in primary-key order."""
-    qs = Holding.objects.select_for_update().filter(account_id__in={a for a, _lot in pairs},
-                                                     lot_id__in={lot for _a, lot in pairs}).order_by("pk")
-    return {(h.account_id, h.lot_id): h for h in qs if (h.account_id, h.lot_id) in pairs}
-
-
 @transaction.atomic
 def post(*, actor, kind: str, legs: list[Leg], memo: str = "", subject=None,
          reverses: LedgerTransaction | None = None) -> LedgerTransaction:
@@ -102,11 +84,11 @@ def post(*, actor, kind: str, legs: list[Leg], memo: str = "", subject=None,
     head = lock()
 
     pairs = {(acc.pk, lot) for lot, src, dst, _q in clean for acc in (src, dst) if acc.kind != AccountKind.SOURCE}
-    holdings = _lock_holdings(pairs)
+    holdings = lock_holdings(pairs)
     if len(holdings) < len(pairs):  # first movement of a lot into an account: create its holding, lock again
         Holding.objects.bulk_create([Holding(account_id=a, lot_id=lot) for a, lot in pairs - set(holdings)],
                                     ignore_conflicts=True)
-        holdings = _lock_holdings(pairs)
+        holdings = lock_holdings(pairs)
 
     delta = defaultdict(Decimal)
     for lot, src, dst, q in clean:
@@ -166,6 +148,19 @@ def reverse(*, actor, original: LedgerTransaction, memo: str = "",
         subject = original.subject_type.get_object_for_this_type(pk=original.subject_id)
     return post(actor=actor, kind=kind, legs=legs, memo=memo or f"reversal of #{original.sequence}",
                 subject=subject, reverses=original)
+
+
+@transaction.atomic
+def issue(*, actor, lots: list[Lot], subject, memo: str = "") -> LedgerTransaction | None:
+    """New lots into the pool: each saved and issued in full from SOURCE in one transaction (the database checks at
+    the commit that every lot was issued exactly its quantity)."""
+    if not lots:
+        return None
+    for lot in lots:
+        lot.save()
+    source, pool = account(AccountKind.SOURCE), account(AccountKind.POOL)
+    return post(actor=actor, kind=TransactionKind.ISSUE, legs=[Leg(lot, source, pool, lot.quantity) for lot in lots],
+                subject=subject, memo=memo)
 
 
 def hold(*, actor, allocations: list[tuple[Lot, Decimal]], subject, memo: str = "", pool: Account | None = None,

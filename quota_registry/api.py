@@ -15,7 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounting import dates, money, quantities
 from accounting.quantities import QuantityError
 from quota_registry.access import scope
-from quota_registry.review.services import TransitionNotAllowed
+from quota_registry.review.errors import TransitionNotAllowed
 
 
 class Conflict(exceptions.APIException):

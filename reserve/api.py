@@ -18,19 +18,10 @@ from quota_registry.documents.services import latest_documents
 from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import Organisation
 from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
-from quota_registry.review import services as review
-from quota_registry.review.models import Review
-from quota_registry.review.workflow import DECISIONS
+from quota_registry.review.api import WorkflowFieldsMixin, add_workflow_actions
 
-from . import entries, withdrawals
+from . import entries, withdrawals, workflows
 from .models import Allocation, EntryApplication, EntryItem, PlanMeasure, WithdrawalApplication, WithdrawalItem
-
-
-class ReviewSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Review
-        fields = ["id", "stage", "action", "from_status", "to_status", "opinion", "actor_name", "organisation_name",
-                  "role", "created_at"]
 
 
 class EntryItemSerializer(serializers.ModelSerializer):
@@ -81,7 +72,21 @@ class DocumentSerializer(serializers.Serializer):
         return f"/documents/{obj.pk}/download/" if obj.status == "ready" else None
 
 
-class EntryApplicationSerializer(serializers.ModelSerializer):
+class EvidenceAndDocumentsMixin(WorkflowFieldsMixin):
+    """An application's evidence files and latest documents, besides its workflow (actions, decisions)."""
+
+    evidence = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+
+    def get_evidence(self, obj) -> list[dict]:
+        return AttachmentSerializer(attachments_of(obj), many=True).data
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, obj):
+        return DocumentSerializer(latest_documents(obj), many=True).data
+
+
+class EntryApplicationSerializer(EvidenceAndDocumentsMixin, serializers.ModelSerializer):
     items = EntryItemSerializer(many=True, max_length=inputs.FACTOR_ROWS)
     enterprise = serializers.PrimaryKeyRelatedField(source="applicant", queryset=Organisation.objects.all(),
                                                     required=False)
@@ -89,11 +94,6 @@ class EntryApplicationSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region.code", read_only=True)
     watershed = serializers.SlugRelatedField(slug_field="code", queryset=Watershed.objects.all(), required=False,
                                              allow_null=True)
-    reviews = serializers.SerializerMethodField()
-    evidence = serializers.SerializerMethodField()
-    allowed_actions = serializers.SerializerMethodField()
-    documents = serializers.SerializerMethodField()
-
     class Meta:
         model = EntryApplication
         fields = ["id", "number", "status", "enterprise", "enterprise_name", "region", "filed_by_county", "source_kind",
@@ -103,19 +103,6 @@ class EntryApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "number", "status", "region", "filed_by_county", "created_at", "submitted_at",
                             "decided_at", "revoke_reason"]
 
-    def get_reviews(self, obj) -> list[dict]:
-        return ReviewSerializer(review.reviews_of(obj), many=True).data
-
-    def get_evidence(self, obj) -> list[dict]:
-        return AttachmentSerializer(attachments_of(obj), many=True).data
-
-    def get_allowed_actions(self, obj) -> list[str]:
-        request = self.context.get("request")
-        return review.allowed_actions(request.user, obj) if request else []
-
-    @extend_schema_field(DocumentSerializer(many=True))
-    def get_documents(self, obj):
-        return DocumentSerializer(latest_documents(obj), many=True).data
 
 
 def _items_payload(items):
@@ -136,72 +123,14 @@ class EntryFilter(filters.FilterSet):
         fields = ["status", "source_kind", "region", "applicant", "pollutant"]
 
 
-class DecisionSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["approve", "return", "reject"])
-    opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=inputs.OPINION)
-
-
-class OpinionSerializer(serializers.Serializer):
-    opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=inputs.OPINION)
-
-
-class VerifySerializer(serializers.Serializer):
-    item = serializers.IntegerField(min_value=1)
-    quantity = QuantityField()
-    reason = serializers.CharField(max_length=inputs.REASON)
-
-
 class EvidenceSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=inputs.FILES_PER_REQUEST)
     purpose = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class WorkflowActionsMixin:
-    """The review workflow's actions, the same for every application kind (`workflow_model`)."""
-
-    workflow_model = None
-
-    def _transition(self, request, pk, action_name, opinion=""):
-        service_call(review.transition, actor=request.user, model=self.workflow_model, pk=pk, action=action_name,
-                     opinion=opinion)
-        return Response(self.get_serializer(self.get_object()).data)
-
-    def _opinion(self, request):
-        self.get_object()  # scope first: outside it is 404, whatever the body says
-        body = OpinionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return body.validated_data["opinion"]
-
-    def _decision(self, request, stage):
-        self.get_object()  # scope first: outside it is 404, whatever the body says
-        body = DecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return DECISIONS[stage][body.validated_data["decision"]], body.validated_data["opinion"]
-
-    @extend_schema(request=None)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        return self._transition(request, pk, "submit")
-
-    @extend_schema(request=OpinionSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
-        return self._transition(request, pk, "withdraw", self._opinion(request))
-
-    @extend_schema(request=DecisionSerializer)
-    @action(detail=True, methods=["post"], url_path="county-review")
-    def county_review(self, request, pk=None):
-        return self._transition(request, pk, *self._decision(request, "county"))
-
-    @extend_schema(request=OpinionSerializer)
-    @action(detail=True, methods=["post"], url_path="city-prepare")
-    def city_prepare(self, request, pk=None):
-        return self._transition(request, pk, "city_prepare", self._opinion(request))
-
-    @extend_schema(request=DecisionSerializer)
-    @action(detail=True, methods=["post"], url_path="city-review")
-    def city_review(self, request, pk=None):
-        return self._transition(request, pk, *self._decision(request, "city"))
+class EvidenceActionMixin:
+    """`evidence`: files for a draft or returned application (the applicant). The workflow's actions are added
+    from the kind's table (add_workflow_actions below)."""
 
     @extend_schema(request={"multipart/form-data": EvidenceSerializer})
     @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
@@ -214,18 +143,18 @@ class WorkflowActionsMixin:
         return Response(self.get_serializer(self.get_object()).data, status=status.HTTP_201_CREATED)
 
 
-class EntryApplicationViewSet(WorkflowActionsMixin, ScopedQuerysetMixin, mixins.ListModelMixin,
+class EntryApplicationViewSet(EvidenceActionMixin, ScopedQuerysetMixin, mixins.ListModelMixin,
                               mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                               viewsets.GenericViewSet):
     """Entry applications (入库). Enterprises file their reductions; county bureaus file abandoned and
-    revoked quota (`enterprise` required). Transitions: submit, county-review, city-prepare, city-review,
-    withdraw, revoke; a transition the current status does not allow is 409."""
+    revoked quota (`enterprise` required). The actions are the steps of reserve/workflows.py (docs/workflows.md):
+    submit, withdraw, county-review, city-prepare, city-review, verify-item, revoke; an action the current status
+    does not allow is 409, one the caller's role does not allow 403."""
 
     queryset = EntryApplication.objects.select_related("applicant", "region", "watershed").prefetch_related(
         "items__pollutant", "items__lot")
     serializer_class = EntryApplicationSerializer
     filterset_class = EntryFilter
-    workflow_model = EntryApplication
     evidence_service = staticmethod(entries.entry_add_evidence)
 
     def create(self, request, *args, **kwargs):
@@ -248,22 +177,6 @@ class EntryApplicationViewSet(WorkflowActionsMixin, ScopedQuerysetMixin, mixins.
         application = service_call(entries.entry_update, actor=request.user, pk=instance.pk, data=data, items=items)
         return Response(self.get_serializer(application).data)
 
-    @extend_schema(request=OpinionSerializer)
-    @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
-        return self._transition(request, pk, "revoke", self._opinion(request))
-
-    @extend_schema(request=VerifySerializer)
-    @action(detail=True, methods=["post"], url_path="verify-item")
-    def verify_item(self, request, pk=None):
-        application = self.get_object()
-        body = VerifySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        if not application.items.filter(pk=body.validated_data["item"]).exists():
-            raise serializers.ValidationError({"item": ["not an item of this application"]})
-        service_call(entries.entry_set_verified_quantity, actor=request.user, item_id=body.validated_data["item"],
-                     quantity=body.validated_data["quantity"], reason=body.validated_data["reason"])
-        return Response(self.get_serializer(self.get_object()).data)
 
 
 class LotSerializer(serializers.ModelSerializer):
@@ -477,17 +390,13 @@ class ProjectSerializer(serializers.Serializer):
                                               min_value=0, max_value=1000)
 
 
-class WithdrawalApplicationSerializer(serializers.ModelSerializer):
+class WithdrawalApplicationSerializer(EvidenceAndDocumentsMixin, serializers.ModelSerializer):
     project = serializers.SerializerMethodField()
     items = WithdrawalItemSerializer(many=True, read_only=True)
     plan = PlanMeasureSerializer(source="plan_measures", many=True, read_only=True)
     enterprise = serializers.IntegerField(source="applicant_id", read_only=True)
     enterprise_name = serializers.CharField(source="applicant.name", read_only=True)
     region = serializers.CharField(source="region.code", read_only=True)
-    reviews = serializers.SerializerMethodField()
-    evidence = serializers.SerializerMethodField()
-    allowed_actions = serializers.SerializerMethodField()
-
     class Meta:
         model = WithdrawalApplication
         fields = ["id", "number", "status", "enterprise", "enterprise_name", "region", "project", "rule_set",
@@ -500,12 +409,6 @@ class WithdrawalApplicationSerializer(serializers.ModelSerializer):
                 "major_project": obj.major_project, "two_high": obj.two_high, "clean_energy": obj.clean_energy,
                 "relocation": obj.relocation,
                 "stack_height_m": str(obj.stack_height_m) if obj.stack_height_m is not None else None}
-
-    get_reviews = EntryApplicationSerializer.get_reviews
-    get_evidence = EntryApplicationSerializer.get_evidence
-    get_allowed_actions = EntryApplicationSerializer.get_allowed_actions
-    documents = serializers.SerializerMethodField()
-    get_documents = EntryApplicationSerializer.get_documents
 
 
 class WithdrawalWriteSerializer(serializers.Serializer):
@@ -532,7 +435,7 @@ def _withdrawal_payload(data: dict) -> dict:
     return payload
 
 
-class WithdrawalApplicationViewSet(WorkflowActionsMixin, ScopedQuerysetMixin, mixins.ListModelMixin,
+class WithdrawalApplicationViewSet(EvidenceActionMixin, ScopedQuerysetMixin, mixins.ListModelMixin,
                                    mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Withdrawal applications (出库). Ratios and required quantities are computed by the city's rule set;
     without `allocations` the allocator picks the sources on submit, when the quantities are held. Return,
@@ -541,7 +444,6 @@ class WithdrawalApplicationViewSet(WorkflowActionsMixin, ScopedQuerysetMixin, mi
     queryset = WithdrawalApplication.objects.select_related("applicant", "region", "industry", "watershed")
     serializer_class = WithdrawalApplicationSerializer
     filterset_fields = ["status"]
-    workflow_model = WithdrawalApplication
     evidence_service = staticmethod(withdrawals.withdrawal_add_evidence)
 
     @extend_schema(request=WithdrawalWriteSerializer, responses={201: WithdrawalApplicationSerializer})
@@ -561,6 +463,10 @@ class WithdrawalApplicationViewSet(WorkflowActionsMixin, ScopedQuerysetMixin, mi
         payload.pop("region", None)
         application = service_call(withdrawals.withdrawal_update, actor=request.user, pk=instance.pk, **payload)
         return Response(self.get_serializer(application).data)
+
+
+add_workflow_actions(EntryApplicationViewSet, workflows.ENTRY)
+add_workflow_actions(WithdrawalApplicationViewSet, workflows.WITHDRAWAL)
 
 
 class DocumentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -7,6 +7,6 @@ class ReserveConfig(AppConfig):
     verbose_name = _("Reserve pool")
 
     def ready(self):
-        from . import documents, entries, exports, imports, public, reports, withdrawals  # noqa: F401  (hooks, renderers)
+        from . import documents, entries, exports, imports, public, reports, withdrawals, workflows  # noqa: F401  (kinds, renderers)
 
         public.watch_shown_models()

@@ -10,8 +10,8 @@ from ledger.models import LedgerHead
 from quota_registry.documents.models import Document, DocumentKind
 from quota_registry.documents.services import renderer
 from quota_registry.files.services import attachments_of
+from quota_registry.review.engine import decisions_of
 from quota_registry.review.models import Action, Stage
-from quota_registry.review.services import reviews_of
 
 from .models import Allocation, EntryApplication, WithdrawalApplication
 
@@ -24,7 +24,7 @@ TITLES = {
 
 def _boxes(application) -> list[dict]:
     """The county and city opinion boxes, filled with the latest decisions since the last submission."""
-    decisions = list(reviews_of(application))
+    decisions = list(decisions_of(application))
     submitted = max((d.created_at for d in decisions if d.action == Action.SUBMIT), default=None)
     current = [d for d in decisions if submitted is None or d.created_at >= submitted]
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,12 +19,11 @@ from ledger.models import AccountKind, Holding, Lot, LotStatus, SourceKind, Tran
 from quota_registry import inputs, jurisdiction
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
-from quota_registry.documents.models import DocumentKind
 from quota_registry.files.services import attachments_add, attachments_of
-from quota_registry.orgs.models import CITY_ROLES, Organisation, OrganisationKind, Role
+from quota_registry.orgs.models import Organisation, OrganisationKind, Role
 from quota_registry.reference.models import Pollutant, PollutantCategory
+from quota_registry.review import engine
 from quota_registry.review import services as review
-from quota_registry.review.models import Status
 
 from .models import COUNTY_FILED_SOURCES, EntryApplication, EntryItem, Measure
 from .rows import FactorRows
@@ -191,7 +189,7 @@ def entry_create(*, actor, data: dict, items: list[dict], enterprise: Organisati
     attachments_add(actor=actor, owner=application, files=files, organisation=enterprise, region=enterprise.region)
     record(actor=actor, action="entryapplication.create", obj=application,
            after={**snapshot(application), "items": _items_snapshot(application)})
-    review.request_documents(application, actor)
+    engine.request_documents(application, actor)
     return application
 
 
@@ -218,7 +216,7 @@ def entry_update(*, actor, pk: int, data: dict, items: list[dict] | None = None)
     application.save()
     record(actor=actor, action="entryapplication.update", obj=application, before=before,
            after={**snapshot(application), "items": _items_snapshot(application)})
-    review.request_documents(application, actor)
+    engine.request_documents(application, actor)
     return application
 
 
@@ -226,34 +224,28 @@ def entry_add_evidence(*, actor, pk: int, files, purpose: str = "") -> list:
     return review.add_evidence(actor=actor, model=EntryApplication, pk=pk, files=files, purpose=purpose)
 
 
-@transaction.atomic
-def entry_set_verified_quantity(*, actor, item_id: int, quantity, reason: str) -> EntryItem:
-    """The city replaces a claimed figure by the figure it verified, with the reason (before deciding)."""
-    if actor.role not in CITY_ROLES:
-        raise PermissionDenied(_("Only city staff verify the accounted quantity."))
-    item = get_scoped_or_404(actor, EntryItem.objects.select_related("application", "pollutant"), pk=item_id)
-    application = item.application
-    if application.status != Status.COUNTY_APPROVED:
-        raise review.TransitionNotAllowed(application.status, "verify")
-    reason = inputs.check_text(reason, field="reason", label=_("Reason"), limit=inputs.REASON, required=True,
-                               required_message=_("Give the reason for the verified figure."))
-    value = inputs.check_quantity(quantity, field="quantity", label=_("Verified quantity"), unit=item.pollutant.unit,
-                                  positive=False)
-    before = snapshot(item, ["verified_quantity", "verified_reason"])
-    item.verified_quantity, item.verified_reason, item.verified_by = value, reason, actor
+def set_verified_quantity(ctx) -> EntryItem:
+    """The effect of the city's "verify" step: the item's claimed figure is replaced by the figure the city verified,
+    with the reason (the step's input, in the decision record), before the decision."""
+    item = ctx.record.items.select_related("pollutant").get(pk=ctx.values["item"])
+    item.verified_quantity, item.verified_reason, item.verified_by = (
+        ctx.values["quantity"], ctx.values["reason"], ctx.actor)
     item.save(update_fields=["verified_quantity", "verified_reason", "verified_by"])
-    record(actor=actor, action="entryitem.verify", obj=application, before=before,
-           after={**snapshot(item, ["verified_quantity", "verified_reason"]), "pollutant": item.pollutant.code},
-           opinion=reason)
     return item
+
+
+def item_choices(application, actor=None) -> list[tuple[int, str]]:
+    """The items of an application, as the verify step offers them."""
+    return [(i.pk, f"{i.pollutant.name} {i.quantity} {i.pollutant.unit}")
+            for i in application.items.select_related("pollutant")]
 
 
 def issue_lots(application: EntryApplication, actor) -> list[Lot]:
     """City approval: one lot per item into the pool (one ledger transaction), returns back to the pool."""
     today = timezone.localdate()
     enterprise = application.applicant
-    lots, issue_legs, return_legs = [], [], []
-    source, pool = ledger.account(AccountKind.SOURCE), ledger.account(AccountKind.POOL)
+    lots, return_legs = [], []
+    pool = ledger.account(AccountKind.POOL)
     holder = ledger.account(AccountKind.ENTERPRISE, enterprise)
     for item in application.items.select_related("pollutant"):
         q = item.effective_quantity
@@ -264,7 +256,7 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
             continue
         if item.pollutant.category == PollutantCategory.WATER and application.watershed_id is None:
             raise ValidationError(_("Choose the watershed of a water-factor reduction before approval."))
-        lot = Lot.objects.create(
+        lot = Lot(
             number=review.next_number("ZB"), pollutant=item.pollutant, quantity=q, enterprise=enterprise,
             region=application.region, watershed=application.watershed, industry=enterprise.industry,
             source_kind=application.source_kind, paid=application.paid,
@@ -273,23 +265,23 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
             valid_until=valid_until(today, jurisdiction.rule_set(application.rule_set).validity_years),
             completed_on=item.completion_date if item.completed else None,
         )
+        lots.append((item, lot))
+    ledger.issue(actor=actor, lots=[lot for _item, lot in lots], subject=application,
+                 memo=_("Entry %(number)s approved") % {"number": application.number})
+    for item, lot in lots:
         item.lot = lot
         item.save(update_fields=["lot"])
-        lots.append(lot)
-        issue_legs.append(ledger.Leg(lot, source, pool, q))
-    if issue_legs:
-        ledger.post(actor=actor, kind=TransactionKind.ISSUE, legs=issue_legs, subject=application,
-                    memo=_("Entry %(number)s approved") % {"number": application.number})
     if return_legs:
         ledger.post(actor=actor, kind=TransactionKind.RETURN, legs=return_legs, subject=application,
                     memo=_("Unused quota returned by %(number)s") % {"number": application.number})
-    return lots
+    return [lot for _item, lot in lots]
 
 
 def revoke_lots(application: EntryApplication, actor, reason: str) -> dict:
     """Art 25: what of the application's lots is still in the pool leaves to CANCELLED; what was already
     held or used stays where it is and is reported as a discrepancy to follow up."""
     pool, cancelled = ledger.account(AccountKind.POOL), ledger.account(AccountKind.CANCELLED)
+    ledger.lock()  # before reading what is in the pool: the expiry cannot move it meanwhile (ledger/locks.py)
     legs, discrepancy = [], {}
     lots = list(Lot.objects.filter(entry_item__application=application).select_related("pollutant"))
     for lot in lots:
@@ -311,69 +303,34 @@ def lot_discrepancy(lot: Lot) -> Decimal:
     return lot.quantity - (cancelled.quantity if cancelled else Decimal(0))
 
 
-@transaction.atomic
-def lot_record_completion(*, actor, lot_id: int, completed_on: datetime.date, evidence: str, files=()) -> Lot:
-    """The city records that a planned measure is complete; the lot becomes available."""
-    if actor.role not in CITY_ROLES:
-        raise PermissionDenied(_("Only city staff record completion of a planned measure."))
-    lot = get_scoped_or_404(actor, Lot.objects.select_for_update(of=("self",)), pk=lot_id)
-    if lot.status != LotStatus.PLANNED:
-        raise review.TransitionNotAllowed(lot.status, "complete", label=lot.get_status_display())
-    errors = {}
-    try:
-        evidence = inputs.check_text(evidence, field="evidence", label=_("Evidence of completion"),
-                                     limit=Lot._meta.get_field("completion_evidence").max_length, required=True,
-                                     required_message=_("Name the evidence of completion (e.g. the acceptance "
-                                                        "approval and its date)."))
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        completed_on = dates.completion_date(completed_on, completed=True, today=timezone.localdate(),
-                                             field=_("Completed on"))
-    except dates.DateError as exc:
-        errors["completed_on"] = str(exc)
-    if errors:
-        raise ValidationError(errors)
-    before = snapshot(lot, ["status", "completed_on", "completion_evidence"])
-    lot.status, lot.completed_on, lot.completion_evidence = LotStatus.ACTIVE, completed_on, evidence
-    lot.save(update_fields=["status", "completed_on", "completion_evidence"])
-    attachments_add(actor=actor, owner=lot, files=files, purpose=_("completion evidence"),
+def record_completion(ctx) -> Lot:
+    """The effect of the city's "complete" step on a planned lot: the measure's completion date and evidence; the lot
+    is then available (the step's target)."""
+    lot = ctx.record
+    lot.completed_on, lot.completion_evidence = ctx.values["completed_on"], ctx.values["evidence"]
+    lot.save(update_fields=["completed_on", "completion_evidence"])
+    attachments_add(actor=ctx.actor, owner=lot, files=ctx.values.get("files") or (), purpose=_("completion evidence"),
                     organisation=lot.enterprise, region=lot.region)
-    record(actor=actor, action="lot.complete", obj=lot, before=before,
-           after=snapshot(lot, ["status", "completed_on", "completion_evidence"]), opinion=evidence)
     return lot
 
 
-class EntryHooks(review.WorkflowHooks):
-    model = EntryApplication
-    number_prefix = "RK"
-    actions = frozenset(a for _s, a in review.TRANSITIONS)  # entries may also be revoked (Art 25)
-    action_labels = {"city_approve": gettext_lazy("Approve: enter into the pool")}
-    documents = (DocumentKind.ANNEX3,)
-
-    def before(self, application, action, actor):
-        if action == "submit":
-            if not application.items.exists():
-                raise ValidationError({"items": _("Add at least one pollutant factor before submitting.")})
-            if not attachments_of(application).exists():
-                raise ValidationError({"evidence": _("Upload the evidence (acceptance approval, monitoring report, "
-                                                     "accounting report...) before submitting.")})
-            if not application.applicant.is_active:
-                raise ValidationError(_("The enterprise is deactivated."))
-
-    def after(self, application, action, actor, decision):
-        if action == "city_approve":
-            issue_lots(application, actor)
-        elif action == "revoke":
-            application.revoke_reason = decision.opinion
-            application.save(update_fields=["revoke_reason"])
-            revoke_lots(application, actor, decision.opinion)
-
-    def link(self, application):
-        return reverse("reserve:entry-detail", args=[application.pk])
-
-    def title(self, application):
-        return _("Entry application %(number)s") % {"number": application.number}
+def check_submission(actor, application, values) -> None:
+    """Before an entry is submitted: its factors, its evidence, an active enterprise."""
+    if not application.items.exists():
+        raise ValidationError({"items": _("Add at least one pollutant factor before submitting.")})
+    if not attachments_of(application).exists():
+        raise ValidationError({"evidence": _("Upload the evidence (acceptance approval, monitoring report, "
+                                             "accounting report...) before submitting.")})
+    if not application.applicant.is_active:
+        raise ValidationError(_("The enterprise is deactivated."))
 
 
-review.register(EntryHooks())
+def issue(ctx) -> None:
+    issue_lots(ctx.record, ctx.actor)
+
+
+def revoke(ctx) -> None:
+    """Art 25: the reason is kept on the application; what is still in the pool is cancelled."""
+    ctx.record.revoke_reason = ctx.decision.opinion
+    ctx.record.save(update_fields=["revoke_reason"])
+    revoke_lots(ctx.record, ctx.actor, ctx.decision.opinion)

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from ledger import services as ledger
 from ledger.models import AccountKind, Holding, Lot, LotStatus, TransactionKind
-from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import Role, User
 
@@ -52,24 +51,27 @@ def notify_expiring(*, today: datetime.date | None = None) -> int:
 
 
 def expire_lots(*, today: datetime.date | None = None) -> int:
-    """Lots whose validity ended: the pool's quantity moves to EXPIRED, the lot is marked expired."""
+    """Lots whose validity ended leave the pool for EXPIRED: the "expire" step of each, by the system, each in a
+    transaction of its own (a crash leaves finished lots finished; a lot expired meanwhile is skipped)."""
+    from quota_registry.review import engine
+
     today = today or timezone.localdate()
     expired = 0
-    pool, sink = ledger.account(AccountKind.POOL), ledger.account(AccountKind.EXPIRED)
     for pk in Lot.objects.filter(status__in=[LotStatus.ACTIVE, LotStatus.PLANNED], valid_until__lt=today).values_list(
             "pk", flat=True):
-        with transaction.atomic():
-            lot = Lot.objects.select_for_update().get(pk=pk)
-            if lot.status not in (LotStatus.ACTIVE, LotStatus.PLANNED):
-                continue  # done by a parallel run
-            in_pool = ledger.balance(pool, lot)
-            if in_pool > 0:
-                ledger.post(actor=None, kind=TransactionKind.EXPIRE, legs=[ledger.Leg(lot, pool, sink, in_pool)],
-                            subject=lot, memo=_("Lot %(lot)s expired on %(date)s") % {
-                                "lot": lot.number, "date": f"{lot.valid_until:%Y-%m-%d}"})
-            lot.status = LotStatus.EXPIRED
-            lot.save(update_fields=["status"])
-            record(actor=None, action="lot.expire", obj=lot, before={"status": "active"},
-                   after={"status": "expired", "expired_quantity": str(in_pool)})
-            expired += 1
+        try:
+            engine.perform(actor=None, model=Lot, pk=pk, action="expire")
+        except engine.TransitionNotAllowed:
+            continue  # done by a parallel run
+        expired += 1
     return expired
+
+
+def expire_effect(ctx) -> None:
+    """What is left of the lot in the pool moves to the EXPIRED account."""
+    lot = ctx.record
+    pool, sink = ledger.account(AccountKind.POOL), ledger.account(AccountKind.EXPIRED)
+    in_pool = ledger.balance(pool, lot)
+    if in_pool > 0:
+        ledger.post(actor=None, kind=TransactionKind.EXPIRE, legs=[ledger.Leg(lot, pool, sink, in_pool)], subject=lot,
+                    memo=_("Lot %(lot)s expired on %(date)s") % {"lot": lot.number, "date": f"{lot.valid_until:%Y-%m-%d}"})

@@ -85,24 +85,6 @@ EntryItemFormSet = forms.formset_factory(EntryItemForm, extra=0, min_num=1, max_
                                          validate_max=True, absolute_max=inputs.FACTOR_ROWS)
 
 
-class DecisionForm(forms.Form):
-    action = forms.CharField(widget=forms.HiddenInput, max_length=40)
-    opinion = text_field(inputs.OPINION, label=_("Opinion"), required=False)
-    attachments = MultipleFileField(label=_("Attachments"), required=False)
-
-
-class VerifyForm(forms.Form):
-    item = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
-    quantity = QuantityFormField(label=_("Verified quantity"))
-    reason = text_field(inputs.REASON, label=_("Reason"), rows=2)
-
-
-class CompletionForm(forms.Form):
-    completed_on = BoundedDateField(label=_("Completed on"), past=True)
-    evidence = forms.CharField(label=_("Evidence of completion"), max_length=300)
-    files = MultipleFileField(label=_("Evidence files"), required=False)
-
-
 class EntryFilterForm(forms.Form):
     q = forms.CharField(label=_("Number or enterprise"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False)

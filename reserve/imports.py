@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounting.quantities import QuantityError, quantity
 from ledger import services as ledger
-from ledger.models import AccountKind, Lot, LotStatus, SourceKind, TransactionKind
+from ledger.models import Lot, LotStatus, SourceKind
 from quota_registry.documents.imports import Importer, importer
 from quota_registry.orgs.models import Organisation, OrganisationKind, Role
 from quota_registry.reference.models import Pollutant, PollutantCategory, Watershed
@@ -82,22 +82,20 @@ def check(rows, actor):
 
 
 def write(rows, actor, batch):
-    source, pool = ledger.account(AccountKind.SOURCE), ledger.account(AccountKind.POOL)
-    legs = []
+    lots = []
     for row in rows:
         pollutant, enterprise, watershed = _parse(row)
         kind = sources()[row["来源类型"]]
         q = quantity(row["数量"])
-        lot = Lot.objects.create(
+        lots.append(Lot(
             number=row["批次编号"] or next_number("ZB"), pollutant=pollutant, quantity=q, enterprise=enterprise,
             region=enterprise.region, watershed=watershed, industry=enterprise.industry, source_kind=kind,
             paid=row["有偿取得"] in YES, earmarked=kind in COUNTY_FILED_SOURCES,
             status=LotStatus.PLANNED if row["状态"] in ("计划", "planned") else LotStatus.ACTIVE,
-            verified_on=_date(row["核定日期"]), valid_until=_date(row["有效期至"]))
-        legs.append(ledger.Leg(lot, source, pool, q))
-    ledger.post(actor=actor, kind=TransactionKind.ISSUE, legs=legs, subject=batch,
-                memo=str(_("Opening balance imported from %(file)s") % {"file": batch.original_name}))
-    return {"lots": len(legs)}
+            verified_on=_date(row["核定日期"]), valid_until=_date(row["有效期至"])))
+    ledger.issue(actor=actor, lots=lots, subject=batch,
+                 memo=str(_("Opening balance imported from %(file)s") % {"file": batch.original_name}))
+    return {"lots": len(lots)}
 
 
 importer(Importer("lots", _("Existing ledger (lots)"), COLUMNS, lambda u: u.role == Role.CITY_ADMIN, check, write))

@@ -10,51 +10,36 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounting import rulesets
 from accounting.quantities import QuantityError
 from ledger import selectors as ledger_reads
-from ledger.models import AccountKind, Holding, LedgerHead, LotStatus
+from ledger.models import AccountKind, Holding, LedgerHead, Lot, LotStatus
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.audit.services import timeline
 from quota_registry.documents.services import latest_documents
-from quota_registry.files.models import Attachment
 from quota_registry.files.services import attachments_of
-from quota_registry.inputs import OPINION
 from quota_registry.orgs.models import CITY_ROLES, Role
 from quota_registry.permissions import is_city_staff, require
-from quota_registry.portal.views import _apply_service_errors, _page
+from quota_registry.portal.views import _page
 from quota_registry.reference.models import Pollutant, Region
-from quota_registry.review import services as review
+from quota_registry.review import engine, pages
 from quota_registry.review.models import Status
+from quota_registry.review.services import is_applicant
 from trading.services import obligations_of
 
 from . import entries, selectors, withdrawals
 from .forms import (
     AllocationFormSet,
-    CompletionForm,
-    DecisionForm,
     EntryApplicationForm,
     EntryFilterForm,
     EntryItemFormSet,
     PlanMeasureFormSet,
     ProjectForm,
-    VerifyForm,
     WithdrawalForm,
     WithdrawalItemFormSet,
 )
 from .models import Allocation, EntryApplication, WithdrawalApplication
-
-INBOX_STATUS = {Role.COUNTY_REVIEWER: Status.SUBMITTED, Role.CITY_REVIEWER: Status.COUNTY_APPROVED,
-                Role.CITY_APPROVER: Status.COUNTY_APPROVED}
-ACTION_LABELS = {
-    "submit": _("Submit"), "withdraw": _("Withdraw the application"), "county_approve": _("Approve and forward"),
-    "county_return": _("Return for correction"), "county_reject": _("Reject"),
-    "city_prepare": _("Record the preparatory review"), "city_approve": _("Approve"),
-    "city_return": _("Return for correction"), "city_reject": _("Reject"), "revoke": _("Revoke (Art 25)"),
-}
-IRREVERSIBLE = {"withdraw", "county_reject", "city_approve", "city_reject", "revoke"}
 
 
 def application_list(request, model, template, *, search, can_file, extra_filters=()):
@@ -62,13 +47,13 @@ def application_list(request, model, template, *, search, can_file, extra_filter
     waiting first) or, with ?all=1, everything in their area; filters and pagination."""
     user = request.user
     qs = scope(user, model.objects.select_related("applicant", "region")).prefetch_related("items__pollutant")
-    inbox_status = INBOX_STATUS.get(user.role)
-    inbox = inbox_status is not None and request.GET.get("all") != "1"
+    inbox_states = engine.inbox_states(model, user.role)
+    inbox = bool(inbox_states) and request.GET.get("all") != "1"
     form = EntryFilterForm(request.GET or None)
     for name in [f for f in ("source_kind",) if f not in extra_filters]:
         form.fields.pop(name)
     if inbox:
-        qs = qs.filter(status=inbox_status).order_by("submitted_at", "id")
+        qs = qs.filter(status__in=inbox_states).order_by("submitted_at", "id")
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -82,7 +67,7 @@ def application_list(request, model, template, *, search, can_file, extra_filter
             if data.get(name):
                 qs = qs.filter(**{name: data[name]})
     return render(request, template, {
-        "page": _page(request, qs), "form": form, "inbox": inbox, "has_inbox": inbox_status is not None,
+        "page": _page(request, qs), "form": form, "inbox": inbox, "has_inbox": bool(inbox_states),
         "can_file": can_file, "now": timezone.now(),
     })
 
@@ -144,7 +129,7 @@ def entry_edit(request, pk=None):
     instance = None
     if pk:
         instance = get_scoped_or_404(user, EntryApplication, pk=pk)
-        if not review.is_applicant(user, instance):
+        if not is_applicant(user, instance):
             raise PermissionDenied(_("Only the applicant may change this application."))
         if not instance.is_editable:
             messages.error(request, _("This application can no longer be changed."))
@@ -183,44 +168,16 @@ def entry_edit(request, pk=None):
     return render(request, "reserve/entry_form.html", {"form": form, "formset": formset, "application": instance})
 
 
-def _action_label(model, action: str) -> str:
-    """The button wording: the application kind's own where it has one, else the common one."""
-    return str(review.hooks_for(model).action_labels.get(action) or ACTION_LABELS.get(action, action))
-
-
-def workflow_context(user, application, *, act_url, edit_url) -> dict:
-    """What the shared review block (templates/review/_workflow.html) shows, for any application kind."""
-    decisions = review.reviews_of(application)
-    actions = review.allowed_actions(user, application)
-    review_files = {}
-    for a in Attachment.objects.filter(content_type__model="review", object_id__in=[d.pk for d in decisions]):
-        review_files.setdefault(a.object_id, []).append(a)
+def application_page(user, application, *, act_name: str, edit_name: str) -> dict:
+    """What every application's page shows besides its own fields: the workflow block (decisions, the steps the
+    viewer may take, four-eyes waiting; quota_registry/review/pages.py), the documents and the change history."""
+    pk = application.pk
     return {
-        "decisions": [(d, review_files.get(d.pk, [])) for d in decisions], "timeline": timeline(application),
-        "actions": [(a, _action_label(type(application), a), a in IRREVERSIBLE) for a in actions if a != "submit"],
-        "can_submit": "submit" in actions, "can_edit": application.is_editable and review.is_applicant(user, application),
-        "act_url": act_url, "edit_url": edit_url, "documents": latest_documents(application),
-        "awaiting_preparation": review.awaiting_preparation(user, application), "opinion_limit": OPINION,
+        **pages.workflow_context(user, application, act_url=reverse(act_name, args=[pk])),
+        "timeline": timeline(application), "documents": latest_documents(application),
+        "can_edit": application.is_editable and is_applicant(user, application),
+        "edit_url": reverse(edit_name, args=[pk]),
     }
-
-
-def workflow_act(request, model, pk, detail_name):
-    """POST of a decision form, for any application kind: the one review workflow does the rest."""
-    get_scoped_or_404(request.user, model, pk=pk)  # scope first: outside it is 404
-    form = DecisionForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("The decision could not be read; please try again."))
-        return redirect(detail_name, pk=pk)
-    action = form.cleaned_data["action"]
-    try:
-        review.transition(actor=request.user, model=model, pk=pk, action=action,
-                          opinion=form.cleaned_data["opinion"], attachments=form.cleaned_data["attachments"])
-        messages.success(request, _("Done: %(action)s.") % {"action": _action_label(model, action)})
-    except review.TransitionNotAllowed as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect(detail_name, pk=pk)
 
 
 @login_required
@@ -234,34 +191,12 @@ def entry_detail(request, pk):
         discrepancies = [(item.lot, entries.lot_discrepancy(item.lot)) for item in items if hasattr(item, "lot")]
     return render(request, "reserve/entry_detail.html", {
         "application": application, "items": items, "evidence": attachments_of(application),
-        "can_verify": user.role in CITY_ROLES and application.status == Status.COUNTY_APPROVED,
         "discrepancies": discrepancies,
-        **workflow_context(user, application, act_url=reverse("reserve:entry-act", args=[pk]),
-                           edit_url=reverse("reserve:entry-edit", args=[pk])),
+        **application_page(user, application, act_name="reserve:entry-act", edit_name="reserve:entry-edit"),
     })
 
 
-@login_required
-@require_POST
-def entry_act(request, pk):
-    return workflow_act(request, EntryApplication, pk, "reserve:entry-detail")
-
-
-@login_required
-@require_POST
-def entry_verify(request, pk):
-    application = get_scoped_or_404(request.user, EntryApplication, pk=pk)
-    form = VerifyForm(request.POST)
-    if form.is_valid() and application.items.filter(pk=form.cleaned_data["item"]).exists():
-        try:
-            entries.entry_set_verified_quantity(actor=request.user, item_id=form.cleaned_data["item"],
-                                                quantity=form.cleaned_data["quantity"], reason=form.cleaned_data["reason"])
-            messages.success(request, _("Verified figure recorded."))
-        except (ValidationError, review.TransitionNotAllowed) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.error(request, _("Give the verified quantity and the reason."))
-    return redirect("reserve:entry-detail", pk=pk)
+entry_act = pages.act_view(EntryApplication, "reserve:entry-detail")
 
 
 def _staff(user):
@@ -291,27 +226,20 @@ def lot_list(request):
 @login_required
 def lot_detail(request, pk):
     lot = get_scoped_or_404(request.user, ledger_reads.lots(request.user), pk=pk)
-    form = None
-    if lot.status == LotStatus.PLANNED and request.user.role in CITY_ROLES:
-        form = CompletionForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                entries.lot_record_completion(actor=request.user, lot_id=lot.pk, completed_on=form.cleaned_data["completed_on"],
-                                              evidence=form.cleaned_data["evidence"], files=form.cleaned_data["files"])
-                messages.success(request, _("Completion recorded: the lot is now available."))
-                return redirect("reserve:lot-detail", pk=lot.pk)
-            except ValidationError as exc:
-                _apply_service_errors(form, exc)
     movements = []
     if is_city_staff(request.user):
         movements = lot.movements.select_related(
             "transaction", *(f"{side}_account__{name}" for side in ("from", "to") for name in ledger_reads.ACCOUNT_NAMES)
         ).order_by("transaction__sequence")
     return render(request, "reserve/lot_detail.html", {
-        "lot": lot, "form": form, "movements": movements, "timeline": timeline(lot),
+        "lot": lot, "movements": movements, "timeline": timeline(lot),
+        **pages.workflow_context(request.user, lot, act_url=reverse("reserve:lot-act", args=[pk])),
         "holdings": lot.holdings.select_related("account__organisation").filter(quantity__gt=0),
         "evidence": attachments_of(lot),
     })
+
+
+lot_act = pages.act_view(Lot, "reserve:lot-detail")
 
 
 @login_required
@@ -433,15 +361,11 @@ def withdrawal_detail(request, pk):
         "evidence": attachments_of(application), "commitment_purpose": withdrawals.COMMITMENT,
         "rule_set_name": dict(rulesets.available()).get(application.rule_set, application.rule_set),
         "obligations": scope(user, obligations_of(application).select_related("enterprise")),
-        **workflow_context(user, application, act_url=reverse("reserve:withdrawal-act", args=[pk]),
-                           edit_url=reverse("reserve:withdrawal-edit", args=[pk])),
+        **application_page(user, application, act_name="reserve:withdrawal-act", edit_name="reserve:withdrawal-edit"),
     })
 
 
-@login_required
-@require_POST
-def withdrawal_act(request, pk):
-    return workflow_act(request, WithdrawalApplication, pk, "reserve:withdrawal-detail")
+withdrawal_act = pages.act_view(WithdrawalApplication, "reserve:withdrawal-detail")
 
 
 def _public_tables(summary) -> dict:

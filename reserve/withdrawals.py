@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,10 +25,10 @@ from ledger import services as ledger
 from ledger.models import AccountKind, Lot, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
-from quota_registry.documents.models import DocumentKind
 from quota_registry.files.services import attachments_add, attachments_of
 from quota_registry.orgs.models import OrganisationKind, Role
 from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
+from quota_registry.review import engine
 from quota_registry.review import services as review
 from quota_registry.workdays import WorkdayCalendar
 from trading.services import obligation_create
@@ -257,7 +256,7 @@ def withdrawal_create(*, actor, data: dict, items: list[dict], region: Region | 
     _save_plan(application, plan or [])
     attachments_add(actor=actor, owner=application, files=files, organisation=enterprise, region=region)
     record(actor=actor, action="withdrawalapplication.create", obj=application, after=_snapshot(application))
-    review.request_documents(application, actor)
+    engine.request_documents(application, actor)
     return application
 
 
@@ -329,7 +328,7 @@ def withdrawal_update(*, actor, pk: int, data: dict, items: list[dict] | None = 
     application.save()
     record(actor=actor, action="withdrawalapplication.update", obj=application, before=before,
            after=_snapshot(application))
-    review.request_documents(application, actor)
+    engine.request_documents(application, actor)
     return application
 
 
@@ -455,37 +454,28 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
             working_days=days)
 
 
-class WithdrawalHooks(review.WorkflowHooks):
-    model = WithdrawalApplication
-    number_prefix = "CK"
-    action_labels = {"city_approve": gettext_lazy("Approve: the quota leaves the pool")}
-    documents = (DocumentKind.ANNEX4, DocumentKind.ANNEX5)
+def check_submission(actor, application, values) -> None:
+    """Before a withdrawal is submitted: its factors, the government's commitment where the plan relies on it
+    (Art 15), an active enterprise."""
+    if not application.items.exists():
+        raise ValidationError({"items": _("Add at least one pollutant factor before submitting.")})
+    if application.relies_on_government and not attachments_of(application).filter(purpose=COMMITMENT).exists():
+        raise ValidationError({"commitment": _("The plan relies on local government action: attach the local "
+                                               "government's commitment document (Art 15).")})
+    if not application.applicant.is_active:
+        raise ValidationError(_("The enterprise is deactivated."))
 
-    def before(self, application, action, actor):
-        if action == "submit":
-            if not application.items.exists():
-                raise ValidationError({"items": _("Add at least one pollutant factor before submitting.")})
-            if application.relies_on_government and not attachments_of(application).filter(
-                    purpose=COMMITMENT).exists():
-                raise ValidationError({"commitment": _("The plan relies on local government action: attach the local "
-                                                       "government's commitment document (Art 15).")})
-            if not application.applicant.is_active:
-                raise ValidationError(_("The enterprise is deactivated."))
 
-    def after(self, application, action, actor, decision):
-        if action == "submit":
-            allocate_and_hold(application, actor)
-        elif action in ("county_return", "county_reject", "city_return", "city_reject", "withdraw"):
-            release_hold(application, actor, decision.get_action_display())
-        elif action == "city_approve":
-            complete_withdrawal(application, actor)
+def hold(ctx) -> None:
+    allocate_and_hold(ctx.record, ctx.actor)
 
-    def link(self, application):
-        return reverse("reserve:withdrawal-detail", args=[application.pk])
 
-    def title(self, application):
-        return _("Withdrawal application %(number)s") % {"number": application.number}
+def release(ctx) -> None:
+    release_hold(ctx.record, ctx.actor, str(ctx.decision.get_action_display()))
+
+
+def complete(ctx) -> None:
+    complete_withdrawal(ctx.record, ctx.actor)
 
 
 COMMITMENT = "commitment"  # purpose of the government commitment document
-review.register(WithdrawalHooks())

@@ -9,6 +9,6 @@ class TradingConfig(AppConfig):
     def ready(self):
         from quota_registry.workdays import CALENDAR_LISTENERS
 
-        from . import exports, prices, services  # noqa: F401  (the obligations export, the reference-price import)
+        from . import exports, prices, services, workflows  # noqa: F401  (exports, imports, the engine's kinds)
 
         CALENDAR_LISTENERS.append(services.recompute_provisional)

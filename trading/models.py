@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from quota_registry.access import ScopeRule
-from quota_registry.inputs import NOTE, OPINION, REASON
+from quota_registry.inputs import NOTE, REASON
 
 
 class ObligationStatus(models.TextChoices):
@@ -28,7 +28,7 @@ class PermitChangeObligation(models.Model):
     origin_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     origin_id = models.PositiveBigIntegerField(null=True, blank=True)
-    origin_label = models.CharField(_("transferred by"), max_length=30, blank=True)  # the record's number
+    origin_label = models.CharField(_("arising from"), max_length=30, blank=True)  # the record's number
     transferred = models.JSONField(_("transferred quantities"), default=list)  # [{pollutant, unit, lot, quantity}]
     destination = models.CharField(_("where the quota went"), max_length=300)
     measure_completed_on = models.DateField(_("measure completed on"))
@@ -245,8 +245,15 @@ class PartyRole(models.TextChoices):
     BUYER = "buyer", _("Buyer")
 
 
+class PartyStatus(models.TextChoices):
+    PENDING = "pending", _("Qualification pending")
+    QUALIFIED = "qualified", _("Qualification approved")
+    REFUSED = "refused", _("Qualification refused")
+
+
 class TradeParty(models.Model):
-    """A party and its qualification by its bureau, due within 5 working days (seed 001 Arts 13, 15)."""
+    """A party and its qualification by its bureau, due within 5 working days (seed 001 Arts 13, 15). The decision
+    (who, when, opinion) is the party's decision record (quota_registry/review: the engine's `party` kind)."""
 
     trade = models.ForeignKey(Trade, on_delete=models.PROTECT, related_name="parties")
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="trade_parties")
@@ -254,11 +261,8 @@ class TradeParty(models.Model):
     wanted_quantity = models.DecimalField(_("quantity wanted"), null=True, blank=True, **QUANTITY)
     applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
     qualification_due = models.DateField(_("qualification due"))
-    qualified = models.BooleanField(_("qualified"), null=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    opinion = models.TextField(_("opinion"), blank=True, max_length=OPINION)
+    status = models.CharField(_("qualification"), max_length=10, choices=PartyStatus.choices,
+                              default=PartyStatus.PENDING)
 
     SCOPE = ScopeRule(organisation="organisation", region="organisation__region")
 

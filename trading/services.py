@@ -1,23 +1,21 @@
-"""Permit-change obligations (Art 17): created when a transfer is approved, filed by the enterprise,
-confirmed by a reviewer, reminded at 10, 5 and 1 working days before the due date and on the first
-overdue day, and recomputed when the official calendar of a year is entered."""
+"""Permit-change obligations (Art 17): created when a transfer is approved, filed by the enterprise and confirmed by
+a reviewer (steps of the workflow engine: trading/workflows.py; their effects are here), reminded at 10, 5 and 1
+working days before the due date and on the first overdue day, and recomputed when the official calendar of a year
+is entered."""
 from __future__ import annotations
 
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from quota_registry import inputs
-from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
 from quota_registry.files.services import attachments_add
 from quota_registry.notifications.services import notify
-from quota_registry.orgs.models import CITY_ROLES, Role, User
+from quota_registry.orgs.models import Role, User
 from quota_registry.workdays import WorkdayCalendar
 
 from .models import REMINDER_THRESHOLDS, ObligationReminder, ObligationStatus, PermitChangeObligation, ReminderKind
@@ -64,67 +62,41 @@ def obligation_create(*, enterprise, region, origin, transferred: list[dict], de
     return obligation
 
 
-@transaction.atomic
-def obligation_file(*, actor, pk: int, files, note: str = "") -> PermitChangeObligation:
-    """The enterprise uploads its permit-change application."""
-    obligation = get_scoped_or_404(actor, PermitChangeObligation.objects.select_for_update(), pk=pk)
-    if actor.role != Role.ENTERPRISE_USER or actor.organisation_id != obligation.enterprise_id:
-        raise PermissionDenied(_("Only the enterprise itself files its permit-change application."))
-    if obligation.status == ObligationStatus.CONFIRMED:
-        from quota_registry.review.services import TransitionNotAllowed
-
-        raise TransitionNotAllowed(obligation.status, "file", label=obligation.get_status_display())
-    if not files:
-        raise ValidationError({"files": _("Upload the permit-change application (or its receipt).")})
-    note = inputs.check_text(note, field="note", label=_("Note"), limit=inputs.NOTE)
-    before = snapshot(obligation, ["status", "filed_at", "filing_note"])
-    attachments_add(actor=actor, owner=obligation, files=files, purpose=_("permit-change application"),
+def file(ctx) -> None:
+    """The effect of the enterprise's "file" step: its permit-change application (or the receipt) is kept with the
+    obligation, with the note; the county is told (the step's notify)."""
+    obligation = ctx.record
+    attachments_add(actor=ctx.actor, owner=obligation, files=ctx.values["files"], purpose=_("permit-change application"),
                     organisation=obligation.enterprise, region=obligation.region)
-    obligation.status, obligation.filed_at, obligation.filed_by = ObligationStatus.FILED, timezone.now(), actor
-    obligation.filing_note = note
-    obligation.save(update_fields=["status", "filed_at", "filed_by", "filing_note"])
-    record(actor=actor, action="obligation.file", obj=obligation, before=before,
-           after=snapshot(obligation, ["status", "filed_at", "filing_note"]))
-    notify(recipients=_county_users(obligation.region), subject=_("%(enterprise)s applied to change its permit") % {
-        "enterprise": obligation.enterprise.name}, link=reverse("trading:obligation-detail", args=[obligation.pk]))
-    return obligation
+    obligation.filed_at, obligation.filed_by, obligation.filing_note = timezone.now(), ctx.actor, ctx.values["note"]
+    obligation.save(update_fields=["filed_at", "filed_by", "filing_note"])
 
 
 CONFIRM_FIELDS = ["permit_number", "permit_version", "recorded_measure", "recorded_reduction", "recorded_transfer"]
 
 
-@transaction.atomic
-def obligation_confirm(*, actor, pk: int, **fields) -> PermitChangeObligation:
-    """A county or city reviewer records the changed permit: number/version, measure, reduction, the amount
-    transferred and where it went."""
-    if actor.role not in CITY_ROLES | {Role.COUNTY_REVIEWER}:
-        raise PermissionDenied(_("A county or city reviewer confirms the changed permit."))
-    obligation = get_scoped_or_404(actor, PermitChangeObligation.objects.select_for_update(), pk=pk)
-    if obligation.status == ObligationStatus.CONFIRMED:
-        from quota_registry.review.services import TransitionNotAllowed
+def confirm(ctx) -> None:
+    """The effect of a reviewer's "confirm" step: what the changed permit records (number/version, measure,
+    reduction, the amount transferred and where it went)."""
+    obligation = ctx.record
+    for name in CONFIRM_FIELDS:
+        setattr(obligation, name, ctx.values[name])
+    obligation.confirmed_at, obligation.confirmed_by = timezone.now(), ctx.actor
+    obligation.save(update_fields=[*CONFIRM_FIELDS, "confirmed_at", "confirmed_by"])
 
-        raise TransitionNotAllowed(obligation.status, "confirm", label=obligation.get_status_display())
-    errors, values = {}, {}
-    for name in CONFIRM_FIELDS:
-        model_field = PermitChangeObligation._meta.get_field(name)
-        try:
-            values[name] = inputs.check_text(fields.get(name), field=name, label=model_field.verbose_name,
-                                             limit=model_field.max_length, required=True,
-                                             required_message=_("Fill in this field from the changed permit."))
-        except ValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    if errors:
-        raise ValidationError(errors)
-    before = snapshot(obligation)
-    for name in CONFIRM_FIELDS:
-        setattr(obligation, name, values[name])
-    obligation.status, obligation.confirmed_at, obligation.confirmed_by = (
-        ObligationStatus.CONFIRMED, timezone.now(), actor)
-    obligation.save()
-    record(actor=actor, action="obligation.confirm", obj=obligation, before=before, after=snapshot(obligation))
-    notify(recipients=_enterprise_users(obligation.enterprise), subject=_("Your permit change is confirmed"),
-           link=reverse("trading:obligation-detail", args=[obligation.pk]))
-    return obligation
+
+def transfer_summary(obligation) -> str:
+    """What a reviewer is offered to copy into the permit: the quantities and where they went."""
+    return "；".join(f"{t['pollutant']} {t['quantity']} {t['unit']}" for t in obligation.transferred) + \
+        f" → {obligation.destination}"
+
+
+def filed_recipients(ctx) -> list:
+    return list(_county_users(ctx.record.region))
+
+
+def confirmed_recipients(ctx) -> list:
+    return list(_enterprise_users(ctx.record.enterprise))
 
 
 def recompute_provisional(*, actor=None) -> int:

@@ -7,8 +7,11 @@ app_name = "trading"
 urlpatterns = [
     path("permit-changes/", views.obligation_list, name="obligations"),
     path("permit-changes/<int:pk>/", views.obligation_detail, name="obligation-detail"),
+    path("permit-changes/<int:pk>/act/", views.obligation_act, name="obligation-act"),
     path("trades/", views.trade_list, name="trades"),
     path("trades/new/", views.trade_new, name="trade-new"),
     path("trades/<int:pk>/", views.trade_detail, name="trade-detail"),
+    path("trades/<int:pk>/act/", views.trade_act, name="trade-act"),
+    path("trades/<int:pk>/parties/act/", views.party_act, name="party-act"),
     path("prices/", views.reference_prices, name="prices"),
 ]

@@ -7,6 +7,6 @@ from .models import Review
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "application_number", "stage", "action", "actor_name", "organisation_name", "to_status"]
+    list_display = ["created_at", "subject_label", "stage", "action", "actor_name", "organisation_name", "to_status"]
     list_filter = ["stage", "action", "to_status"]
-    search_fields = ["application_number", "actor_name", "opinion"]
+    search_fields = ["subject_label", "actor_name", "opinion"]

@@ -1,8 +1,7 @@
-"""The one review workflow shared by every kind of application (entry, withdrawal, and later kinds).
-
-An application model inherits `ReviewableApplication` (status, applicant, location, timestamps); every
-decision is a `Review` row. The allowed transitions live in `workflow.TRANSITIONS`; the services in
-`services.py` are the only code that changes an application's status."""
+"""The records of the workflow engine (engine.py): every decision on every kind of record is a `Review` row (who,
+role, stage, decision, opinion, input, when; append-only, by a database trigger). Application models inherit
+`ReviewableApplication` (status, applicant, location, rule set, timestamps). The allowed steps are each kind's table
+(reserve/workflows.py, trading/workflows.py); `engine.perform` is the only code that changes a record's status."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,13 +59,19 @@ class ReviewableApplication(models.Model):
 
 
 class Stage(models.TextChoices):
+    """Where in a record's procedure a decision was taken."""
+
     APPLICANT = "applicant", _("Applicant")
     COUNTY = "county", _("County pre-review")
     CITY_PREPARATION = "city_prep", _("City preparatory review")
     CITY = "city", _("City review")
+    PARTY = "party", _("Party to the trade")
+    SYSTEM = "system", _("System")
 
 
-class Action(models.TextChoices):
+class Decision(models.TextChoices):
+    """What was decided, in words a person reads in the record's history (the engine's steps name one each)."""
+
     SUBMIT = "submit", _("Submitted")
     WITHDRAW = "withdraw", _("Withdrew")
     APPROVE = "approve", _("Approved")
@@ -74,40 +79,62 @@ class Action(models.TextChoices):
     REJECT = "reject", _("Rejected")
     PREPARE = "prepare", _("Recorded the preparatory review")
     REVOKE = "revoke", _("Revoked")
+    VERIFY = "verify", _("Recorded the verified figure")
+    COMPLETE = "complete", _("Recorded the completion")
+    EXPIRE = "expire", _("Expired")
+    FILE = "file", _("Applied for the permit change")
+    CONFIRM_PERMIT = "confirm_permit", _("Recorded the changed permit")
+    ANNOUNCE = "announce", _("Announced")
+    INTEREST = "interest", _("Applied to buy")
+    QUALIFY = "qualify", _("Qualified")
+    REFUSE = "refuse", _("Refused the qualification")
+    SET_METHOD = "method", _("Set the trading method")
+    BID = "bid", _("Placed a bid")
+    CLOSE = "close", _("Struck the deal")
+    CONTRACT = "contract", _("Recorded the contract")
+    SETTLE = "settle", _("Recorded the settlement")
+    CONFIRM = "confirm", _("Confirmed")
+    PUBLISH = "publish", _("Published")
+    CANCEL = "cancel", _("Cancelled")
+
+
+Action = Decision  # the name the applications' code used
 
 
 class Review(models.Model):
-    """One decision on one application: who, in which role and stage, what, why, when."""
+    """One decision on one record of any kind (quota_registry/review/engine.py): who, in which role and stage, what,
+    why, with which input, when. Never changed or deleted (a PostgreSQL trigger refuses it)."""
 
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
-    application_number = models.CharField(_("application number"), max_length=20)
-    applicant = models.ForeignKey("orgs.Organisation", verbose_name=_("applicant"), on_delete=models.PROTECT,
-                                  related_name="+")
-    region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), on_delete=models.PROTECT,
-                               related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT,
-                              related_name="+")
+    subject_label = models.CharField(_("number"), max_length=30)
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("organisation concerned"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField(_("reviewer name"), max_length=150)
-    organisation_name = models.CharField(_("reviewer's organisation"), max_length=120)
-    role = models.CharField(_("role"), max_length=20)
+    organisation_name = models.CharField(_("reviewer's organisation"), max_length=120, blank=True)
+    role = models.CharField(_("role"), max_length=20, blank=True)
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
-    action = models.CharField(_("decision"), max_length=12, choices=Action.choices)
-    from_status = models.CharField(_("status before"), max_length=20, choices=Status.choices)
-    to_status = models.CharField(_("status after"), max_length=20, choices=Status.choices)
+    action = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    from_status = models.CharField(_("status before"), max_length=20)
+    to_status = models.CharField(_("status after"), max_length=20)
     opinion = models.TextField(_("opinion"), blank=True, max_length=OPINION)
+    details = models.JSONField(_("what was entered"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
-    SCOPE = ScopeRule(organisation="applicant", region="region")
+    SCOPE = ScopeRule(organisation="organisation", region="region")
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name = _("review decision")
-        verbose_name_plural = _("review decisions")
+        verbose_name = _("decision record")
+        verbose_name_plural = _("decision records")
         indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
 
     def __str__(self):
-        return f"{self.application_number} {self.get_action_display()} {self.actor_name}"
+        return f"{self.subject_label} {self.get_action_display()} {self.actor_name}"
 
 
 class NumberSequence(models.Model):

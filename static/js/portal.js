@@ -6,11 +6,14 @@
 
   function each(selector, fn, root) { Array.prototype.forEach.call((root || document).querySelectorAll(selector), fn); }
 
-  // Confirmation before irreversible actions: <form data-confirm="...">
+  // Confirmation before irreversible actions: <form data-confirm="...">, or on the chosen
+  // <input type="radio" name="action" data-confirm="..."> of a decision form
   function confirmations() {
-    each("form[data-confirm]", function (form) {
+    each("form", function (form) {
       form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+        var chosen = form.querySelector("input[name=action]:checked");
+        var message = (chosen && chosen.dataset.confirm) || form.dataset.confirm;
+        if (message && !window.confirm(message)) { event.preventDefault(); }
       });
     });
   }

@@ -34,13 +34,36 @@ def logout(page):
     page.wait_for_url("**/")
 
 
+def decide(page, action, opinion=None, *, within=None, **fields):
+    """Take a step the page offers: its own form, or its choice in a decision form (approve / return / reject),
+    filling the step's inputs (`fields`: a select gets the option with that value, or the n-th for an int); the
+    page's confirmation is accepted (the tests register a dialog handler). `within`: where on the page the form is
+    (a table row) when several records offer it."""
+    form = (within or page).locator(f"form:has(input[name=action][value={action}])")
+    radio = form.locator(f"input[type=radio][value={action}]")
+    if radio.count():
+        radio.check()
+    if opinion is not None:
+        form.locator("textarea[name=opinion]").fill(opinion)
+    for name, value in fields.items():
+        box = form.locator(f"[name={name}]")
+        if box.evaluate("e => e.tagName") == "SELECT":
+            box.select_option(index=value) if isinstance(value, int) else box.select_option(str(value))
+        else:
+            box.fill(str(value))
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
+def offered(page, action) -> bool:
+    return page.locator(f"input[name=action][value={action}]").count() > 0
+
+
 def prepare(page, base, detail_url, opinion="材料齐全，核算无误，建议同意"):
     """Four-eyes: the city reviewer records the preparatory review before the approver decides."""
     login(page, base, "city_reviewer")
     page.goto(detail_url)
-    page.locator("form[data-action=city_prepare] textarea").fill(opinion)
-    page.locator("form[data-action=city_prepare] button").click()
-    page.wait_for_load_state()
+    decide(page, "city_prepare", opinion)
     logout(page)
 
 
@@ -71,8 +94,7 @@ def test_entry_from_enterprise_to_pool(live_server, page, transactional_db, tmp_
     detail_url = page.url
     assert "草稿" in page.inner_text("h1")
     page.screenshot(path=str(tmp_path / "1-draft.png"), full_page=True)
-    page.locator("button[data-action=submit]").click()
-    page.wait_for_load_state()
+    decide(page, "submit")
     assert "待县级初审" in page.inner_text("h1")
     logout(page)
 
@@ -80,22 +102,18 @@ def test_entry_from_enterprise_to_pool(live_server, page, transactional_db, tmp_
     assert page.get_by_test_id("count-inbox").inner_text() == "1"
     page.goto(base + "/entries/")
     page.get_by_test_id("entry-list").get_by_role("link").first.click()
-    page.locator("form[data-action=county_approve] textarea").fill("材料齐全，同意上报")
-    page.locator("form[data-action=county_approve] button").click()
-    page.wait_for_load_state()
+    decide(page, "county_approve", "材料齐全，同意上报")
     assert "待市级审核" in page.inner_text("h1")
     logout(page)
 
     login(page, base, "city_approver")
     page.goto(detail_url)
-    assert page.locator("form[data-action=city_approve]").count() == 0  # four-eyes: not before the preparation
+    assert not offered(page, "city_approve")  # four-eyes: not before the preparation
     logout(page)
     prepare(page, base, detail_url)
     login(page, base, "city_approver")
     page.goto(detail_url)
-    page.locator("form[data-action=city_approve] textarea").fill("同意入库")
-    page.locator("form[data-action=city_approve] button").click()
-    page.wait_for_load_state()
+    decide(page, "city_approve", "同意入库")
     assert "已批准" in page.inner_text("h1")
     page.screenshot(path=str(tmp_path / "2-approved.png"), full_page=True)
     page.goto(base + "/pool/")

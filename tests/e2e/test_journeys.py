@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import _ensure_demo
-from tests.e2e.test_entry_flow import login, logout, prepare
+from tests.e2e.test_entry_flow import decide, login, logout, prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,15 +30,12 @@ def test_return_resubmit_approve_and_download(live_server, page, transactional_d
     page.get_by_role("button", name="保存草稿").click()
     page.wait_for_url("**/entries/*/")
     detail = page.url
-    page.locator("button[data-action=submit]").click()
-    page.wait_for_load_state()
+    decide(page, "submit")
     logout(page)
 
     login(page, base, "county_qilin")
     page.goto(detail)
-    page.locator("form[data-action=county_return] textarea").fill("请补充关停验收文件")
-    page.locator("form[data-action=county_return] button").click()
-    page.wait_for_load_state()
+    decide(page, "county_return", "请补充关停验收文件")
     assert "退回补正" in page.inner_text("h1")
     logout(page)
 
@@ -49,21 +46,18 @@ def test_return_resubmit_approve_and_download(live_server, page, transactional_d
     page.fill("#id_measure_description", "已补充关停验收文件")
     page.get_by_role("button", name="保存草稿").click()
     page.wait_for_url(detail)
-    page.locator("button[data-action=submit]").click()
-    page.wait_for_load_state()
+    decide(page, "submit")
     assert "待县级初审" in page.inner_text("h1")
     logout(page)
 
     login(page, base, "county_qilin")
     page.goto(detail)
-    page.locator("form[data-action=county_approve] button").click()
-    page.wait_for_load_state()
+    decide(page, "county_approve")
     logout(page)
     prepare(page, base, detail)
     login(page, base, "city_approver")
     page.goto(detail)
-    page.locator("form[data-action=city_approve] button").click()
-    page.wait_for_load_state()
+    decide(page, "city_approve")
     assert "已批准" in page.inner_text("h1")
     logout(page)
 
@@ -99,9 +93,10 @@ def test_precheck_page_and_permit_change_recorded(live_server, page, transaction
                                    working_days=30)
     login(page, base, "city_reviewer")
     page.goto(f"{base}/permit-changes/{obligation.pk}/")
-    page.fill("#id_permit_version", "2026-11 变更")
-    page.fill("#id_recorded_measure", "脱硫设施提标改造")
-    page.fill("#id_recorded_reduction", "SO2 100 t/a")
-    page.get_by_role("button", name="确认").click()
-    page.wait_for_load_state()
+    form = page.locator("form:has(input[name=action][value=confirm])")
+    assert form.locator("[name=permit_number]").input_value() == org.permit_number  # offered from the record
+    assert "SO2 5.0000 t/a → 某建设项目" in form.locator("[name=recorded_transfer]").input_value()
+    decide(page, "confirm", permit_version="2026-11 变更", recorded_measure="脱硫设施提标改造",
+           recorded_reduction="SO2 100 t/a")
     assert "已变更" in page.inner_text("h1")
+    assert "登记了变更后的许可证" in page.get_by_test_id("reviews").inner_text()

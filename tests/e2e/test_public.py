@@ -14,17 +14,16 @@ def test_public_ledger_logged_out(live_server, page, transactional_db, tmp_path)
     from django.utils import timezone
 
     from ledger import services as ledger
-    from ledger.models import AccountKind, Lot
+    from ledger.models import Lot
     from quota_registry.orgs.models import User
     from quota_registry.reference.models import Pollutant
 
     org = User.objects.get(username="ent_huize").organisation
-    lot = Lot.objects.create(number="ZB-PUBLIC-1", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("8"),
+    lot = Lot(number="ZB-PUBLIC-1", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("8"),
                              enterprise=org, region=org.region, industry=org.industry, source_kind="reduction",
                              status="active", verified_on=timezone.localdate(),
                              valid_until=timezone.localdate() + datetime.timedelta(days=400))
-    ledger.post(actor=None, kind="issue", legs=[ledger.Leg(lot, ledger.account(AccountKind.SOURCE),
-                                                           ledger.account(AccountKind.POOL), Decimal("8"))])
+    ledger.issue(actor=None, lots=[lot], subject=None)  # saved and issued in one transaction
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(live_server.url + "/")

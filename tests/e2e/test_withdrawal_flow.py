@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import _ensure_demo
-from tests.e2e.test_entry_flow import login, logout, prepare
+from tests.e2e.test_entry_flow import decide, login, logout, prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,17 +15,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_pb_withdrawal_in_huize(live_server, page, transactional_db, tmp_path):
     _ensure_demo()
     from ledger import services as ledger
-    from ledger.models import AccountKind, Lot
+    from ledger.models import Lot
     from quota_registry.orgs.models import User
     from quota_registry.reference.models import Pollutant
 
     org = User.objects.get(username="ent_huize").organisation
-    lot = Lot.objects.create(number="ZB-PB-DEMO", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("50"),
+    lot = Lot(number="ZB-PB-DEMO", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("50"),
                              enterprise=org, region=org.region, industry=org.industry, source_kind="reduction",
                              status="active", verified_on=timezone.localdate(),
                              valid_until=timezone.localdate() + datetime.timedelta(days=900))
-    ledger.post(actor=None, kind="issue", legs=[ledger.Leg(lot, ledger.account(AccountKind.SOURCE),
-                                                           ledger.account(AccountKind.POOL), Decimal("50"))])
+    ledger.issue(actor=None, lots=[lot], subject=None)  # saved and issued in one transaction
     base = live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
 
@@ -43,17 +42,14 @@ def test_pb_withdrawal_in_huize(live_server, page, transactional_db, tmp_path):
     reason = page.get_by_test_id("reason-PB").inner_text()
     assert "会泽县为重金属污染防控重点区域" in reason and "1.2:1" in reason
     page.screenshot(path=str(tmp_path / "1-draft.png"), full_page=True)
-    page.locator("button[data-action=submit]").click()
-    page.wait_for_load_state()
+    decide(page, "submit")
     assert "待县级初审" in page.inner_text("h1")
     assert "ZB-PB-DEMO" in page.get_by_test_id("withdrawal-items").inner_text()
     logout(page)
 
     login(page, base, "county_huize")
     page.goto(detail)
-    page.locator("form[data-action=county_approve] textarea").fill("同意上报")
-    page.locator("form[data-action=county_approve] button").click()
-    page.wait_for_load_state()
+    decide(page, "county_approve", "同意上报")
     logout(page)
     prepare(page, base, detail, "出库比例与来源无误，建议准予出库")
 
@@ -61,8 +57,7 @@ def test_pb_withdrawal_in_huize(live_server, page, transactional_db, tmp_path):
     page.goto(base + "/pool/")
     assert page.get_by_test_id("available-PB-530326").inner_text() == "38.0000"  # 12 held
     page.goto(detail)
-    page.locator("form[data-action=city_approve] button").click()
-    page.wait_for_load_state()
+    decide(page, "city_approve")
     assert "已批准" in page.inner_text("h1")
     page.screenshot(path=str(tmp_path / "2-approved.png"), full_page=True)
     page.goto(base + "/pool/")

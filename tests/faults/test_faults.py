@@ -50,7 +50,7 @@ def test_a_render_killed_midway_is_rendered_exactly_once_on_retry(filed, monkeyp
 
 def test_a_database_error_mid_decision_leaves_nothing_half_written(api_as, make_lot, monkeypatch):
     from quota_registry.orgs.models import User
-    from quota_registry.review import services as review
+    from quota_registry.review import engine
 
     lot = make_lot("50", pollutant="PB", enterprise="ent_huize")
     created = api_as("ent_huize").post("/api/v1/withdrawal-applications/", {
@@ -68,8 +68,8 @@ def test_a_database_error_mid_decision_leaves_nothing_half_written(api_as, make_
 
     monkeypatch.setattr(Movement.objects, "bulk_create", broken_movements)
     with pytest.raises(DatabaseError):
-        review.transition(actor=User.objects.get(username="ent_huize"), model=WithdrawalApplication, pk=created["id"],
-                          action="submit")
+        engine.perform(actor=User.objects.get(username="ent_huize"), model=WithdrawalApplication, pk=created["id"],
+                       action="submit")
     assert reached == [[Decimal("12.0000")]]  # it did fail inside the posting of the hold
     monkeypatch.undo()
     application = WithdrawalApplication.objects.get(pk=created["id"])

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ledger import services as ledger
-from ledger.models import AccountKind, Lot, LotStatus, TransactionKind
+from ledger.models import Lot, LotStatus
 from quota_registry.orgs.models import Organisation
 from quota_registry.reference.models import Pollutant
 
@@ -26,13 +26,12 @@ def make_lot(demo):
         counter["n"] += 1
         org = demo[enterprise].organisation if isinstance(enterprise, str) else enterprise
         today = timezone.localdate()
-        lot = Lot.objects.create(
+        lot = Lot(
             number=f"T{timezone.now():%H%M%S%f}{counter['n']}", pollutant=Pollutant.objects.get(code=pollutant),
             quantity=Decimal(quantity), enterprise=org, region=org.region, industry=org.industry,
             source_kind="reduction", status=status, verified_on=today, valid_until=today + datetime.timedelta(days=365),
             **extra)
-        ledger.post(actor=None, kind=TransactionKind.ISSUE, legs=[
-            ledger.Leg(lot, ledger.account(AccountKind.SOURCE), ledger.account(AccountKind.POOL), Decimal(quantity))])
+        ledger.issue(actor=None, lots=[lot], subject=None)  # saved and issued in one transaction
         return lot
 
     return make

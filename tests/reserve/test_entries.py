@@ -13,6 +13,7 @@ from ledger.models import AccountKind, Lot, LotStatus
 from ledger.verification import verify
 from quota_registry.audit.models import AuditEntry
 from quota_registry.files.services import attachments_of
+from quota_registry.review import engine
 from quota_registry.review.models import Review
 from reserve.models import EntryApplication
 
@@ -274,15 +275,25 @@ def test_planned_reduction_is_not_available_until_completion(filed, api_as, demo
     assert (row["available"], row["planned"]) == ("0.0000", "15.0000")
     lot_api = api_as("city_reviewer").get(f"/api/v1/lots/{lot.pk}/").json()
     assert lot_api["available"] == "0.0000" and lot_api["in_pool"] == "15.0000"
-    response = as_user("city_approver").post(f"/lots/{lot.pk}/", {"completed_on": timezone.localdate().isoformat(),
-                                                                 "evidence": "竣工环保验收批复（曲环验〔2026〕1号）"})
+    page = as_user("city_approver").get(f"/lots/{lot.pk}/").content.decode()
+    assert 'data-action="complete"' in page  # the page offers the step, with its form
+    assert 'data-action="complete"' not in as_user("ent_qilin").get(f"/lots/{lot.pk}/").content.decode()
+    future = {"action": "complete", "completed_on": (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
+              "evidence": "竣工环保验收批复"}
+    as_user("city_approver").post(f"/lots/{lot.pk}/act/", future)
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.PLANNED  # a completion cannot be dated in the future
+    response = as_user("city_approver").post(f"/lots/{lot.pk}/act/", {
+        "action": "complete", "completed_on": timezone.localdate().isoformat(),
+        "evidence": "竣工环保验收批复（曲环验〔2026〕1号）"})
     assert response.status_code == 302
     lot.refresh_from_db()
     assert lot.status == LotStatus.ACTIVE and lot.completed_on == timezone.localdate()
     assert api_as("city_reviewer").get(f"/api/v1/lots/{lot.pk}/").json()["available"] == "15.0000"
-    assert as_user("ent_qilin").post(f"/lots/{lot.pk}/", {}).status_code in (200, 302)  # no form for enterprises
-    lot.refresh_from_db()
     assert lot.completion_evidence.startswith("竣工环保验收批复")
+    assert [d.action for d in engine.decisions_of(lot)] == ["complete"]
+    ent = as_user("ent_qilin").post(f"/lots/{lot.pk}/act/", {"action": "complete"})
+    assert ent.status_code == 302  # refused with a message: it is no longer planned, and not theirs to decide
 
 
 def test_county_files_abandoned_quota_earmarked_for_major_projects(api_as, entry_body, demo):

@@ -63,30 +63,38 @@ def test_movement_quantities_are_exact_decimals(make_lot, demo):
         ledger.hold(actor=None, allocations=[(lot, 0.0001)], subject=lot)
 
 
+class Undone(Exception):
+    """Raised to undo a test's tampering with the ledger before the test ends."""
+
+
 def test_verify_ledger_detects_a_tampered_holding(make_lot, demo, capsys):
     lot = make_lot("7")
     call_command("verify_ledger")
     assert "ledger verified" in capsys.readouterr().out
-    Holding.objects.filter(lot=lot, account__kind=AccountKind.POOL).update(quantity=Decimal("8"))
-    report = verify()
-    assert not report.ok and any("stored 8" in p for p in report.problems)
-    with pytest.raises(Exception, match="difference"):
-        call_command("verify_ledger")
+    with pytest.raises(Undone), transaction.atomic():  # undone: the database refuses it at commit (ledger 0003)
+        Holding.objects.filter(lot=lot, account__kind=AccountKind.POOL).update(quantity=Decimal("8"))
+        report = verify()
+        assert not report.ok and any("stored 8" in p for p in report.problems)
+        with pytest.raises(Exception, match="difference"):
+            call_command("verify_ledger")
+        raise Undone
 
 
 def test_verify_detects_a_broken_chain(make_lot, demo):
     make_lot("1")
     make_lot("2")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # simulate tampering by someone who disabled the trigger
-            cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off, as a superuser could
-            cursor.execute("UPDATE reserve_movement SET quantity = quantity + 1 "
-                           "WHERE id = (SELECT max(id) FROM reserve_movement)")
-            cursor.execute("SET LOCAL session_replication_role = origin")
-    else:
-        Movement.objects.filter(pk=Movement.objects.order_by("-pk").first().pk).update(quantity=Decimal("3"))
-    problems = verify().problems
-    assert any("does not match its hash" in p for p in problems)
+    with pytest.raises(Undone), transaction.atomic():  # undone before the test's end: the triggers would refuse it
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # simulate tampering by someone who disabled the trigger
+                cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off, as a superuser could
+                cursor.execute("UPDATE reserve_movement SET quantity = quantity + 1 "
+                               "WHERE id = (SELECT max(id) FROM reserve_movement)")
+                cursor.execute("SET LOCAL session_replication_role = origin")
+        else:
+            Movement.objects.filter(pk=Movement.objects.order_by("-pk").first().pk).update(quantity=Decimal("3"))
+        problems = verify().problems
+        assert any("does not match its hash" in p for p in problems)
+        raise Undone
 
 
 @pytest.mark.postgres
@@ -119,12 +127,11 @@ def test_concurrent_holds_never_overdraw():
 
     from quota_registry.reference.models import Pollutant
 
-    lot = Lot.objects.create(number="CONC-1", pollutant=Pollutant.objects.get(code="NOX"), quantity=Decimal("10"),
+    lot = Lot(number="CONC-1", pollutant=Pollutant.objects.get(code="NOX"), quantity=Decimal("10"),
                              enterprise=org, region=org.region, industry=org.industry, source_kind="reduction",
                              status="active", verified_on=timezone.localdate(),
                              valid_until=timezone.localdate() + datetime.timedelta(days=30))
-    ledger.post(actor=None, kind=TransactionKind.ISSUE, legs=[
-        ledger.Leg(lot, ledger.account(AccountKind.SOURCE), ledger.account(AccountKind.POOL), Decimal("10"))])
+    ledger.issue(actor=None, lots=[lot], subject=None)  # saved and issued in one transaction
     results, barrier = [], threading.Barrier(8)
 
     def worker():

@@ -245,7 +245,7 @@ def test_twenty_concurrent_submissions_compete_for_one_lot(work_left_to_the_work
     from django.db import connection
 
     from quota_registry.orgs.models import User
-    from quota_registry.review import services as review
+    from quota_registry.review import engine
     from reserve import withdrawals
     from tests.conftest import _ensure_demo
     from tests.reserve.conftest import Lot
@@ -259,12 +259,11 @@ def test_twenty_concurrent_submissions_compete_for_one_lot(work_left_to_the_work
 
     from quota_registry.reference.models import Pollutant
 
-    lot = Lot.objects.create(number="CONC-PB", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("12"),
+    lot = Lot(number="CONC-PB", pollutant=Pollutant.objects.get(code="PB"), quantity=Decimal("12"),
                              enterprise=org, region=org.region, industry=org.industry, source_kind="reduction",
                              status="active", verified_on=timezone.localdate(),
                              valid_until=timezone.localdate() + datetime.timedelta(days=30))
-    ledger.post(actor=None, kind="issue", legs=[ledger.Leg(lot, ledger.account(AccountKind.SOURCE),
-                                                           ledger.account(AccountKind.POOL), Decimal("12"))])
+    ledger.issue(actor=None, lots=[lot], subject=None)  # saved and issued in one transaction
     drafts = [withdrawals.withdrawal_create(actor=ent, data={"project_name": f"项目{i}", "industry": org.industry,
                                                              "eia_authority": "曲靖市生态环境局"},
                                             items=[{"pollutant": "PB", "new_emission": "1"}]) for i in range(20)]
@@ -273,7 +272,7 @@ def test_twenty_concurrent_submissions_compete_for_one_lot(work_left_to_the_work
     def submit(application):
         barrier.wait()
         try:
-            review.transition(actor=ent, model=WithdrawalApplication, pk=application.pk, action="submit")
+            engine.perform(actor=ent, model=WithdrawalApplication, pk=application.pk, action="submit")
             outcomes.append("ok")
         except Exception as exc:  # noqa: BLE001 - the test inspects what came back
             outcomes.append(exc)

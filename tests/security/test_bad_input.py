@@ -190,8 +190,9 @@ def test_a_nul_byte_in_a_filter_is_a_400(as_user, url, param):
 # --- trades: money and the order of payments --------------------------------------------------------------
 
 def test_negative_fees_and_a_payout_before_the_payment_are_refused(api_as, demo, make_lot):
+    from quota_registry.review import engine
     from trading.models import Deal, Trade
-    from trading.trades import trade_contract, trade_create
+    from trading.trades import trade_create
 
     lot = make_lot("10", pollutant="SO2", enterprise="ent_qilin")
     ledger_org = demo["ent_qilin"].organisation
@@ -205,7 +206,8 @@ def test_negative_fees_and_a_payout_before_the_payment_are_refused(api_as, demo,
                                              created_at=timezone.now() - datetime.timedelta(days=2))
     deal = Deal.objects.create(trade=trade, buyer=demo["ent_huize"].organisation, quantity=Decimal("5"),
                                unit_price=Decimal("1000"), amount=Decimal("5000"))
-    trade_contract(actor=demo["city_admin"], pk=trade.pk, contract_number="HT-1")
+    engine.perform(actor=demo["city_admin"], model=Trade, pk=trade.pk, action="contract",
+                   data={"contract_number": "HT-1"})
     city = api_as("city_admin")
     url = f"/api/v1/trades/{trade.pk}/settle/"
     now = timezone.now()

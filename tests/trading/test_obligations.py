@@ -91,7 +91,7 @@ def test_file_then_confirm(make_obligation, api_as, demo):
     doc.seek(0)
     filed = api_as("ent_qilin").post(url + "file/", {"files": [doc], "note": "已在全国排污许可证管理信息平台提交"},
                                      format="multipart")
-    assert filed.status_code == 201 and filed.json()["status"] == "filed"
+    assert filed.status_code == 200 and filed.json()["status"] == "filed"
     body = {"permit_number": "91530302MA0000000X001P", "permit_version": "2026-11-20 变更",
             "recorded_measure": "脱硫设施提标改造", "recorded_reduction": "SO2 100 t/a",
             "recorded_transfer": "SO2 12 t/a → 会泽铅锌冶炼技改项目"}
@@ -102,6 +102,11 @@ def test_file_then_confirm(make_obligation, api_as, demo):
     confirmed = api_as("county_qilin").post(url + "confirm/", body, format="json")
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
     assert confirmed.json()["overdue"] is False
+    reviews = confirmed.json()["reviews"]  # each step is a decision record: who, in which stage, what was entered
+    assert [(r["action"], r["stage"], r["to_status"]) for r in reviews] == [
+        ("file", "applicant", "filed"), ("confirm_permit", "county", "confirmed")]
+    assert reviews[0]["details"] == {"files": ["变更申请.pdf"], "note": "已在全国排污许可证管理信息平台提交"}
+    assert reviews[1]["details"]["permit_number"] == body["permit_number"]
     assert api_as("city_reviewer").post(url + "confirm/", body, format="json").status_code == 409
 
 

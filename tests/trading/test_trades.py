@@ -121,13 +121,13 @@ def test_reserve_bidding_sale_end_to_end(reserve_trade, api_as, api, demo):
         ("会泽示范铅锌冶炼有限公司", "5.0000", "1100.00"), ("宣威示范发电有限公司", "5.0000", "1150.00")]
     city.post(f"{URL}{pk}/contract/", {"contract_number": "QJPW-2026-001"}, format="json")
     approver = api_as("city_approver")
-    assert approver.post(f"{URL}{pk}/confirm/", {}, format="json").status_code == 400  # not settled
+    assert approver.post(f"{URL}{pk}/confirm/", {}, format="json").status_code == 409  # not settled
     for deal in Deal.objects.filter(trade_id=pk):
         assert city.post(f"{URL}{pk}/settle/", {"deal": deal.pk, "seller_paid_at": now.isoformat()},
                          format="json").status_code == 400  # seller is paid after the buyer
         city.post(f"{URL}{pk}/settle/", {"deal": deal.pk, "buyer_paid_at": now.isoformat(), "buyer_fee": "50"},
                   format="json")
-        assert approver.post(f"{URL}{pk}/confirm/", {}, format="json").status_code == 400  # still not settled
+        assert approver.post(f"{URL}{pk}/confirm/", {}, format="json").status_code == 409  # still not settled
         city.post(f"{URL}{pk}/settle/", {"deal": deal.pk, "seller_paid_at": now.isoformat()}, format="json")
     confirmed = approver.post(f"{URL}{pk}/confirm/", {}, format="json").json()
     assert confirmed["status"] == "confirmed"
@@ -201,6 +201,7 @@ def test_the_same_quota_cannot_be_offered_twice(make_lot, api_as):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_announcements_never_oversell():
     from quota_registry.orgs.models import User
+    from quota_registry.review import engine
     from tests.conftest import _ensure_demo
     from trading import trades
 
@@ -209,12 +210,11 @@ def test_concurrent_announcements_never_oversell():
     from quota_registry.reference.models import Pollutant
 
     org = User.objects.get(username="ent_qilin").organisation
-    lot = Lot.objects.create(number="CONC-T", pollutant=Pollutant.objects.get(code="SO2"), quantity=Decimal("10"),
+    lot = Lot(number="CONC-T", pollutant=Pollutant.objects.get(code="SO2"), quantity=Decimal("10"),
                              enterprise=org, region=org.region, industry=org.industry, source_kind="reduction",
                              status="active", verified_on=timezone.localdate(),
                              valid_until=timezone.localdate() + dt.timedelta(days=30))
-    ledger.post(actor=None, kind="issue", legs=[ledger.Leg(lot, ledger.account(AccountKind.SOURCE),
-                                                           ledger.account(AccountKind.POOL), Decimal("10"))])
+    ledger.issue(actor=None, lots=[lot], subject=None)  # saved and issued in one transaction
     city = User.objects.get(username="city_reviewer")
     offers = [trades.trade_create(actor=city, pollutant=lot.pollutant, lots=[(lot, Decimal("3"))]) for _ in range(8)]
     results, barrier = [], threading.Barrier(8)
@@ -224,7 +224,7 @@ def test_concurrent_announcements_never_oversell():
 
         barrier.wait()
         try:
-            trades.trade_announce(actor=city, pk=trade.pk)
+            engine.perform(actor=city, model=Trade, pk=trade.pk, action="announce")
             results.append("ok")
         except ledger.InsufficientQuantity:
             results.append("refused")

@@ -136,7 +136,7 @@ class Command(BaseCommand):
         the ledger and the inboxes have something to show. Only once: skipped when they exist."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from quota_registry.review import services as review
+        from quota_registry.review import engine
         from reserve.entries import entry_create
         from reserve.models import EntryApplication
 
@@ -164,8 +164,8 @@ class Command(BaseCommand):
             for action in steps[:{"submitted": 1, "approved": len(steps)}[upto]]:
                 who = actor if action == "submit" else deciders.get(action) or \
                     users[f"county_{users[enterprise].username[4:]}"]
-                review.transition(actor=who, model=EntryApplication, pk=application.pk, action=action,
-                                  opinion=_("Demo data, not official figures"))
+                engine.perform(actor=who, model=EntryApplication, pk=application.pk, action=action,
+                               data={"opinion": _("Demo data, not official figures")})
         return len(DEMO_ENTRIES)
 
 

@@ -1,0 +1,173 @@
+"""The reserve's records on the workflow engine (quota_registry/review/engine.py): entry applications (入库, Arts
+7-9, 25), withdrawal applications (出库, Arts 13-16) and lots (a planned lot's completion; expiry by the daily job).
+Each kind is its states, its table of steps and its effects; the engine does the rest."""
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ledger import services as ledger
+from ledger.models import Lot, LotStatus
+from quota_registry import inputs
+from quota_registry.documents.models import DocumentKind
+from quota_registry.jurisdiction import COUNTY
+from quota_registry.orgs.models import CITY_ROLES, Role, User
+from quota_registry.review import engine
+from quota_registry.review.engine import CITY_APPROVER, CITY_REVIEWER, CITY_STAFF, SYSTEM, Field, Kind, Step, Who
+from quota_registry.review.models import Decision, Stage, Status
+from quota_registry.review.services import is_applicant
+
+from . import entries, expiry, withdrawals
+from .models import EntryApplication, WithdrawalApplication
+
+APPLICANT = Who(is_applicant, gettext_lazy("the applicant (the enterprise; the county for what it filed)"),
+                frozenset({Role.ENTERPRISE_USER, Role.COUNTY_REVIEWER}))
+COUNTY_OF_RECORD = engine.county_of(lambda record: record.region_id)
+
+
+def _submitted(record, values) -> str:
+    """A submission goes to the first tier the record was filed with (its county; the city for a county's filing)."""
+    return Status.SUBMITTED if COUNTY in record.review_tiers.split(",") else Status.COUNTY_APPROVED
+
+
+def application_steps(*, check_submission, on_submit=None, on_release=None, on_approve=None,
+                      approve_label) -> list[Step]:
+    """The table every application kind shares: filed by the applicant, pre-reviewed by the county, prepared and
+    decided by the city (four-eyes), withdrawn by the applicant while undecided."""
+    open_states = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.COUNTY_APPROVED)
+    return [
+        Step("submit", (Status.DRAFT, Status.RETURNED), _submitted, APPLICANT, Decision.SUBMIT, Stage.APPLICANT,
+             gettext_lazy("Submit"), opinion="none", check=check_submission, effect=on_submit, style="primary",
+             targets=(Status.SUBMITTED, Status.COUNTY_APPROVED),
+             notes=gettext_lazy("to the county's pre-review; a county's own filing goes to the city (Art 9)"),
+             confirm=gettext_lazy("Submit the application for review? It cannot be changed while it is reviewed.")),
+        Step("withdraw", open_states, Status.WITHDRAWN, APPLICANT, Decision.WITHDRAW, Stage.APPLICANT,
+             gettext_lazy("Withdraw the application"), effect=on_release, style="danger",
+             confirm=gettext_lazy("Withdraw the application? It ends here; a new one can be filed.")),
+        Step("county_approve", (Status.SUBMITTED,), Status.COUNTY_APPROVED, COUNTY_OF_RECORD, Decision.APPROVE,
+             Stage.COUNTY, gettext_lazy("Approve and forward"), attachments=True, group=("county-review", "approve"),
+             style="primary", confirm=gettext_lazy("Forward the application to the city bureau?")),
+        Step("county_return", (Status.SUBMITTED,), Status.RETURNED, COUNTY_OF_RECORD, Decision.RETURN, Stage.COUNTY,
+             gettext_lazy("Return for correction"), opinion="required", attachments=True, effect=on_release,
+             group=("county-review", "return"),
+             confirm=gettext_lazy("Return the application? The applicant can correct it and submit it again.")),
+        Step("county_reject", (Status.SUBMITTED,), Status.REJECTED, COUNTY_OF_RECORD, Decision.REJECT, Stage.COUNTY,
+             gettext_lazy("Reject"), opinion="required", attachments=True, effect=on_release,
+             group=("county-review", "reject"), style="danger",
+             confirm=gettext_lazy("Reject the application? This cannot be undone.")),
+        Step("city_prepare", (Status.COUNTY_APPROVED,), None, CITY_REVIEWER, Decision.PREPARE, Stage.CITY_PREPARATION,
+             gettext_lazy("Record the preparatory review"), opinion="required", attachments=True, documents=False,
+             notes=gettext_lazy("four-eyes: the city's decision needs it, by another person")),
+        Step("city_approve", (Status.COUNTY_APPROVED,), Status.APPROVED, CITY_APPROVER, Decision.APPROVE, Stage.CITY,
+             approve_label, attachments=True, guard=engine.four_eyes, effect=on_approve,
+             group=("city-review", "approve"), style="primary",
+             confirm=gettext_lazy("Approve the application? This cannot be undone.")),
+        Step("city_return", (Status.COUNTY_APPROVED,), Status.RETURNED, CITY_APPROVER, Decision.RETURN, Stage.CITY,
+             gettext_lazy("Return for correction"), opinion="required", attachments=True, guard=engine.four_eyes,
+             effect=on_release, group=("city-review", "return"),
+             confirm=gettext_lazy("Return the application? The applicant can correct it and submit it again.")),
+        Step("city_reject", (Status.COUNTY_APPROVED,), Status.REJECTED, CITY_APPROVER, Decision.REJECT, Stage.CITY,
+             gettext_lazy("Reject"), opinion="required", attachments=True, guard=engine.four_eyes, effect=on_release,
+             group=("city-review", "reject"), style="danger",
+             confirm=gettext_lazy("Reject the application? This cannot be undone.")),
+    ]
+
+
+def application_recipients(ctx) -> list:
+    """Who is told of a decision on an application: the next party to act, or the applicant and its county."""
+    app = ctx.record
+    users = User.objects.filter(is_active=True)
+    county = users.filter(role=Role.COUNTY_REVIEWER, organisation__region=app.region_id)
+    city = users.filter(role__in=CITY_ROLES - {Role.CITY_ADMIN})
+    applicant = county if app.filed_by_county else users.filter(role=Role.ENTERPRISE_USER,
+                                                                organisation=app.applicant_id)
+    decision = ctx.step.decision
+    if decision == Decision.PREPARE:
+        return list(users.filter(role=Role.CITY_APPROVER))
+    if decision == Decision.VERIFY:
+        return list(applicant)
+    if decision == Decision.WITHDRAW:
+        return list(county) + list(city)
+    if ctx.to_status == Status.SUBMITTED:
+        return list(county)
+    if ctx.to_status == Status.COUNTY_APPROVED:
+        return list(city)
+    if ctx.step.stage == Stage.CITY:
+        return list(applicant) + list(county)
+    return list(applicant)
+
+
+def application_timestamps(record, ctx, now) -> list[str]:
+    fields = []
+    if ctx.step.action == "submit":
+        record.submitted_at = now
+        fields.append("submitted_at")
+    if ctx.to_status in (Status.APPROVED, Status.REJECTED, Status.REVOKED):
+        record.decided_at = now
+        fields.append("decided_at")
+    return fields
+
+
+def _application_kind(name, model, steps, documents, title, link_name, description) -> Kind:
+    return engine.register(Kind(
+        name=name, model=model, states=Status, steps=steps, initial=Status.DRAFT, documents=documents,
+        number=lambda r: r.number, title=lambda r: title % {"number": r.number},
+        link=lambda r: reverse(link_name, args=[r.pk]), organisation=lambda r: r.applicant,
+        region=lambda r: r.region, recipients=application_recipients, on_status=application_timestamps,
+        description=description))
+
+
+ENTRY = _application_kind(
+    "entry", EntryApplication, application_steps(
+        check_submission=entries.check_submission, on_approve=entries.issue,
+        approve_label=gettext_lazy("Approve: enter into the pool")) + [
+        Step("verify", (Status.COUNTY_APPROVED,), None, CITY_STAFF, Decision.VERIFY, Stage.CITY_PREPARATION,
+             gettext_lazy("Record the verified figure"), opinion="none", api="verify-item",
+             fields=(Field("item", gettext_lazy("Factor"), "choice", choices=entries.item_choices),
+                     Field("quantity", gettext_lazy("Verified quantity"), "quantity"),
+                     Field("reason", gettext_lazy("Reason"), "text", limit=inputs.REASON)),
+             effect=entries.set_verified_quantity, awaited=False,
+             notes=gettext_lazy("replaces the claimed figure of one factor, before the decision")),
+        Step("revoke", (Status.APPROVED,), Status.REVOKED, CITY_APPROVER, Decision.REVOKE, Stage.CITY,
+             gettext_lazy("Revoke (Art 25)"), opinion="required", attachments=True, effect=entries.revoke, awaited=False,
+             style="danger", confirm=gettext_lazy("Revoke the entry? What is still in the pool is cancelled.")),
+    ],
+    (DocumentKind.ANNEX3,), gettext_lazy("Entry application %(number)s"), "reserve:entry-detail",
+    gettext_lazy("Entry application (入库, Arts 7-9, 25)"))
+
+WITHDRAWAL = _application_kind(
+    "withdrawal", WithdrawalApplication, application_steps(
+        check_submission=withdrawals.check_submission, on_submit=withdrawals.hold, on_release=withdrawals.release,
+        on_approve=withdrawals.complete, approve_label=gettext_lazy("Approve: the quota leaves the pool")),
+    (DocumentKind.ANNEX4, DocumentKind.ANNEX5), gettext_lazy("Withdrawal application %(number)s"),
+    "reserve:withdrawal-detail", gettext_lazy("Withdrawal application (出库, Arts 13-16)"))
+
+
+def _lot_recipients(ctx) -> list:
+    return list(User.objects.filter(is_active=True).filter(
+        Q(role=Role.ENTERPRISE_USER, organisation=ctx.record.enterprise_id)
+        | Q(role__in=[Role.CITY_REVIEWER, Role.CITY_APPROVER])))
+
+
+LOT = engine.register(Kind(
+    name="lot", model=Lot, states=LotStatus, initial=LotStatus.ACTIVE,
+    number=lambda lot: lot.number, title=lambda lot: _("Lot %(number)s") % {"number": lot.number},
+    link=lambda lot: reverse("reserve:lot-detail", args=[lot.pk]), organisation=lambda lot: lot.enterprise,
+    region=lambda lot: lot.region, recipients=_lot_recipients,
+    # A lot is a row of the ledger: its steps take the ledger's lock before the lot's (ledger/locks.py).
+    before_lock=ledger.lock,
+    description=gettext_lazy("Lot (issued by an approved entry; planned until its measure is complete)"),
+    steps=[
+        Step("complete", (LotStatus.PLANNED,), LotStatus.ACTIVE, CITY_STAFF, Decision.COMPLETE, Stage.CITY,
+             gettext_lazy("Record the completion"), opinion="none", effect=entries.record_completion, style="primary",
+             fields=(Field("completed_on", gettext_lazy("Completed on"), "date", past=True),
+                     Field("evidence", gettext_lazy("Evidence of completion"), "text",
+                           limit=Lot._meta.get_field("completion_evidence").max_length),
+                     Field("files", gettext_lazy("Evidence files"), "files", required=False)),
+             confirm=gettext_lazy("Record the completion? The lot becomes available in the pool.")),
+        Step("expire", (LotStatus.ACTIVE, LotStatus.PLANNED), LotStatus.EXPIRED, SYSTEM, Decision.EXPIRE, Stage.SYSTEM,
+             gettext_lazy("Expire"), opinion="none", effect=expiry.expire_effect,
+             notes=gettext_lazy("the daily job, after the lot's validity (seed 001 Art 15)")),
+    ]))

@@ -1,0 +1,199 @@
+"""Trading's records on the workflow engine (quota_registry/review/engine.py): trades (seed 001 Arts 11-22), the
+qualification of each party to a trade (Arts 13, 15) and the permit-change obligations of Art 17. Each kind is its
+states and its table of steps; what a step checks and does is in trades.py and services.py."""
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from quota_registry import inputs
+from quota_registry.orgs.models import Role, User
+from quota_registry.review import engine
+from quota_registry.review.engine import CITY_APPROVER, CITY_STAFF, Field, Kind, Refusal, Step, Who
+from quota_registry.review.models import Decision, Stage
+
+from . import selectors, services, trades
+from .models import ObligationStatus, PartyStatus, PermitChangeObligation, Trade, TradeMethod, TradeParty, TradeStatus
+
+
+def _county_or_city(actor) -> str:
+    return Stage.COUNTY if actor.role == Role.COUNTY_REVIEWER else Stage.CITY
+
+
+# --- trades -------------------------------------------------------------------------------------------------------
+
+ENTERPRISE = engine.role(Role.ENTERPRISE_USER, text=gettext_lazy("an enterprise"))
+QUALIFIED_BUYER = Who(lambda actor, trade: trades.bidder(actor, trade) is not None,
+                      gettext_lazy("a qualified buyer"), frozenset({Role.ENTERPRISE_USER}))
+
+
+def _may_apply(actor, trade) -> Refusal | None:
+    if trade.seller_id == actor.organisation_id:
+        return Refusal(403, _("An enterprise cannot buy its own offer."))
+    if trade.parties.filter(organisation_id=actor.organisation_id).exists():
+        return Refusal(409, _("your enterprise has already applied for this trade"))
+    return None
+
+
+def _bidding(actor, trade) -> Refusal | None:
+    if trade.method != TradeMethod.BIDDING:
+        return Refusal(409, _("only a public bidding takes bids"))
+    return None
+
+
+def _trade_recipients(ctx) -> list:
+    """The seller's and every party's users (a decision on the trade concerns them all)."""
+    trade = ctx.record
+    organisations = set(trade.parties.values_list("organisation_id", flat=True)) | (
+        {trade.seller_id} if trade.seller_id else set())
+    return list(User.objects.filter(is_active=True, role=Role.ENTERPRISE_USER, organisation_id__in=organisations))
+
+
+# Decisions anyone who sees the trade may read; the rest (applications to buy, bids, settlements) only the bureaus
+# and the party that took them (a bid is not shown to the other bidders).
+PUBLIC_DECISIONS = {Decision.ANNOUNCE, Decision.SET_METHOD, Decision.CLOSE, Decision.CONTRACT, Decision.CONFIRM,
+                    Decision.PUBLISH, Decision.CANCEL}
+
+
+def _trade_decisions_shown(user, decisions):
+    if getattr(user, "is_city_staff", False) or getattr(user, "is_county_reviewer", False):
+        return decisions
+    return decisions.filter(Q(action__in=PUBLIC_DECISIONS) | Q(actor__organisation_id=getattr(user, "organisation_id",
+                                                                                                None)))
+
+
+def _not_bidding(trade) -> bool:
+    return trade.method != TradeMethod.BIDDING
+
+
+OPEN_TRADE = (TradeStatus.APPLIED, TradeStatus.ANNOUNCED, TradeStatus.TRADING, TradeStatus.TRADED,
+              TradeStatus.CONTRACTED, TradeStatus.SETTLED)
+
+TRADE = engine.register(Kind(
+    name="trade", model=Trade, states=TradeStatus, initial=TradeStatus.APPLIED,
+    number=lambda t: t.number, title=lambda t: _("Trade %(number)s") % {"number": t.number},
+    link=lambda t: reverse("trading:trade-detail", args=[t.pk]), organisation=lambda t: t.seller,
+    region=lambda t: t.region, recipients=_trade_recipients, queryset=selectors.trades,
+    on_status=trades.trade_timestamps, decisions_shown=_trade_decisions_shown,
+    description=gettext_lazy("Trade (交易, seed 001 Arts 11-22)"),
+    steps=[
+        Step("announce", (TradeStatus.APPLIED,), TradeStatus.ANNOUNCED, CITY_STAFF, Decision.ANNOUNCE, Stage.CITY,
+             gettext_lazy("Announce"), opinion="none", check=trades.check_announce, effect=trades.announce,
+             style="primary", confirm=gettext_lazy("Announce the trade? Its quantity is held from now on."),
+             notes=gettext_lazy("the offered quantity is held in the ledger; an enterprise seller must have qualified")),
+        Step("interest", (TradeStatus.ANNOUNCED,), None, ENTERPRISE, Decision.INTEREST, Stage.PARTY,
+             gettext_lazy("Apply to buy"), opinion="none", guard=_may_apply, check=trades.check_interest,
+             effect=trades.interest, notify=lambda ctx: (), style="primary",
+             fields=(Field("wanted_quantity", gettext_lazy("Quantity wanted"), "quantity"),),
+             notes=gettext_lazy("the buyer's bureau qualifies it within 5 working days")),
+        Step("method", (TradeStatus.ANNOUNCED,), TradeStatus.TRADING, CITY_STAFF, Decision.SET_METHOD, Stage.CITY,
+             gettext_lazy("Set the method"), opinion="none", check=trades.check_method, effect=trades.set_method,
+             style="primary",
+             fields=(Field("method", gettext_lazy("Method"), "choice", required=False, choices=TradeMethod.choices,
+                           help=gettext_lazy("Leave empty for the method the rules suggest.")),
+                     Field("reason", gettext_lazy("Reason for another method"), "text", required=False,
+                           limit=inputs.REASON),
+                     Field("starting_price", gettext_lazy("starting price"), "price", required=False),
+                     Field("increment", gettext_lazy("minimum increment"), "price", required=False),
+                     Field("bidding_opens", gettext_lazy("bidding opens"), "datetime", required=False),
+                     Field("bidding_closes", gettext_lazy("bidding closes"), "datetime", required=False)),
+             notes=gettext_lazy("the method the rules suggest (Art 17), or another with the reason")),
+        Step("bid", (TradeStatus.TRADING,), None, QUALIFIED_BUYER, Decision.BID, Stage.PARTY,
+             gettext_lazy("Place the bid"), opinion="none", guard=_bidding, check=trades.check_bid, effect=trades.bid,
+             notify=lambda ctx: (), documents=False, style="primary",
+             fields=(Field("quantity", gettext_lazy("Quantity"), "quantity"),
+                     Field("unit_price", gettext_lazy("Unit price"), "price")),
+             notes=gettext_lazy("within the bidding window, at the starting price plus whole increments")),
+        Step("close", (TradeStatus.TRADING,), TradeStatus.TRADED, CITY_STAFF, Decision.CLOSE, Stage.CITY,
+             gettext_lazy("Strike the deal"), opinion="none", check=trades.check_close, effect=trades.close,
+             style="primary", confirm=gettext_lazy("Strike the deal(s) now?"),
+             fields=(Field("buyer", gettext_lazy("Buyer"), "choice", required=False, choices=trades.buyer_choices,
+                           shown=_not_bidding),
+                     Field("quantity", gettext_lazy("Quantity"), "quantity", required=False, shown=_not_bidding),
+                     Field("unit_price", gettext_lazy("Agreed unit price"), "price", required=False,
+                           shown=lambda t: t.method == TradeMethod.NEGOTIATED)),
+             notes=gettext_lazy("bidding: by price, then time, once the window has closed; otherwise the buyer and "
+                                "the agreed (negotiated) or fixed price")),
+        Step("contract", (TradeStatus.TRADED,), TradeStatus.CONTRACTED, CITY_STAFF, Decision.CONTRACT, Stage.CITY,
+             gettext_lazy("Contract signed"), opinion="none", effect=trades.contract, style="primary",
+             fields=(Field("contract_number", gettext_lazy("Contract number"), "text",
+                           limit=Trade._meta.get_field("contract_number").max_length),)),
+        Step("settle", (TradeStatus.CONTRACTED,), trades.settled_after, CITY_STAFF, Decision.SETTLE, Stage.CITY,
+             gettext_lazy("Record the settlement"), opinion="none", check=trades.check_settle, effect=trades.settle,
+             targets=(TradeStatus.CONTRACTED, TradeStatus.SETTLED),
+             fields=(Field("deal", gettext_lazy("Deal"), "choice", choices=trades.deal_choices),
+                     Field("buyer_paid_at", gettext_lazy("Buyer's payment received at"), "datetime", required=False,
+                           past=True),
+                     Field("buyer_fee", gettext_lazy("Buyer's service fee"), "amount", required=False),
+                     Field("seller_paid_at", gettext_lazy("Paid to the seller at"), "datetime", required=False,
+                           past=True),
+                     Field("seller_fee", gettext_lazy("Seller's service fee"), "amount", required=False)),
+             notes=gettext_lazy("through the third party (Art 20); settled once every deal is paid and paid out")),
+        Step("confirm", (TradeStatus.SETTLED,), TradeStatus.CONFIRMED, CITY_APPROVER, Decision.CONFIRM, Stage.CITY,
+             gettext_lazy("Confirm the trade"), opinion="none", effect=trades.confirm, style="primary",
+             confirm=gettext_lazy("Confirm the trade? The quota moves to the buyers."),
+             notes=gettext_lazy("the quota moves to the buyers; the transferors' permit-change obligations (Art 17)")),
+        Step("publish", (TradeStatus.CONFIRMED,), TradeStatus.PUBLISHED, CITY_STAFF, Decision.PUBLISH, Stage.CITY,
+             gettext_lazy("Publish"), opinion="none", style="primary",
+             confirm=gettext_lazy("Publish the result? Anyone can then see the deals (Art 22)."),
+             notes=gettext_lazy("the deals become public (Art 22)")),
+        Step("cancel", OPEN_TRADE, TradeStatus.CANCELLED, CITY_STAFF, Decision.CANCEL, Stage.CITY,
+             gettext_lazy("Cancel the trade"), opinion="none", effect=trades.cancel, style="danger", awaited=False,
+             fields=(Field("reason", gettext_lazy("Reason"), "text", limit=inputs.REASON),),
+             confirm=gettext_lazy("Cancel the trade? What is held goes back to the seller.")),
+    ]))
+
+
+# --- the parties' qualification -----------------------------------------------------------------------------------
+
+PARTY_BUREAU = engine.county_of(lambda party: party.organisation.region_id) | CITY_STAFF
+
+PARTY = engine.register(Kind(
+    name="party", model=TradeParty, states=PartyStatus, initial=PartyStatus.PENDING,
+    number=lambda p: p.trade.number,
+    title=lambda p: _("Trade %(number)s: qualification of %(org)s") % {"number": p.trade.number,
+                                                                      "org": p.organisation.name},
+    link=lambda p: reverse("trading:trade-detail", args=[p.trade_id]), organisation=lambda p: p.organisation,
+    region=lambda p: p.organisation.region,
+    recipients=lambda ctx: list(User.objects.filter(is_active=True, organisation_id=ctx.record.organisation_id)),
+    description=gettext_lazy("Party to a trade (its qualification, seed 001 Arts 13, 15)"),
+    steps=[
+        Step("qualify", (PartyStatus.PENDING,), PartyStatus.QUALIFIED, PARTY_BUREAU, Decision.QUALIFY,
+             _county_or_city, gettext_lazy("Qualifies"), group=("qualification", "qualify"),
+             notes=gettext_lazy("by the party's county bureau or the city, within 5 working days")),
+        Step("refuse", (PartyStatus.PENDING,), PartyStatus.REFUSED, PARTY_BUREAU, Decision.REFUSE, _county_or_city,
+             gettext_lazy("Does not qualify"), opinion="required", group=("qualification", "refuse"), style="danger"),
+    ]))
+
+
+# --- permit-change obligations (Art 17) ---------------------------------------------------------------------------
+
+def _obligation_text(name: str) -> Field:
+    model_field = PermitChangeObligation._meta.get_field(name)
+    initial = {"permit_number": lambda o: o.enterprise.permit_number,
+               "recorded_transfer": services.transfer_summary}.get(name)
+    return Field(name, model_field.verbose_name, "text", limit=model_field.max_length, initial=initial)
+
+
+OBLIGATION = engine.register(Kind(
+    name="obligation", model=PermitChangeObligation, states=ObligationStatus, initial=ObligationStatus.OPEN,
+    number=lambda o: o.origin_label or f"#{o.pk}",
+    title=lambda o: _("Permit change of %(enterprise)s") % {"enterprise": o.enterprise.name},
+    link=lambda o: reverse("trading:obligation-detail", args=[o.pk]), organisation=lambda o: o.enterprise,
+    region=lambda o: o.region,
+    description=gettext_lazy("Permit-change obligation (排污许可证变更, Art 17)"),
+    steps=[
+        Step("file", (ObligationStatus.OPEN, ObligationStatus.FILED), ObligationStatus.FILED,
+             engine.enterprise_of(lambda o: o.enterprise_id), Decision.FILE, Stage.APPLICANT,
+             gettext_lazy("Upload the permit-change application"), opinion="none", effect=services.file,
+             notify=services.filed_recipients, style="primary",
+             fields=(Field("files", gettext_lazy("Permit-change application (or its receipt)"), "files"),
+                     Field("note", gettext_lazy("Note"), "text", required=False, limit=inputs.NOTE))),
+        Step("confirm", (ObligationStatus.OPEN, ObligationStatus.FILED), ObligationStatus.CONFIRMED,
+             engine.county_of(lambda o: o.region_id) | CITY_STAFF, Decision.CONFIRM_PERMIT, _county_or_city,
+             gettext_lazy("Record the changed permit"), effect=services.confirm, notify=services.confirmed_recipients,
+             style="primary", confirm=gettext_lazy("Record the changed permit? The obligation is then fulfilled."),
+             fields=tuple(_obligation_text(name) for name in services.CONFIRM_FIELDS)),
+    ]))
