@@ -14,6 +14,11 @@ checks all of it. Permit-change due dates are approximated as 42 calendar days (
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a program (python -m bench.loadgen): Django first, for the imports below
+    from bench.common import setup_django
+
+    setup_django()
+
 import bisect
 import datetime
 import json
@@ -577,8 +582,6 @@ def main():
     import argparse
     import time
 
-    from bench.common import setup_django
-
     parser = argparse.ArgumentParser(description="Build a deterministic benchmark dataset (at --scale 1: " + ", ".join(
         f"{v:,} {k}" for k, v in AT_SCALE_1.items()) + "). Needs reference data and the demo bureaus "
         "(seed_demo --without-pool) and an empty ledger.")
@@ -586,7 +589,6 @@ def main():
     parser.add_argument("--seed", type=int, default=20261121, help="random seed (same seed, same data)")
     parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
     args = parser.parse_args()
-    setup_django()
     from django.conf import settings
     from django.db import connection as db
     from django.db import transaction

@@ -2,7 +2,8 @@
 any transaction that changed a holding, inserted a movement or created a lot,
 
 - every holding it touched equals what its movements brought in minus what they took out (for that account and lot);
-- every lot it touched was issued exactly once in full: what came from the SOURCE account equals its quantity.
+- every lot it touched was issued exactly once in full: what came from the SOURCE account equals its quantity;
+- every ledger transaction it added moves something (at least one movement).
 
 They are constraint triggers, deferred to the commit: within a transaction the posting service (ledger/services.py)
 updates the holdings before it inserts the movements, and a lot is created just before its issue is posted. A
@@ -67,6 +68,14 @@ BEGIN
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 
+CREATE OR REPLACE FUNCTION ledger_transaction_added() RETURNS trigger AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM reserve_movement WHERE transaction_id = NEW.id) THEN
+        RAISE EXCEPTION 'ledger: transaction % moves nothing', NEW.sequence USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+
 CREATE OR REPLACE FUNCTION ledger_lot_changed() RETURNS trigger AS $$
 BEGIN
     PERFORM ledger_check_issue(NEW.id);
@@ -81,12 +90,16 @@ CREATE CONSTRAINT TRIGGER ledger_movement_balances AFTER INSERT ON reserve_movem
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_movement_added();
 CREATE CONSTRAINT TRIGGER ledger_lot_issued_in_full AFTER INSERT OR UPDATE OF quantity ON reserve_lot
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_lot_changed();
+CREATE CONSTRAINT TRIGGER ledger_transaction_moves_something AFTER INSERT ON reserve_ledgertransaction
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_transaction_added();
 """
 
 DROP = """
 DROP TRIGGER IF EXISTS ledger_holding_equals_movements ON reserve_holding;
 DROP TRIGGER IF EXISTS ledger_movement_balances ON reserve_movement;
 DROP TRIGGER IF EXISTS ledger_lot_issued_in_full ON reserve_lot;
+DROP TRIGGER IF EXISTS ledger_transaction_moves_something ON reserve_ledgertransaction;
+DROP FUNCTION IF EXISTS ledger_transaction_added();
 DROP FUNCTION IF EXISTS ledger_holding_changed();
 DROP FUNCTION IF EXISTS ledger_movement_added();
 DROP FUNCTION IF EXISTS ledger_lot_changed();

@@ -1,5 +1,6 @@
 """The database's own guard of the ledger (ledger/migrations/0003): whoever writes to the tables, a commit whose
-holdings do not equal their movements, or whose lots were not issued in full, is refused. And the lock order
+holdings do not equal their movements, whose lots were not issued in full, or with a transaction that moves nothing,
+is refused. And the lock order
 (ledger/locks.py): a revocation and the expiry of the same lots at the same time finish without a deadlock and
 leave a ledger that adds up."""
 import datetime
@@ -63,6 +64,13 @@ def test_a_lot_not_issued_in_full_is_refused(make_lot, demo):
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     assert not Lot.objects.filter(number="NOT-ISSUED").exists()
+
+
+def test_a_transaction_that_moves_nothing_is_refused(make_lot):
+    make_lot("1", pollutant="SO2")
+    with pytest.raises(DatabaseError, match="moves nothing"):
+        _commit_check("INSERT INTO reserve_ledgertransaction (sequence, kind, created_at, actor_name, memo, "
+                      "subject_label, previous_hash, hash) VALUES (999999, 'transfer', now(), 'x', '', '', '', 'h')")
 
 
 def test_what_the_posting_service_writes_passes_the_checks(make_lot, demo):
