@@ -38,3 +38,11 @@ def unit_price(value, *, field=None) -> Decimal:
 def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
     """quantity x unit price, in 元 to the fen (rounded half-up, as invoices are)."""
     return (quantity * price).quantize(MONEY_PLACES)
+
+
+def show(value, unit: str = "") -> str:
+    """Money as every page shows it: two places, thousands separated ("12,500.00"), with its unit if given."""
+    if value is None or value == "":
+        return "—"
+    text = f"{Decimal(value).quantize(MONEY_PLACES):,}"
+    return f"{text} {unit}" if unit else text

@@ -41,7 +41,8 @@ class QuantityError(ValueError):
     is the sentence a person reads, naming the field and the limit."""
 
 
-def _grouped(value: Decimal) -> str:
+def grouped(value: Decimal) -> str:
+    """A figure with thousands separators and no trailing zeros (500,000,000; 0.35)."""
     return f"{value.normalize():,f}"
 
 
@@ -79,7 +80,7 @@ def bounded(value, *, field=None, maximum: Decimal, places: int, unit: str = "",
         raise QuantityError(_("%(field)s cannot be negative.") % {"field": label})
     if result > maximum:  # compared before any rounding: 1E+999999 must not reach quantize()
         raise QuantityError(_("%(field)s may be at most %(limit)s %(unit)s.") % {
-            "field": label, "limit": _grouped(maximum), "unit": unit or ""})
+            "field": label, "limit": grouped(maximum), "unit": unit or ""})
     step = Decimal(1).scaleb(-places)
     if result != result.quantize(step, rounding=ROUND_DOWN):
         raise QuantityError(_("%(field)s has at most %(places)s decimal places.") % {"field": label, "places": places})
@@ -106,3 +107,12 @@ def concentration(value, *, field) -> Decimal:
 def floor4(value: Decimal) -> Decimal:
     """Round a computed figure down to 4 places: accounting never credits more than was computed."""
     return value.quantize(PLACES, rounding=ROUND_DOWN)
+
+
+def show(value, unit: str = "") -> str:
+    """A quantity as every page, form and export shows it: four places, thousands separated, its unit beside it
+    ("1,234.5000 t/a"); "—" when there is none."""
+    if value is None or value == "":
+        return "—"
+    text = f"{Decimal(value).quantize(PLACES):,}"
+    return f"{text} {unit}" if unit else text

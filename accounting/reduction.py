@@ -101,14 +101,24 @@ def _reduction(before: Decimal, after: Decimal) -> Decimal:
     return floor4(before - after)
 
 
+def _n(value) -> str:
+    """A figure as typed, thousands separated (500,000,000 m³/a)."""
+    return quantities.grouped(Decimal(value))
+
+
+def _q(value) -> str:
+    """A quantity: four places, thousands separated."""
+    return quantities.show(value)
+
+
 def self_treatment(*, eq, max_flow, concentration, medium: str, unit: str) -> AccountingResult:
     """Ek = Eq - Eh, with Eh = max flow x stable concentration after the measure."""
     eq = read_input("eq", eq)
     eh = emission(max_flow, concentration, medium=medium, unit=unit)
     ek = _reduction(eq, eh)
     conc_unit = "mg/L" if medium == "water" else "mg/m³"
-    formula = (f"Ek = Eq − Eh = {eq} − {max_flow} m³/a × {concentration} {conc_unit} = {eq} − {floor4(eh)} "
-               f"= {ek} {unit}")
+    formula = (f"Ek = Eq − Eh = {_n(eq)} − {_n(max_flow)} m³/a × {_n(concentration)} {conc_unit} = {_n(eq)} − "
+               f"{_q(floor4(eh))} = {_q(ek)} {unit}")
     return AccountingResult(SELF_TREATMENT, ek, formula, {"eq": str(eq), "max_flow": str(max_flow),
                                                           "concentration": str(concentration)})
 
@@ -120,8 +130,8 @@ def centralised(*, efq, flow, permitted_concentration, medium: str, unit: str) -
                    concentration_name="permitted_concentration")
     efk = _reduction(efq, efh)
     conc_unit = "mg/L" if medium == "water" else "mg/m³"
-    formula = (f"Efk = Efq − Efh = {efq} − {flow} m³/a × {permitted_concentration} {conc_unit} = {efq} − "
-               f"{floor4(efh)} = {efk} {unit}")
+    formula = (f"Efk = Efq − Efh = {_n(efq)} − {_n(flow)} m³/a × {_n(permitted_concentration)} {conc_unit} = "
+               f"{_n(efq)} − {_q(floor4(efh))} = {_q(efk)} {unit}")
     return AccountingResult(CENTRALISED, efk, formula, {"efq": str(efq), "flow": str(flow),
                                                         "permitted_concentration": str(permitted_concentration)})
 
@@ -132,7 +142,7 @@ def plant_upgrade(*, design_flow, cq, ch, unit: str) -> AccountingResult:
     if ch_ > cq_:
         raise QuantityError(_("The concentration after the upgrade is higher than before: there is no reduction."))
     egk = floor4(m * (cq_ - ch_) * _WATER_G[unit])
-    formula = f"Egk = M × (Cq − Ch) = {m} m³/a × ({cq_} − {ch_}) mg/L = {egk} {unit}"
+    formula = f"Egk = M × (Cq − Ch) = {_n(m)} m³/a × ({_n(cq_)} − {_n(ch_)}) mg/L = {_q(egk)} {unit}"
     return AccountingResult(PLANT_UPGRADE, egk, formula, {"design_flow": str(m), "cq": str(cq_), "ch": str(ch_)})
 
 

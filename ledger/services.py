@@ -114,7 +114,7 @@ def post(*, actor, kind: str, legs: list[Leg], memo: str = "", subject=None,
     is_person = actor is not None and getattr(actor, "is_authenticated", False)
     txn = LedgerTransaction(
         sequence=sequence, kind=kind, created_at=created_at, actor=actor if is_person else None,
-        actor_name=actor.get_username() if is_person else "system", memo=memo[:300], reverses=reverses,
+        actor_name=actor.display_name if is_person else "system", memo=memo[:300], reverses=reverses,
         subject_type=subject_type, subject_id=subject.pk if subject is not None else None,
         subject_label=str(subject)[:60] if subject is not None else "", previous_hash=head.hash,
     )

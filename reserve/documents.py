@@ -10,7 +10,7 @@ from ledger.models import LedgerHead
 from quota_registry.documents.models import Document, DocumentKind
 from quota_registry.documents.services import renderer
 from quota_registry.files.services import attachments_of
-from quota_registry.review.engine import decisions_of
+from quota_registry.review.engine import decisions_of, words
 from quota_registry.review.models import Action, Stage
 
 from .models import Allocation, EntryApplication, WithdrawalApplication
@@ -31,8 +31,11 @@ def _boxes(application) -> list[dict]:
     def latest(stage):
         return next((d for d in reversed(current) if d.stage == stage), None)
 
-    return [{"label": "县级生态环境部门初审意见", "stage": "county", "review": latest(Stage.COUNTY)},
-            {"label": "市生态环境局审核意见", "stage": "city", "review": latest(Stage.CITY)}]
+    county, preparation, city = latest(Stage.COUNTY), latest(Stage.CITY_PREPARATION), latest(Stage.CITY)
+    return [{"label": "县级生态环境部门初审意见", "stage": "county", "review": county,
+             "words": words(county) if county else ""},
+            {"label": "市生态环境局审核意见", "stage": "city", "review": city, "words": words(city) if city else "",
+             "preparation": preparation}]
 
 
 def _pdf(kind: str, template: str, application, **context) -> bytes:

@@ -16,11 +16,11 @@ from accounting.quantities import QuantityError
 from ledger import selectors as ledger_reads
 from ledger.models import AccountKind, Holding, LedgerHead, Lot, LotStatus
 from quota_registry.access import get_scoped_or_404, scope
-from quota_registry.audit.services import timeline
 from quota_registry.documents.services import latest_documents
 from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import CITY_ROLES, Role
 from quota_registry.permissions import is_city_staff, require
+from quota_registry.portal.history import history
 from quota_registry.portal.views import _page
 from quota_registry.reference.models import Pollutant, Region
 from quota_registry.review import engine, pages
@@ -174,7 +174,7 @@ def application_page(user, application, *, act_name: str, edit_name: str) -> dic
     pk = application.pk
     return {
         **pages.workflow_context(user, application, act_url=reverse(act_name, args=[pk])),
-        "timeline": timeline(application), "documents": latest_documents(application),
+        "timeline": history(application, technical=user.is_city_staff), "documents": latest_documents(application),
         "can_edit": application.is_editable and is_applicant(user, application),
         "edit_url": reverse(edit_name, args=[pk]),
     }
@@ -232,7 +232,7 @@ def lot_detail(request, pk):
             "transaction", *(f"{side}_account__{name}" for side in ("from", "to") for name in ledger_reads.ACCOUNT_NAMES)
         ).order_by("transaction__sequence")
     return render(request, "reserve/lot_detail.html", {
-        "lot": lot, "movements": movements, "timeline": timeline(lot),
+        "lot": lot, "movements": movements, "timeline": history(lot, technical=request.user.is_city_staff),
         **pages.workflow_context(request.user, lot, act_url=reverse("reserve:lot-act", args=[pk])),
         "holdings": lot.holdings.select_related("account__organisation").filter(quantity__gt=0),
         "evidence": attachments_of(lot),

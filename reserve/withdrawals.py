@@ -471,7 +471,7 @@ def hold(ctx) -> None:
 
 
 def release(ctx) -> None:
-    release_hold(ctx.record, ctx.actor, str(ctx.decision.get_action_display()))
+    release_hold(ctx.record, ctx.actor, engine.words(ctx.decision))
 
 
 def complete(ctx) -> None:

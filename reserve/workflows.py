@@ -44,10 +44,11 @@ def application_steps(*, check_submission, on_submit=None, on_release=None, on_a
              notes=gettext_lazy("to the county's pre-review; a county's own filing goes to the city (Art 9)"),
              confirm=gettext_lazy("Submit the application for review? It cannot be changed while it is reviewed.")),
         Step("withdraw", open_states, Status.WITHDRAWN, APPLICANT, Decision.WITHDRAW, Stage.APPLICANT,
-             gettext_lazy("Withdraw the application"), effect=on_release, style="danger",
+             gettext_lazy("Withdraw the application"), effect=on_release, style="danger", awaited=False,
              confirm=gettext_lazy("Withdraw the application? It ends here; a new one can be filed.")),
         Step("county_approve", (Status.SUBMITTED,), Status.COUNTY_APPROVED, COUNTY_OF_RECORD, Decision.APPROVE,
              Stage.COUNTY, gettext_lazy("Approve and forward"), attachments=True, group=("county-review", "approve"),
+             done=gettext_lazy("Pre-review passed, forwarded to the city bureau"),
              style="primary", confirm=gettext_lazy("Forward the application to the city bureau?")),
         Step("county_return", (Status.SUBMITTED,), Status.RETURNED, COUNTY_OF_RECORD, Decision.RETURN, Stage.COUNTY,
              gettext_lazy("Return for correction"), opinion="required", attachments=True, effect=on_release,
@@ -61,7 +62,7 @@ def application_steps(*, check_submission, on_submit=None, on_release=None, on_a
              gettext_lazy("Record the preparatory review"), opinion="required", attachments=True, documents=False,
              notes=gettext_lazy("four-eyes: the city's decision needs it, by another person")),
         Step("city_approve", (Status.COUNTY_APPROVED,), Status.APPROVED, CITY_APPROVER, Decision.APPROVE, Stage.CITY,
-             approve_label, attachments=True, guard=engine.four_eyes, effect=on_approve,
+             approve_label, attachments=True, guard=engine.four_eyes, effect=on_approve, done=approve_label,
              group=("city-review", "approve"), style="primary",
              confirm=gettext_lazy("Approve the application? This cannot be undone.")),
         Step("city_return", (Status.COUNTY_APPROVED,), Status.RETURNED, CITY_APPROVER, Decision.RETURN, Stage.CITY,
@@ -110,9 +111,10 @@ def application_timestamps(record, ctx, now) -> list[str]:
     return fields
 
 
-def _application_kind(name, model, steps, documents, title, link_name, description) -> Kind:
+def _application_kind(name, model, steps, documents, title, link_name, description, plural, list_name) -> Kind:
     return engine.register(Kind(
         name=name, model=model, states=Status, steps=steps, initial=Status.DRAFT, documents=documents,
+        title_plural=plural, list_url=lambda user: reverse(list_name),
         number=lambda r: r.number, title=lambda r: title % {"number": r.number},
         link=lambda r: reverse(link_name, args=[r.pk]), organisation=lambda r: r.applicant,
         region=lambda r: r.region, recipients=application_recipients, on_status=application_timestamps,
@@ -135,14 +137,15 @@ ENTRY = _application_kind(
              style="danger", confirm=gettext_lazy("Revoke the entry? What is still in the pool is cancelled.")),
     ],
     (DocumentKind.ANNEX3,), gettext_lazy("Entry application %(number)s"), "reserve:entry-detail",
-    gettext_lazy("Entry application (入库, Arts 7-9, 25)"))
+    gettext_lazy("Entry application (入库, Arts 7-9, 25)"), gettext_lazy("Entry applications"), "reserve:entries")
 
 WITHDRAWAL = _application_kind(
     "withdrawal", WithdrawalApplication, application_steps(
         check_submission=withdrawals.check_submission, on_submit=withdrawals.hold, on_release=withdrawals.release,
         on_approve=withdrawals.complete, approve_label=gettext_lazy("Approve: the quota leaves the pool")),
     (DocumentKind.ANNEX4, DocumentKind.ANNEX5), gettext_lazy("Withdrawal application %(number)s"),
-    "reserve:withdrawal-detail", gettext_lazy("Withdrawal application (出库, Arts 13-16)"))
+    "reserve:withdrawal-detail", gettext_lazy("Withdrawal application (出库, Arts 13-16)"),
+    gettext_lazy("Withdrawal applications"), "reserve:withdrawals")
 
 
 def _lot_recipients(ctx) -> list:
@@ -157,7 +160,7 @@ LOT = engine.register(Kind(
     link=lambda lot: reverse("reserve:lot-detail", args=[lot.pk]), organisation=lambda lot: lot.enterprise,
     region=lambda lot: lot.region, recipients=_lot_recipients,
     # A lot is a row of the ledger: its steps take the ledger's lock before the lot's (ledger/locks.py).
-    before_lock=ledger.lock,
+    before_lock=ledger.lock, title_plural=gettext_lazy("Lots"), list_url=lambda user: reverse("reserve:lots"),
     description=gettext_lazy("Lot (issued by an approved entry; planned until its measure is complete)"),
     steps=[
         Step("complete", (LotStatus.PLANNED,), LotStatus.ACTIVE, CITY_STAFF, Decision.COMPLETE, Stage.CITY,

@@ -86,9 +86,13 @@ def confirm(ctx) -> None:
 
 
 def transfer_summary(obligation) -> str:
-    """What a reviewer is offered to copy into the permit: the quantities and where they went."""
-    return "；".join(f"{t['pollutant']} {t['quantity']} {t['unit']}" for t in obligation.transferred) + \
-        f" → {obligation.destination}"
+    """What a reviewer is offered to copy into the permit: the quantities (factor names, units) and where they went."""
+    from accounting.quantities import show
+    from quota_registry.reference.models import Pollutant
+
+    names = dict(Pollutant.objects.values_list("code", "name"))
+    return "；".join(f"{names.get(t['pollutant'], t['pollutant'])} {show(t['quantity'], t['unit'])}"
+                    for t in obligation.transferred) + f" → {obligation.destination}"
 
 
 def filed_recipients(ctx) -> list:

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from quota_registry.access import get_scoped_or_404
-from quota_registry.audit.services import timeline
 from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import CITY_ROLES, Role
+from quota_registry.portal.history import history
 from quota_registry.portal.views import _page
 from quota_registry.reference.models import Region, RegionLevel
 from quota_registry.review import engine, pages
@@ -46,7 +46,7 @@ def obligation_detail(request, pk):
     return render(request, "trading/obligation_detail.html", {
         "o": obligation, "today": timezone.localdate(), "overdue": obligation.is_overdue(timezone.localdate()),
         "evidence": attachments_of(obligation), "reminders": obligation.reminders.filter(skipped=False),
-        "timeline": timeline(obligation),
+        "timeline": history(obligation, technical=request.user.is_city_staff),
         **pages.workflow_context(user, obligation, act_url=reverse("trading:obligation-act", args=[pk])),
     })
 
@@ -134,7 +134,7 @@ def trade_detail(request, pk):
         "bids": trade.bids.select_related("party__organisation") if is_city else trade.bids.filter(
             party__organisation_id=user.organisation_id),
         "suggestion": suggestion, "suggested_label": TradeMethod(suggestion.method).label if suggestion else "",
-        "timeline": timeline(trade),
+        "timeline": history(trade, technical=request.user.is_city_staff),
         **pages.workflow_context(user, trade, act_url=reverse("trading:trade-act", args=[pk])),
     })
 
@@ -176,10 +176,10 @@ def reference_prices(request):
         except (ValidationError, ValueError, Pollutant.DoesNotExist) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc) or _("Check the factor, price and date.")])))
         return redirect("trading:prices")
-    history = ReferencePrice.objects.select_related("pollutant").order_by("pollutant__sort_order", "effective_from")
+    past = ReferencePrice.objects.select_related("pollutant").order_by("pollutant__sort_order", "effective_from")
     chart = {}
-    for p in history:
+    for p in past:
         chart.setdefault(f"{p.pollutant.name}（{p.unit}）", []).append([f"{p.effective_from:%Y-%m-%d}", str(p.price)])
-    return render(request, "trading/prices.html", {"current": prices.current(), "history": history.reverse(),
+    return render(request, "trading/prices.html", {"current": prices.current(), "history": past.reverse(),
                                                    "chart": chart, "can_edit": can_edit,
                                                    "pollutants": Pollutant.objects.all()})

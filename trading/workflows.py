@@ -26,7 +26,7 @@ def _county_or_city(actor) -> str:
 
 ENTERPRISE = engine.role(Role.ENTERPRISE_USER, text=gettext_lazy("an enterprise"))
 QUALIFIED_BUYER = Who(lambda actor, trade: trades.bidder(actor, trade) is not None,
-                      gettext_lazy("a qualified buyer"), frozenset({Role.ENTERPRISE_USER}))
+                      gettext_lazy("a qualified buyer"), frozenset({Role.ENTERPRISE_USER}), per_record=True)
 
 
 def _may_apply(actor, trade) -> Refusal | None:
@@ -77,7 +77,8 @@ TRADE = engine.register(Kind(
     link=lambda t: reverse("trading:trade-detail", args=[t.pk]), organisation=lambda t: t.seller,
     region=lambda t: t.region, recipients=_trade_recipients, queryset=selectors.trades,
     on_status=trades.trade_timestamps, decisions_shown=_trade_decisions_shown,
-    description=gettext_lazy("Trade (交易, seed 001 Arts 11-22)"),
+    description=gettext_lazy("Trade (交易, seed 001 Arts 11-22)"), title_plural=gettext_lazy("Trades"),
+    list_url=lambda user: reverse("trading:trades"),
     steps=[
         Step("announce", (TradeStatus.APPLIED,), TradeStatus.ANNOUNCED, CITY_STAFF, Decision.ANNOUNCE, Stage.CITY,
              gettext_lazy("Announce"), opinion="none", check=trades.check_announce, effect=trades.announce,
@@ -85,7 +86,7 @@ TRADE = engine.register(Kind(
              notes=gettext_lazy("the offered quantity is held in the ledger; an enterprise seller must have qualified")),
         Step("interest", (TradeStatus.ANNOUNCED,), None, ENTERPRISE, Decision.INTEREST, Stage.PARTY,
              gettext_lazy("Apply to buy"), opinion="none", guard=_may_apply, check=trades.check_interest,
-             effect=trades.interest, notify=lambda ctx: (), style="primary",
+             effect=trades.interest, notify=lambda ctx: (), style="primary", awaited=False,
              fields=(Field("wanted_quantity", gettext_lazy("Quantity wanted"), "quantity"),),
              notes=gettext_lazy("the buyer's bureau qualifies it within 5 working days")),
         Step("method", (TradeStatus.ANNOUNCED,), TradeStatus.TRADING, CITY_STAFF, Decision.SET_METHOD, Stage.CITY,
@@ -159,6 +160,7 @@ PARTY = engine.register(Kind(
     region=lambda p: p.organisation.region,
     recipients=lambda ctx: list(User.objects.filter(is_active=True, organisation_id=ctx.record.organisation_id)),
     description=gettext_lazy("Party to a trade (its qualification, seed 001 Arts 13, 15)"),
+    title_plural=gettext_lazy("Qualifications of parties to trades"), list_url=lambda user: reverse("trading:trades"),
     steps=[
         Step("qualify", (PartyStatus.PENDING,), PartyStatus.QUALIFIED, PARTY_BUREAU, Decision.QUALIFY,
              _county_or_city, gettext_lazy("Qualifies"), group=("qualification", "qualify"),
@@ -184,16 +186,19 @@ OBLIGATION = engine.register(Kind(
     link=lambda o: reverse("trading:obligation-detail", args=[o.pk]), organisation=lambda o: o.enterprise,
     region=lambda o: o.region,
     description=gettext_lazy("Permit-change obligation (排污许可证变更, Art 17)"),
+    title_plural=gettext_lazy("Permit changes"), list_url=lambda user: reverse("trading:obligations"),
     steps=[
         Step("file", (ObligationStatus.OPEN, ObligationStatus.FILED), ObligationStatus.FILED,
              engine.enterprise_of(lambda o: o.enterprise_id), Decision.FILE, Stage.APPLICANT,
              gettext_lazy("Upload the permit-change application"), opinion="none", effect=services.file,
+             awaited=(ObligationStatus.OPEN,),
              notify=services.filed_recipients, style="primary",
              fields=(Field("files", gettext_lazy("Permit-change application (or its receipt)"), "files"),
                      Field("note", gettext_lazy("Note"), "text", required=False, limit=inputs.NOTE))),
         Step("confirm", (ObligationStatus.OPEN, ObligationStatus.FILED), ObligationStatus.CONFIRMED,
              engine.county_of(lambda o: o.region_id) | CITY_STAFF, Decision.CONFIRM_PERMIT, _county_or_city,
              gettext_lazy("Record the changed permit"), effect=services.confirm, notify=services.confirmed_recipients,
+             awaited=(ObligationStatus.FILED,),
              style="primary", confirm=gettext_lazy("Record the changed permit? The obligation is then fulfilled."),
              fields=tuple(_obligation_text(name) for name in services.CONFIRM_FIELDS)),
     ]))

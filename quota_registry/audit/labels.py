@@ -58,6 +58,11 @@ WORKFLOW_VERBS = {
 }
 
 
+def add_labels(labels: dict) -> None:
+    """Words for more actions (the workflow engine adds each kind's steps: "<model>.<action>")."""
+    ACTION_LABELS.update(labels)
+
+
 def label(action: str) -> str:
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])

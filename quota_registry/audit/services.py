@@ -58,7 +58,7 @@ def record(*, actor, action: str, obj: models.Model, before: dict | None = None,
     before, after = diff(_jsonable(before), _jsonable(after))
     return AuditEntry.objects.create(
         actor=actor if is_person else None,
-        actor_name=(actor.get_username() if is_person else "system"),
+        actor_name=(actor.display_name if is_person else "system"),  # the name people know, not the login
         organisation=organisation,
         organisation_name=organisation.name if organisation else "",
         role=getattr(actor, "role", "") if is_person else "",

@@ -16,14 +16,18 @@ from .models import Notification
 EMAIL_TASK = "quota_registry.notifications.tasks.send_notification_email"  # by name: the task imports this module
 
 
-def notify(*, recipients: Iterable, subject: str, body: str = "", link: str = "") -> list[Notification]:
-    """Send `subject`/`body` to every active recipient (users, de-duplicated)."""
+def notify(*, recipients: Iterable, subject: str, body: str = "", link: str = "", about=None) -> list[Notification]:
+    """Send `subject`/`body` to every active recipient (users, de-duplicated); `about`: the record it concerns."""
+    from django.contrib.contenttypes.models import ContentType
+
+    about_type = ContentType.objects.get_for_model(about) if about is not None else None
     seen, rows = set(), []
     for user in recipients:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        rows.append(Notification(recipient=user, subject=subject[:200], body=body, link=link,
+        rows.append(Notification(recipient=user, subject=subject[:200], body=body, link=link, about_type=about_type,
+                                 about_id=getattr(about, "pk", None),
                                  email_enqueued_at=timezone.now() if user.email else None))
     created = Notification.objects.bulk_create(rows)
     for n in created:

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from quota_registry.access import get_scoped_or_404, scope
-from quota_registry.audit.services import timeline
 from quota_registry.notifications.models import Notification
 from quota_registry.notifications.services import notification_mark_read
 from quota_registry.orgs import services as org_services
 from quota_registry.orgs.models import Organisation, OrganisationKind, Role, User
 from quota_registry.orgs.token import active_tokens, token_revoke
 from quota_registry.permissions import can_maintain_reference_data, can_manage_organisations, require
+from quota_registry.portal.history import history
 from quota_registry.reference import services as reference_services
 from quota_registry.reference.models import Pollutant, QualityIndicator, QualityStatus, Region, RegionLevel
 
@@ -79,11 +79,16 @@ def _application_counts(user) -> dict:
 def home(request):
     """Each role's home page: who you are, your inbox, and the counts of what you look after."""
     user = request.user
-    inbox = scope(user, Notification)[:8]
+    from quota_registry.review import engine
+    from quota_registry.review.pages import with_current_status
+
+    inbox = with_current_status(scope(user, Notification)[:8])
+    waiting = [(str(kind.title_plural), count, kind.list_url(user) if kind.list_url else "")
+               for kind, count in engine.waiting_for(user)]
     organisations = scope(user, Organisation)
     context = {
         "home_title": str(HOME_TITLES.get(user.role, gettext_lazy("Workspace"))),
-        "inbox": inbox,
+        "inbox": inbox, "waiting": waiting, "waiting_total": sum(count for _t, count, _u in waiting),
         "organisation": user.organisation,
     }
     context["applications"] = _application_counts(user)
@@ -136,7 +141,7 @@ def organisation_detail(request, pk):
     return render(request, "portal/organisation_detail.html", {
         "org": org,
         "people": scope(request.user, User).filter(organisation=org),
-        "timeline": timeline(org),
+        "timeline": history(org, technical=request.user.is_city_staff),
         "can_manage": can_manage_organisations(request.user),
         "deactivate_form": DeactivateForm(),
     })
@@ -185,7 +190,11 @@ def notification_list(request):
     qs = scope(request.user, Notification)
     if request.GET.get("unread") == "1":
         qs = qs.filter(read_at__isnull=True)
-    return render(request, "portal/notification_list.html", {"page": _page(request, qs)})
+    from quota_registry.review.pages import with_current_status
+
+    page = _page(request, qs)
+    page.object_list = with_current_status(page.object_list)
+    return render(request, "portal/notification_list.html", {"page": page})
 
 
 @login_required

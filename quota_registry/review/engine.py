@@ -39,7 +39,7 @@ from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Role
 
 from .errors import TransitionNotAllowed
-from .models import Review
+from .models import Decision, Review, Stage
 
 __all__ = ["TransitionNotAllowed", "perform", "allowed_actions", "register", "kind_for"]
 
@@ -62,12 +62,14 @@ class Who:
     test: Callable
     text: object
     roles: frozenset = frozenset()
+    per_record: bool = False  # whether the test says more than the role and the actor's scope (a qualified buyer)
 
     def __call__(self, actor, record) -> bool:
         return bool(actor is not None and actor.role in self.roles and self.test(actor, record))
 
     def __or__(self, other: Who) -> Who:
-        return Who(lambda a, r: self(a, r) or other(a, r), f"{self.text} / {other.text}", self.roles | other.roles)
+        return Who(lambda a, r: self(a, r) or other(a, r), f"{self.text} / {other.text}", self.roles | other.roles,
+                   self.per_record or other.per_record)
 
 
 def role(*roles, text) -> Who:
@@ -142,7 +144,8 @@ class Step:
     documents: bool = True  # regenerate the record's documents
     notify: Callable | None = None  # (Context) -> users, instead of the kind's recipients
     notes: object = ""  # what the documentation says of the step besides
-    awaited: bool = True  # the record waits for this step in its source states (it lists in the taker's inbox)
+    awaited: bool | tuple = True  # the record waits for this step (in its source states, or in these): a to-do
+    done: object = ""  # the words for it once taken (records, timeline, notifications, forms); default: the decision's
     targets: tuple[str, ...] = ()  # the states a computed target may give (for the diagrams and the checks)
 
     def leads_to(self) -> tuple[str, ...]:
@@ -187,6 +190,8 @@ class Kind:
     decisions_shown: Callable | None = None  # (user, queryset) -> the decisions the user may read (default: all)
     initial: str = ""
     description: object = ""
+    title_plural: object = ""  # what a list of them is called (the workbench)
+    list_url: Callable | None = None  # user -> the list page that shows what waits for the user
     status_field: str = "status"
 
     def state_label(self, state: str) -> str:
@@ -225,6 +230,9 @@ def register(kind: Kind) -> Kind:
             if callable(s.target) and not s.targets:
                 raise ValueError(f"{kind.name}: {s.action} computes its target: name the states it may give")
     KINDS[kind.model] = kind
+    from quota_registry.audit.labels import add_labels
+
+    add_labels({f"{kind.model._meta.model_name}.{s.action}": s.done or Decision(s.decision).label for s in kind.steps})
     return kind
 
 
@@ -354,7 +362,7 @@ def perform(*, actor, model, pk, action: str, data=None, files=None) -> Review:
         stage=stage, action=step.decision, from_status=status, to_status=to_status, opinion=opinion,
         details=_jsonable(details))
     attachments_add(actor=actor, owner=ctx.decision, files=values.get("attachments", ()),
-                    purpose=str(ctx.decision.get_action_display()), organisation=kind.organisation(record),
+                    purpose=words(ctx.decision), organisation=kind.organisation(record),
                     region=kind.region(record))
     audit(actor=actor, action=f"{kind.model._meta.model_name}.{step.action}", obj=record,
           before={"status": status}, after={"status": to_status, **details}, opinion=opinion)
@@ -373,11 +381,37 @@ def _notify(kind: Kind, ctx: Context) -> None:
         return
     who = getattr(getattr(ctx.actor, "organisation", None), "name", "") or _("the system")
     subject = _("%(title)s: %(decision)s by %(who)s") % {
-        "title": kind.title(ctx.record), "decision": ctx.decision.get_action_display(), "who": who}
-    body = _("Status: %(status)s.") % {"status": kind.state_label(ctx.to_status)}
-    if ctx.decision.opinion:
-        body += "\n" + _("Opinion: %(opinion)s") % {"opinion": ctx.decision.opinion}
-    notify(recipients=users, subject=subject, body=body, link=kind.link(ctx.record))
+        "title": kind.title(ctx.record), "decision": words(ctx.decision), "who": who}
+    body = _("Opinion: %(opinion)s") % {"opinion": ctx.decision.opinion} if ctx.decision.opinion else ""
+    notify(recipients=users, subject=subject, body=body, link=kind.link(ctx.record), about=ctx.record)
+
+
+def words(review) -> str:
+    """What a decision record says was done, in the words of its step (初审同意（已上报市局）, 批准入库...): the same
+    in the record's page, its timeline, the notifications and the printed forms."""
+    model = ContentType.objects.get_for_id(review.content_type_id).model_class()  # cached: no query per decision
+    kind = KINDS.get(model)
+    if kind is not None:
+        for s in kind.steps:
+            stages = (Stage.COUNTY, Stage.CITY) if callable(s.stage) else (s.stage,)
+            if s.decision == review.action and review.stage in stages:
+                return str(s.done or Decision(s.decision).label)
+    return str(review.get_action_display())
+
+
+def current_status(records_by_type: dict) -> dict:
+    """{(content type id, id): the record's status label now} for the records named (a notification's `about`)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    found = {}
+    for type_id, ids in records_by_type.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        kind = KINDS.get(model)
+        if kind is None:
+            continue
+        for pk, status in model._default_manager.filter(pk__in=ids).values_list("pk", kind.status_field):
+            found[(type_id, pk)] = kind.state_label(status)
+    return found
 
 
 def allowed_actions(actor, record) -> list[str]:
@@ -392,11 +426,34 @@ def allowed_actions(actor, record) -> list[str]:
 def inbox_states(model, role: str) -> set[str]:
     """The states in which a record of this kind waits for a decision by someone of `role` (not the applicant's own
     steps): a reviewer's inbox lists those records."""
-    from .models import Stage
-
     return {state for s in kind_for(model).steps if s.awaited and s.stage not in (Stage.APPLICANT, Stage.SYSTEM,
                                                                                    Stage.PARTY)
-            and role in s.who.roles for state in s.sources}
+            and role in s.who.roles for state in _awaited_in(s)}
+
+
+def _awaited_in(step) -> tuple:
+    return step.awaited if isinstance(step.awaited, tuple) else step.sources if step.awaited else ()
+
+
+def waiting_for(user) -> list[tuple[Kind, int]]:
+    """What waits for `user` to act, per kind: the records within the user's scope in a state in which a step the
+    user's role may take is awaited (a reviewer's inbox, an applicant's drafts and returns, an enterprise's permit
+    change to file, a bid to place). Counted by state; a step whose taker depends on more than role and scope (a
+    qualified buyer) is checked record by record."""
+    found = []
+    for kind in KINDS.values():
+        steps = [s for s in kind.steps if user.role in s.who.roles and _awaited_in(s)]
+        if not steps:
+            continue
+        plain = {state for s in steps if not s.who.per_record for state in _awaited_in(s)}
+        reachable = kind.reachable(user)
+        count = reachable.filter(**{f"{kind.status_field}__in": plain}).count() if plain else 0
+        for s in (s for s in steps if s.who.per_record):
+            count += sum(1 for record in reachable.filter(**{f"{kind.status_field}__in": _awaited_in(s)})[:200]
+                         if s.who(user, record) and not (s.guard and s.guard(user, record)))
+        if count:
+            found.append((kind, count))
+    return found
 
 
 def waiting_for_others(actor, record) -> list[Refusal]:
@@ -440,8 +497,6 @@ def four_eyes(actor, record) -> Refusal | None:
     decides. Refused with 409 while no preparatory review of the current submission exists, with 403 for whoever
     recorded it."""
     from django.conf import settings
-
-    from .models import Stage
 
     if not settings.PORTAL_FOUR_EYES:
         return None

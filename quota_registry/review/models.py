@@ -86,7 +86,7 @@ class Decision(models.TextChoices):
     CONFIRM_PERMIT = "confirm_permit", _("Recorded the changed permit")
     ANNOUNCE = "announce", _("Announced")
     INTEREST = "interest", _("Applied to buy")
-    QUALIFY = "qualify", _("Qualified")
+    QUALIFY = "qualify", _("Qualification approved")
     REFUSE = "refuse", _("Refused the qualification")
     SET_METHOD = "method", _("Set the trading method")
     BID = "bid", _("Placed a bid")

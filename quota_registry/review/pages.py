@@ -81,7 +81,7 @@ def workflow_context(user, record, *, act_url: str, exclude=()) -> dict:
         files.setdefault(a.object_id, []).append(a)
     kind = engine.kind_for(record)
     return {
-        "decisions": [(d, files.get(d.pk, []), kind.state_label(d.to_status)) for d in decisions],
+        "decisions": [(d, files.get(d.pk, []), kind.state_label(d.to_status), engine.words(d)) for d in decisions],
         "offers": offers(user, record, exclude=exclude), "act_url": act_url,
         "waiting": [str(r.message) for r in engine.waiting_for_others(user, record)],
         "opinion_limit": OPINION,
@@ -97,7 +97,7 @@ def act(request, model, pk, *, next_url: str):
                                   files=request.FILES)
         kind = engine.kind_for(model)
         messages.success(request, _("Done: %(decision)s. Status now: %(status)s.") % {
-            "decision": decision.get_action_display(), "status": kind.state_label(decision.to_status)})
+            "decision": engine.words(decision), "status": kind.state_label(decision.to_status)})
     except engine.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     except PermissionDenied as exc:
@@ -121,3 +121,17 @@ def act_view(model, detail: str):
 
     view.__name__ = f"{model._meta.model_name}_act"
     return view
+
+
+def with_current_status(notifications) -> list:
+    """The notifications, each with `current_status`: the status of the record it is about as it is now (a message
+    says what happened; the record may have moved on since)."""
+    notifications = list(notifications)
+    wanted = {}
+    for n in notifications:
+        if n.about_type_id:
+            wanted.setdefault(n.about_type_id, set()).add(n.about_id)
+    now = engine.current_status(wanted)
+    for n in notifications:
+        n.current_status = now.get((n.about_type_id, n.about_id), "")
+    return notifications

@@ -42,7 +42,10 @@ def test_annex3_for_an_entry(filed, demo):
     assert "主要污染物总量指标入库登记表" in text.replace(" ", "")
     assert demo["ent_qilin"].organisation.name in text.replace(" ", "")
     assert application.number in text and "同意上报" in text and "同意入库" in text
-    assert "第1页共" in text
+    # each box says what was decided in the step's words, and the city box shows the preparatory review too
+    assert "初审同意（已上报市局）" in text and "批准入库" in text and "已批准。" not in text
+    assert "核算无误，建议同意" in text and "经办人" in text
+    assert "第1页共1页" in text  # the form fits one page: no box left alone on a second page
     assert len(document.sha256) == 64 and document.size > 1000
 
 
@@ -54,13 +57,21 @@ def test_annex4_and_annex5_for_a_withdrawal(api_as, make_lot, demo):
         "items": [{"pollutant": "PB", "new_emission": "10"}],
         "plan": [{"pollutant": "PB", "quantity": "2", "source": "会泽县城区", "measure": "淘汰落后产能",
                   "responsible_party": "会泽县人民政府", "deadline": "2027-06-30"}]}, format="json").json()
-    client.post(f"/api/v1/withdrawal-applications/{created['id']}/submit/")
+    url = f"/api/v1/withdrawal-applications/{created['id']}/"
+    for user, path, data in (("ent_huize", "submit", {}),
+                             ("county_huize", "county-review", {"decision": "approve", "opinion": "同意上报"}),
+                             ("city_reviewer", "city-prepare", {"opinion": "比例与来源无误，建议同意"}),
+                             ("city_approver", "city-review", {"decision": "approve", "opinion": "同意出库"})):
+        response = api_as(user).post(url + path + "/", data, format="json")
+        assert response.status_code == 200, (path, response.json())
     application = WithdrawalApplication.objects.get(pk=created["id"])
     annex4 = render_latest(application, "annex4")
     text4, fonts4 = pdf_text_and_fonts(annex4)
     flat4 = text4.replace(" ", "")
     assert "CJK" in fonts4 and "主要污染物总量指标企业申请及出库确认表" in flat4
     assert demo["ent_huize"].organisation.name in flat4 and "1.2:1" in text4 and "12.0000" in text4
+    assert "初审同意（已上报市局）" in flat4 and "批准出库" in flat4 and "比例与来源无误，建议同意" in flat4
+    assert "第1页共1页" in flat4
     annex5 = render_latest(application, "annex5")
     flat5 = pdf_text_and_fonts(annex5)[0].replace(" ", "")
     assert "新增主要污染物区域削减方案" in flat5 and "会泽县人民政府" in flat5 and "淘汰落后产能" in flat5

@@ -95,7 +95,7 @@ def test_precheck_page_and_permit_change_recorded(live_server, page, transaction
     page.goto(f"{base}/permit-changes/{obligation.pk}/")
     form = page.locator("form:has(input[name=action][value=confirm])")
     assert form.locator("[name=permit_number]").input_value() == org.permit_number  # offered from the record
-    assert "SO2 5.0000 t/a → 某建设项目" in form.locator("[name=recorded_transfer]").input_value()
+    assert "二氧化硫 5.0000 t/a → 某建设项目" in form.locator("[name=recorded_transfer]").input_value()
     decide(page, "confirm", permit_version="2026-11 变更", recorded_measure="脱硫设施提标改造",
            recorded_reduction="SO2 100 t/a")
     assert "已变更" in page.inner_text("h1")

@@ -62,11 +62,12 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
     assert Trade.objects.get().method == "bidding"
     logout(page)
 
-    for buyer, quantity, price in (("ent_huize", "8", "1100"), ("ent_xuanwei", "5", "1150")):
+    for buyer, quantity, price, shown in (("ent_huize", "8", "1100", "1,100.00"),
+                                          ("ent_xuanwei", "5", "1150", "1,150.00")):
         login(page, base, buyer)
         page.goto(detail)
         decide(page, "bid", quantity=quantity, unit_price=price)
-        assert price in page.get_by_test_id("bids").inner_text()
+        assert shown in page.get_by_test_id("bids").inner_text()  # prices grouped in thousands, two decimals
         logout(page)
 
     Trade.objects.update(bidding_closes=timezone.now() - dt.timedelta(seconds=1))  # the window has passed
@@ -92,5 +93,5 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
 
     page.goto(base + "/public/")
     trades = page.get_by_test_id("public-trades").inner_text()
-    assert "会泽示范铅锌冶炼有限公司" in trades and "宣威示范发电有限公司" in trades and "1150.00" in trades
+    assert "会泽示范铅锌冶炼有限公司" in trades and "宣威示范发电有限公司" in trades and "1,150.00" in trades
     page.screenshot(path=str(tmp_path / "public-trades.png"), full_page=True)

@@ -13,14 +13,6 @@ def querystring_with(context, **changes):
 
 
 @register.filter
-def changes(entry):
-    """(field, before, after) rows of an audit entry; safe for dicts that have a key named 'items'."""
-    before = entry.before or {}
-    after = entry.after or {}
-    return [(key, before.get(key), value) for key, value in dict.items(after)]
-
-
-@register.filter
 def ratio(value):
     """A substitution ratio as the rules write it: 1.2:1, 2:1, 1:1."""
     from decimal import Decimal
@@ -28,3 +20,28 @@ def ratio(value):
     if value is None:
         return ""
     return f"{format(Decimal(value).normalize(), 'f')}:1"
+
+
+@register.filter
+def qty(value, unit=""):
+    """A quantity with four places, thousands separators and its unit: {{ lot.quantity|qty:lot.pollutant.unit }}."""
+    from accounting.quantities import show
+
+    return show(value, unit or "")
+
+
+@register.filter
+def yuan(value, unit=""):
+    """Money with two places and thousands separators: {{ deal.amount|yuan }}, {{ price.price|yuan:price.unit }}."""
+    from accounting.money import show
+
+    return show(value, unit or "")
+
+
+@register.filter
+def factor(code):
+    """A pollutant factor's Chinese name from its code (SO2 -> 二氧化硫), for records that keep the code."""
+    from quota_registry.reference.models import Pollutant
+
+    names = dict(Pollutant.objects.values_list("code", "name"))
+    return names.get(code, code)
