@@ -24,6 +24,8 @@ CENTRALISED = "centralised"
 PLANT_UPGRADE = "plant_upgrade"
 SHUTDOWN = "shutdown"
 DECLARED = "declared"
+# the methods whose formula takes a concentration: for a heavy metal it matters whether it leaves in water or gas
+CONCENTRATION_METHODS = (SELF_TREATMENT, CENTRALISED)
 
 METHODS = [
     (SELF_TREATMENT, gettext_lazy("Own treatment: Ek = Eq - Eh")),

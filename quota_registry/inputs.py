@@ -9,6 +9,7 @@ of forty characters) and what a person writes by hand; a longer text is refused,
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import unicodedata
 from decimal import Decimal
@@ -201,6 +202,64 @@ def text_field(limit: int, **kwargs) -> forms.CharField:
     if not field.help_text:
         field.help_text = _("At most %(n)s characters.") % {"n": limit}
     return field
+
+
+# --- the messages of every form: the field's name, the limit and the unit, in full-width punctuation -------------
+
+# Django's stock messages ("该字段是必填项。", "确认小数不超过 4 位.") name neither the field nor its unit. Every form of
+# the portal takes these instead (`LabelledErrors`); "{label}" is the field's label, "{unit}" the unit a field
+# declares in `widget.attrs["data-unit"]`; the %(...)s parameters are filled in by Django's field.
+FIELD_MESSAGES = {
+    "required": gettext_lazy("Please fill in “{label}”."),
+    "invalid_choice": gettext_lazy("“{label}”: choose one of the options in the list."),
+    "invalid_pk_value": gettext_lazy("“{label}”: choose one of the options in the list."),
+    "min_value": gettext_lazy("“{label}” must be at least %(limit_value)s{unit}."),
+    "max_value": gettext_lazy("“{label}” must be at most %(limit_value)s{unit}."),
+    "max_decimal_places": gettext_lazy("“{label}” takes at most %(max)s decimal places."),
+    "max_digits": gettext_lazy("“{label}” takes at most %(max)s digits."),
+    "max_whole_digits": gettext_lazy("“{label}” takes at most %(max)s digits before the decimal point."),
+    "max_length": gettext_lazy("“{label}” takes at most %(limit_value)d characters (it has %(show_value)d)."),
+    "empty": gettext_lazy("“{label}”: the file is empty."),
+}
+_INVALID = {
+    forms.DateField: gettext_lazy("“{label}”: give a date such as 2026-11-29."),
+    forms.DecimalField: gettext_lazy("“{label}”: give a number{unit}."),
+    forms.IntegerField: gettext_lazy("“{label}”: give a whole number{unit}."),
+}
+
+
+class LabelledErrors:
+    """A form whose error messages name the field, the limit and the unit; labels end in a full-width colon. Mixed
+    into every form of the portal (before forms.Form / forms.ModelForm)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "：")  # Django's own default is the half-width ":"
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            label = str(field.label or "")
+            unit = field.widget.attrs.get("data-unit", "")
+            unit = f" {unit}" if unit else ""
+
+            def word(template, label=label, unit=unit):
+                return str(template).replace("{label}", label).replace("{unit}", unit)
+
+            messages = {code: word(text) for code, text in FIELD_MESSAGES.items()}
+            for kind, text in _INVALID.items():
+                if isinstance(field, kind):
+                    messages["invalid"] = word(text)
+                    break
+            field.error_messages.update({k: v for k, v in messages.items() if k in field.error_messages})
+            # min/max/length/decimal validators carry their own messages; they are shared with the form class, so
+            # each form instance words its own copies
+            validators = []
+            for validator in field.validators:
+                own = copy.copy(validator)
+                if getattr(own, "code", None) in messages:
+                    own.message = messages[own.code]
+                if isinstance(getattr(own, "messages", None), dict):
+                    own.messages = {**own.messages, **{k: v for k, v in messages.items() if k in own.messages}}
+                validators.append(own)
+            field.validators = validators
 
 
 # --- the query string and the body --------------------------------------------------------------------------

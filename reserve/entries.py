@@ -90,8 +90,11 @@ def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterp
         except ValidationError as exc:
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
             continue
+        recorded = dict(result.inputs)
+        if pollutant.category == PollutantCategory.HEAVY_METAL and method in reduction.CONCENTRATION_METHODS:
+            recorded["medium"] = _medium(pollutant, figures)  # kept, so the edit page shows 废气 when it was 废气
         item = EntryItem(application=application, pollutant=pollutant, quantity=result.quantity,
-                         accounting_method=method, accounting_inputs=result.inputs, accounting_formula=result.formula[:300],
+                         accounting_method=method, accounting_inputs=recorded, accounting_formula=result.formula[:300],
                          accounting_basis=basis, completed=completed, completion_date=date)
         if application.source_kind == SourceKind.RETURNED_PURCHASE:
             lot_ref = raw.get("returned_lot")

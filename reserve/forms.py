@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from accounting import reduction
 from ledger.models import Lot, SourceKind
 from quota_registry import inputs
-from quota_registry.inputs import BoundedDateField, MeasurementFormField, MultipleFileField, QuantityFormField, text_field
+from quota_registry.inputs import (
+    BoundedDateField,
+    LabelledErrors,
+    MeasurementFormField,
+    MultipleFileField,
+    QuantityFormField,
+    text_field,
+)
 from quota_registry.orgs.models import Organisation, OrganisationKind
 from quota_registry.reference.models import Pollutant, Watershed
 
@@ -14,7 +21,7 @@ from .models import COUNTY_FILED_SOURCES, EntryApplication
 ACCOUNTING_INPUTS = [(name, label) for name, (label, _parse) in reduction.INPUTS_READ.items() if name != "quantity"]
 
 
-class EntryApplicationForm(forms.ModelForm):
+class EntryApplicationForm(LabelledErrors, forms.ModelForm):
     enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Organisation.objects.none(), required=False)
     evidence = MultipleFileField(label=_("Evidence files"), required=False,
                                  help_text=_("PDF, JPEG/PNG, Word or Excel; several files at once are fine."))
@@ -47,7 +54,7 @@ class EntryApplicationForm(forms.ModelForm):
         self.fields["measure_description"].help_text = _("At most %(n)s characters.") % {"n": inputs.DESCRIPTION}
 
 
-class EntryItemForm(forms.Form):
+class EntryItemForm(LabelledErrors, forms.Form):
     pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
                                        required=False)
     accounting_method = forms.ChoiceField(label=_("Accounting method"), choices=reduction.METHODS,
@@ -85,7 +92,7 @@ EntryItemFormSet = forms.formset_factory(EntryItemForm, extra=0, min_num=1, max_
                                          validate_max=True, absolute_max=inputs.FACTOR_ROWS)
 
 
-class EntryFilterForm(forms.Form):
+class EntryFilterForm(LabelledErrors, forms.Form):
     q = forms.CharField(label=_("Number or enterprise"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False)
     source_kind = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All"))] + SourceKind.choices)
@@ -97,7 +104,7 @@ class EntryFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All"))] + Status.choices
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(LabelledErrors, forms.Form):
     """The project of a withdrawal application, and the same description for the pre-check."""
 
     region = forms.ModelChoiceField(label=_("County-level division of the project"), queryset=None)
@@ -108,8 +115,8 @@ class ProjectForm(forms.Form):
     clean_energy = forms.BooleanField(label=_("Uses clean energy (electricity, natural gas)"), required=False)
     relocation = forms.BooleanField(label=_("Relocation out of the built-up area"), required=False)
     stack_height_m = forms.DecimalField(label=_("Stack height (m)"), required=False, max_digits=6, decimal_places=1,
-                                        max_value=1000,
-                                        min_value=0)
+                                        max_value=1000, min_value=0,
+                                        widget=forms.NumberInput(attrs={"step": "0.1"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,7 +137,7 @@ class WithdrawalForm(ProjectForm):
     field_order = ["project_name", "region", "industry", "watershed", "eia_authority"]
 
 
-class WithdrawalItemForm(forms.Form):
+class WithdrawalItemForm(LabelledErrors, forms.Form):
     pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
                                        required=False)
     new_emission = QuantityFormField(label=_("New emissions"), required=False)
@@ -142,7 +149,7 @@ class WithdrawalItemForm(forms.Form):
         return {"pollutant": data["pollutant"], "new_emission": data.get("new_emission")}
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(LabelledErrors, forms.Form):
     lot = forms.ModelChoiceField(label=_("Lot"), queryset=Lot.objects.none(), required=False)
     quantity = QuantityFormField(label=_("Quantity"), required=False)
 
@@ -161,7 +168,7 @@ class AllocationForm(forms.Form):
         return {"lot": data["lot"], "quantity": data.get("quantity")}
 
 
-class PlanMeasureForm(forms.Form):
+class PlanMeasureForm(LabelledErrors, forms.Form):
     pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
                                        required=False)
     quantity = QuantityFormField(label=_("Reduction"), required=False)

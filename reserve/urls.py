@@ -11,6 +11,7 @@ urlpatterns = [
     path("entries/<int:pk>/edit/", views.entry_edit, name="entry-edit"),
     path("entries/<int:pk>/act/", views.entry_act, name="entry-act"),
     path("precheck/", views.precheck, name="precheck"),
+    path("guide/<slug:kind>/", views.guide, name="guide"),
     path("withdrawals/", views.withdrawal_list, name="withdrawals"),
     path("withdrawals/new/", views.withdrawal_edit, name="withdrawal-new"),
     path("withdrawals/<int:pk>/", views.withdrawal_detail, name="withdrawal-detail"),

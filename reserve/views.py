@@ -17,14 +17,16 @@ from ledger import selectors as ledger_reads
 from ledger.models import AccountKind, Holding, LedgerHead, Lot, LotStatus
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.documents.services import latest_documents
-from quota_registry.files.services import attachments_of
+from quota_registry.files.services import KeptUploads, attachments_of
+from quota_registry.inputs import FACTOR_ROWS
 from quota_registry.orgs.models import CITY_ROLES, Role
 from quota_registry.permissions import is_city_staff, require
 from quota_registry.portal.history import history
 from quota_registry.portal.views import _page
-from quota_registry.reference.models import Pollutant, Region
+from quota_registry.reference.models import Pollutant, PollutantCategory, Region
 from quota_registry.review import engine, pages
-from quota_registry.review.models import Status
+from quota_registry.review.engine import decisions_of
+from quota_registry.review.models import Action, Status
 from quota_registry.review.services import is_applicant
 from trading.services import obligations_of
 
@@ -144,28 +146,56 @@ def entry_edit(request, pk=None):
                     "returned_lot": i.returned_lot, **i.accounting_inputs} for i in instance.items.select_related("pollutant")]
     formset = EntryItemFormSet(data, initial=initial, prefix="items",
                                form_kwargs={"returnable_lots": _returnable_lots(user, enterprise)})
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    kept = KeptUploads(request, "evidence")
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):  # every problem shown at once
         items = [p for p in (f.payload() for f in formset.forms) if p]
         if "compute" in request.POST:
             _compute_preview(formset)
         else:
             fields = {name: form.cleaned_data[name] for name in entries.APPLICATION_FIELDS if name in form.cleaned_data}
+            files = kept.files(form.cleaned_data["evidence"])
             try:
                 if instance is None:
                     application = entries.entry_create(actor=user, data=fields, items=items,
-                                                       enterprise=form.cleaned_data.get("enterprise"),
-                                                       files=form.cleaned_data["evidence"])
+                                                       enterprise=form.cleaned_data.get("enterprise"), files=files)
                     messages.success(request, _("Draft %(number)s saved. Check it, then submit it.") % {
                         "number": application.number})
                 else:
                     application = entries.entry_update(actor=user, pk=instance.pk, data=fields, items=items)
-                    if form.cleaned_data["evidence"]:
-                        entries.entry_add_evidence(actor=user, pk=instance.pk, files=form.cleaned_data["evidence"])
+                    if files:
+                        entries.entry_add_evidence(actor=user, pk=instance.pk, files=files)
                     messages.success(request, _("Changes saved."))
+                kept.clear()
                 return redirect("reserve:entry-detail", pk=application.pk)
             except ValidationError as exc:
                 _map_item_errors(form, formset, exc)
-    return render(request, "reserve/entry_form.html", {"form": form, "formset": formset, "application": instance})
+    if request.method == "POST":  # the form is shown again: the files chosen stay chosen
+        kept.keep(getattr(form, "cleaned_data", {}).get("evidence"))
+    form.fields["evidence"].kept = kept.kept
+    heavy_metals = " ".join(Pollutant.objects.filter(category=PollutantCategory.HEAVY_METAL).values_list("code", flat=True))
+    return render(request, "reserve/entry_form.html", {"form": form, "formset": formset, "application": instance,
+                                                       "heavy_metals": heavy_metals, **_edit_context(instance)})
+
+
+def guide(request, kind):
+    """The service guide (办事指南) of a procedure: public, linked from its form."""
+    from django.http import Http404
+
+    from .guides import GUIDES
+
+    if kind not in GUIDES:
+        raise Http404
+    return render(request, "reserve/guide.html", {"guide": GUIDES[kind], "guides": GUIDES.values()})
+
+
+def _edit_context(instance) -> dict:
+    """What the edit page of a returned application shows above the form: why it was returned (the latest return's
+    opinion, by whom and when) and the files already given."""
+    if instance is None:
+        return {}
+    returned = next((d for d in reversed(list(decisions_of(instance))) if d.action == Action.RETURN), None)
+    return {"returned": returned if instance.status == Status.RETURNED else None,
+            "given_files": attachments_of(instance).filter(superseded=False)}
 
 
 def application_page(user, application, *, act_name: str, edit_name: str) -> dict:
@@ -262,19 +292,53 @@ def precheck(request):
     """Public: describe a planned project and see, per factor, ratio, requirement, reason and availability."""
     form = ProjectForm(request.POST or None)
     items = WithdrawalItemFormSet(request.POST or None, prefix="items")
-    result = project = None
-    if request.method == "POST" and form.is_valid() and items.is_valid():
+    result = project = carry = None
+    if request.method == "POST" and all([form.is_valid(), items.is_valid()]):  # every problem shown at once
         data = form.cleaned_data
+        rows = [p for p in (f.payload() for f in items.forms) if p]
         try:
             project, result = withdrawals.precheck(
                 region_code=data["region"].code, industry_code=data["industry"].code,
-                watershed_code=data["watershed"].code if data["watershed"] else None,
-                items=[p for p in (f.payload() for f in items.forms) if p],
-                **{k: data[k] for k in ("major_project", "two_high", "clean_energy", "relocation", "stack_height_m")})
+                watershed_code=data["watershed"].code if data["watershed"] else None, items=rows,
+                **{k: data[k] for k in PRECHECK_FLAGS + ("stack_height_m",)})
+            carry = _precheck_carry(data, rows)
         except ValidationError as exc:
             _map_item_errors(form, items, exc)
     return render(request, "reserve/precheck.html", {"form": form, "items": items, "result": result,
-                                                     "project": project})
+                                                     "project": project, "carry": carry})
+
+
+PRECHECK_FLAGS = ("major_project", "two_high", "clean_energy", "relocation")
+
+
+def _precheck_carry(data, rows) -> str:
+    """The pre-check's project and figures as the query string of a new withdrawal application (carried over)."""
+    from urllib.parse import urlencode
+
+    query = [("region", data["region"].pk), ("industry", data["industry"].pk)]
+    if data["watershed"]:
+        query.append(("watershed", data["watershed"].pk))
+    query += [(k, "1") for k in PRECHECK_FLAGS if data[k]]
+    if data["stack_height_m"] is not None:
+        query.append(("stack_height_m", data["stack_height_m"]))
+    query += [("item", f"{r['pollutant'].code}:{r['new_emission']}") for r in rows]
+    return urlencode(query)
+
+
+def _carried(query) -> tuple[dict, list | None]:
+    """A new withdrawal's initial values from a pre-check (`_precheck_carry`); what does not parse is left out."""
+    initial = {}
+    for name in ("region", "industry", "watershed"):
+        if query.get(name, "").isdigit():
+            initial[name] = int(query[name])
+    initial.update({k: True for k in PRECHECK_FLAGS if query.get(k) == "1"})
+    if query.get("stack_height_m"):
+        initial["stack_height_m"] = query["stack_height_m"][:10]  # shown as given; checked when the form is saved
+    items = []
+    for value in query.getlist("item")[:FACTOR_ROWS]:
+        code, _sep, quantity = value.partition(":")
+        items.append({"pollutant": code[:10], "new_emission": quantity[:30]})
+    return initial, items or None
 
 
 @login_required
@@ -307,6 +371,9 @@ def withdrawal_edit(request, pk=None):
     data = request.POST if request.method == "POST" else None
     initial = {"region": user.organisation.region, "industry": user.organisation.industry}
     item_initial = alloc_initial = plan_initial = None
+    if instance is None and not data and "item" in request.GET:  # from the pre-check: nothing typed twice
+        carried, item_initial = _carried(request.GET)
+        initial.update(carried)
     if instance and not data:
         initial = {f: getattr(instance, f) for f in withdrawals.PROJECT_FIELDS if hasattr(instance, f)}
         initial["region"] = instance.region
@@ -319,34 +386,45 @@ def withdrawal_edit(request, pk=None):
     items = WithdrawalItemFormSet(data, initial=item_initial, prefix="items")
     allocations = AllocationFormSet(data, initial=alloc_initial, prefix="alloc", form_kwargs={"lots": _candidate_lots(user)})
     plan = PlanMeasureFormSet(data, initial=plan_initial, prefix="plan")
-    if request.method == "POST" and all(f.is_valid() for f in (form, items, allocations, plan)):
+    kept = {name: KeptUploads(request, name) for name in ("evidence", "commitment")}
+    if request.method == "POST" and all([f.is_valid() for f in (form, items, allocations, plan)]):  # all problems at once
         fields = {k: form.cleaned_data[k] for k in withdrawals.PROJECT_FIELDS if k in form.cleaned_data}
         item_rows = [p for p in (f.payload() for f in items.forms) if p]
         alloc_rows = [p for p in (f.payload() for f in allocations.forms) if p]
         plan_rows = [p for p in (f.payload() for f in plan.forms) if p]
         try:
             with transaction.atomic():
+                evidence = kept["evidence"].files(form.cleaned_data["evidence"])
+                commitment = kept["commitment"].files([form.cleaned_data["commitment"]]
+                                                      if form.cleaned_data.get("commitment") else [])
                 if instance is None:
                     application = withdrawals.withdrawal_create(
                         actor=user, data=fields, items=item_rows, region=form.cleaned_data["region"],
-                        allocations=alloc_rows, plan=plan_rows, files=form.cleaned_data["evidence"])
+                        allocations=alloc_rows, plan=plan_rows, files=evidence)
                 else:
                     application = withdrawals.withdrawal_update(actor=user, pk=instance.pk, data=fields, items=item_rows,
                                                                 allocations=alloc_rows, plan=plan_rows)
-                    if form.cleaned_data["evidence"]:
-                        withdrawals.withdrawal_add_evidence(actor=user, pk=application.pk,
-                                                            files=form.cleaned_data["evidence"])
-                if form.cleaned_data.get("commitment"):
-                    withdrawals.withdrawal_add_evidence(actor=user, pk=application.pk,
-                                                        files=[form.cleaned_data["commitment"]],
+                    if evidence:
+                        withdrawals.withdrawal_add_evidence(actor=user, pk=application.pk, files=evidence)
+                if commitment:
+                    withdrawals.withdrawal_add_evidence(actor=user, pk=application.pk, files=commitment,
                                                         purpose=withdrawals.COMMITMENT)
+            for k in kept.values():
+                k.clear()
             messages.success(request, _("Draft %(number)s saved. Check the ratios, then submit it.") % {
                 "number": application.number})
             return redirect("reserve:withdrawal-detail", pk=application.pk)
         except ValidationError as exc:
             _map_item_errors(form, items, exc)
+    if request.method == "POST":  # the form is shown again: the files chosen stay chosen
+        cleaned = getattr(form, "cleaned_data", {})
+        kept["evidence"].keep(cleaned.get("evidence"))
+        kept["commitment"].keep([cleaned["commitment"]] if cleaned.get("commitment") else [])
+    for name, k in kept.items():
+        form.fields[name].kept = k.kept
     return render(request, "reserve/withdrawal_form.html", {"form": form, "items": items, "allocations": allocations,
-                                                            "plan": plan, "application": instance})
+                                                            "plan": plan, "application": instance,
+                                                            **_edit_context(instance)})
 
 
 @login_required
@@ -426,12 +504,13 @@ def reports(request):
     from django import forms
 
     from quota_registry.documents.models import Document, DocumentKind
+    from quota_registry.inputs import LabelledErrors
 
     from .reports import report_request
 
     require(is_city_staff(request.user))
 
-    class ReportForm(forms.Form):
+    class ReportForm(LabelledErrors, forms.Form):
         year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
         month = forms.IntegerField(label=_("Month (empty: the whole year)"), min_value=1, max_value=12, required=False)
         fmt = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "Excel"), ("pdf", "PDF")])

@@ -15,7 +15,7 @@ from quota_registry.documents.models import DocumentKind
 from quota_registry.jurisdiction import COUNTY
 from quota_registry.orgs.models import CITY_ROLES, Role, User
 from quota_registry.review import engine
-from quota_registry.review.engine import CITY_APPROVER, CITY_REVIEWER, CITY_STAFF, SYSTEM, Field, Kind, Step, Who
+from quota_registry.review.engine import CITY_APPROVER, CITY_REVIEWER, CITY_STAFF, SYSTEM, Field, Kind, Milestone, Step, Who
 from quota_registry.review.models import Decision, Stage, Status
 from quota_registry.review.services import is_applicant
 
@@ -118,7 +118,17 @@ def _application_kind(name, model, steps, documents, title, link_name, descripti
         number=lambda r: r.number, title=lambda r: title % {"number": r.number},
         link=lambda r: reverse(link_name, args=[r.pk]), organisation=lambda r: r.applicant,
         region=lambda r: r.region, recipients=application_recipients, on_status=application_timestamps,
-        description=description))
+        description=description, progress=APPLICATION_PROGRESS))
+
+
+# Art 8 and Art 16: the applicant files, its county bureau pre-reviews and forwards, the city bureau reviews and
+# decides (four-eyes: a reviewer prepares, an approver decides).
+APPLICATION_PROGRESS = (
+    Milestone((Status.DRAFT, Status.RETURNED), gettext_lazy("Filing"), gettext_lazy("the applicant")),
+    Milestone((Status.SUBMITTED,), gettext_lazy("County pre-review"), gettext_lazy("the county bureau")),
+    Milestone((Status.COUNTY_APPROVED,), gettext_lazy("City review"), gettext_lazy("the city bureau")),
+    Milestone((Status.APPROVED,), gettext_lazy("Concluded"), ""),
+)
 
 
 ENTRY = _application_kind(

@@ -6,11 +6,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from quota_registry.orgs.authentication import login_or_token_required
+
 from .excel import DATASETS, export_request
 from .selectors import visible_documents
 
 
-@login_required
+@login_or_token_required  # API clients download with their token too
 def download(request, pk):
     """Downloads are scoped like the object the document is about (404 outside)."""
     document = visible_documents(request.user).filter(pk=pk).first()
@@ -20,7 +22,7 @@ def download(request, pk):
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
 
 
-@login_required
+@login_or_token_required
 def status(request, pk):
     """For the page's progress display: polled until the document is ready or failed."""
     document = visible_documents(request.user).filter(pk=pk).first()
@@ -60,6 +62,7 @@ def import_start(request):
     from django.core.exceptions import ValidationError
 
     from quota_registry.access import scope
+    from quota_registry.inputs import LabelledErrors
 
     from .imports import IMPORTERS, import_preview
     from .models import ImportBatch
@@ -70,7 +73,7 @@ def import_start(request):
 
     from . import imports
 
-    class UploadForm(forms.Form):
+    class UploadForm(LabelledErrors, forms.Form):
         kind = forms.ChoiceField(label=_("What to import"), choices=kinds)
         file = forms.FileField(label=_("Excel workbook"), help_text=_(
             "An .xlsx file of at most %(size)s and %(rows)s rows; a file of more than %(inline)s rows is checked in "

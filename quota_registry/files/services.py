@@ -101,3 +101,61 @@ def attachments_add(*, actor, owner, files, purpose: str = "", organisation, reg
 
 def attachments_of(owner):
     return Attachment.objects.filter(content_type=ContentType.objects.get_for_model(owner), object_id=owner.pk)
+
+
+class KeptUploads:
+    """Files chosen in a form that is shown again (a recalculation, a validation error) are kept on the server for
+    this session and listed on the form, and are attached when the form is finally saved: nothing a person chose is
+    lost. Only the type is checked here (as on attaching); the limits per record are checked by `attachments_add`.
+    A token names a kept file; the session holds the tokens, so nobody can use another person's."""
+
+    SESSION_KEY = "kept_uploads"
+    FOLDER = "kept"
+
+    def __init__(self, request, field: str):
+        self.request, self.field = request, field
+        store = request.session.get(self.SESSION_KEY, {})
+        tokens = request.POST.getlist(f"kept-{field}") if request.method == "POST" else []
+        self.kept = [dict(store[t], token=t) for t in dict.fromkeys(tokens)
+                     if t in store and store[t]["field"] == field]
+
+    def keep(self, files) -> None:
+        """Keep newly chosen files of an accepted type (the form is shown again)."""
+        import uuid
+
+        from django.core.files.storage import default_storage
+
+        store = self.request.session.setdefault(self.SESSION_KEY, {})
+        for f in files or ():
+            f.seek(0)
+            if sniff(f.read(2048)) is None:
+                continue  # the form says why; a refused file is not kept
+            f.seek(0)
+            token = uuid.uuid4().hex
+            path = default_storage.save(f"{self.FOLDER}/{token}", f)
+            store[token] = {"field": self.field, "name": f.name[:200], "size": f.size, "path": path,
+                            "mime": getattr(f, "content_type", "") or "application/octet-stream"}
+            self.kept.append(dict(store[token], token=token))
+        self.request.session.modified = True
+
+    def files(self, new=()) -> list:
+        """The kept files as uploads, then the newly chosen ones."""
+        from django.core.files.storage import default_storage
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        kept = []
+        for k in self.kept:
+            with default_storage.open(k["path"]) as stored:
+                kept.append(SimpleUploadedFile(k["name"], stored.read(), content_type=k["mime"]))
+        return kept + list(new or ())
+
+    def clear(self) -> None:
+        """After saving: the kept copies are gone (the attachments hold the files now)."""
+        from django.core.files.storage import default_storage
+
+        store = self.request.session.get(self.SESSION_KEY, {})
+        for k in self.kept:
+            store.pop(k["token"], None)
+            default_storage.delete(k["path"])
+        self.kept = []
+        self.request.session.modified = True

@@ -1,12 +1,13 @@
-from django.contrib.auth.decorators import login_required
+
 from django.http import FileResponse
 
 from quota_registry.access import get_scoped_or_404
+from quota_registry.orgs.authentication import login_or_token_required
 
 from .models import Attachment
 
 
-@login_required
+@login_or_token_required  # API clients download with their token too
 def download(request, pk):
     """The only way to fetch an uploaded file: scoped like its record (404 outside)."""
     attachment = get_scoped_or_404(request.user, Attachment, pk=pk)

@@ -65,3 +65,31 @@ class ExpiringTokenScheme(OpenApiAuthenticationExtension):
                 "description": gettext_lazy("Token-based authentication with the prefix “Token ”.")}
 
 
+
+
+def login_or_token_required(view):
+    """A page view (a file download) that a logged-in person or an API client with its token may call: with a valid
+    `Authorization: Token <key>` the request acts as the token's user; with a bad token it answers 401 (a program
+    is not sent to the login page); with neither, the person is sent to log in."""
+    import functools
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import JsonResponse
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            header = get_authorization_header(request).split()
+            if header and header[0].lower() == KEYWORD.lower().encode():
+                try:
+                    found = ExpiringTokenAuthentication().authenticate(request)
+                except exceptions.AuthenticationFailed as exc:
+                    response = JsonResponse({"detail": str(exc.detail)}, status=401)
+                    response["WWW-Authenticate"] = KEYWORD
+                    return response
+                request.user = found[0]
+            else:
+                return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped

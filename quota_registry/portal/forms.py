@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from quota_registry.inputs import REASON, text_field
+from quota_registry.inputs import REASON, LabelledErrors, text_field
 from quota_registry.orgs.models import Organisation, OrganisationKind, Role
 from quota_registry.orgs.services import EDITABLE_FIELDS
 from quota_registry.reference.models import QualityIndicator, QualityStatus, Region, RegionLevel
@@ -15,7 +15,7 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(LabelledErrors, forms.ModelForm):
     class Meta:
         model = Organisation
         fields = EDITABLE_FIELDS
@@ -40,11 +40,11 @@ class OrganisationForm(forms.ModelForm):
         return value or None
 
 
-class DeactivateForm(forms.Form):
+class DeactivateForm(LabelledErrors, forms.Form):
     reason = text_field(REASON, label=_("Reason"))
 
 
-class QualityStatusForm(forms.Form):
+class QualityStatusForm(LabelledErrors, forms.Form):
     region = forms.ModelChoiceField(label=_("County-level division"),
                                     queryset=Region.objects.filter(level=RegionLevel.COUNTY))
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
@@ -57,7 +57,7 @@ class QualityStatusForm(forms.Form):
                             max_length=QualityStatus._meta.get_field("basis").max_length)
 
 
-class OrganisationFilterForm(forms.Form):
+class OrganisationFilterForm(LabelledErrors, forms.Form):
     q = forms.CharField(label=_("Name or credit code"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + OrganisationKind.choices)
     region = forms.ModelChoiceField(label=_("County-level division"), required=False, empty_label=_("All"),
@@ -66,7 +66,7 @@ class OrganisationFilterForm(forms.Form):
                                choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))])
 
 
-class CalendarImportForm(forms.Form):
+class CalendarImportForm(LabelledErrors, forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     notice = forms.CharField(label=_("State Council notice"), max_length=200,
                              help_text=_("e.g. 国务院办公厅关于2027年部分节假日安排的通知"))

@@ -8,10 +8,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from quota_registry.inputs import LabelledErrors
 from quota_registry.orgs import twofactor
 
 
-class OTPForm(forms.Form):
+class OTPForm(LabelledErrors, forms.Form):
     token = forms.CharField(label=gettext_lazy("6-digit code"), max_length=6, min_length=6,
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                                           "autofocus": True}))

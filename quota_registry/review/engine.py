@@ -193,6 +193,7 @@ class Kind:
     title_plural: object = ""  # what a list of them is called (the workbench)
     list_url: Callable | None = None  # user -> the list page that shows what waits for the user
     status_field: str = "status"
+    progress: tuple = ()  # Milestones: the record's way from filing to the end, shown as progress steps
 
     def state_label(self, state: str) -> str:
         try:
@@ -234,6 +235,42 @@ def register(kind: Kind) -> Kind:
 
     add_labels({f"{kind.model._meta.model_name}.{s.action}": s.done or Decision(s.decision).label for s in kind.steps})
     return kind
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A step of a record's way as the applicant sees it (填报, 县级初审, 市级审核, 办结): the states in which the record
+    is there, and who holds it then."""
+
+    states: tuple
+    label: object
+    holder: object
+
+
+def progress(record) -> dict | None:
+    """The record's progress steps: each milestone done, current or to come; who holds it now, since when and for
+    how many working days (China's calendar); None for a kind without milestones."""
+    from quota_registry.workdays import WorkdayCalendar
+
+    kind = kind_for(record)
+    if not kind.progress:
+        return None
+    status = getattr(record, kind.status_field)
+    current = next((i for i, m in enumerate(kind.progress) if status in m.states), None)
+    last = decisions_of(record).filter(to_status=status).order_by("-created_at", "-id").first()
+    since = last.created_at if last is not None else getattr(record, "created_at", None)
+    final = current == len(kind.progress) - 1
+    held = None
+    if since is not None and current is not None and not final:
+        held = WorkdayCalendar.load().working_days_between(timezone.localdate(since), timezone.localdate())
+    steps = [{"label": m.label, "holder": m.holder,
+              "state": "done" if current is None or i < current or (final and i == current) else
+              "current" if i == current else "todo"} for i, m in enumerate(kind.progress)]
+    if current is None:  # ended off the way (rejected, withdrawn, revoked): every step is history
+        steps.append({"label": kind.state_label(status), "holder": "", "state": "ended"})
+    return {"steps": steps, "status": kind.state_label(status), "since": since, "working_days": held,
+            "holder": kind.progress[current].holder if current is not None and not final else "",
+            "finished": final or current is None}
 
 
 def kind_for(model_or_record) -> Kind:

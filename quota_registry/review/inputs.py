@@ -130,5 +130,5 @@ def form_for(step, record, actor, data=None, files=None) -> forms.Form:
         fields["opinion"] = typed.text_field(typed.OPINION, label=OPINION_LABEL, required=step.opinion == "required")
     if step.attachments:
         fields["attachments"] = typed.MultipleFileField(label=_("Attachments"), required=False)
-    form_class = type(f"{step.action}Form", (forms.Form,), fields)
+    form_class = type(f"{step.action}Form", (typed.LabelledErrors, forms.Form), fields)
     return form_class(data, files, prefix=None)

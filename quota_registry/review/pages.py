@@ -84,7 +84,7 @@ def workflow_context(user, record, *, act_url: str, exclude=()) -> dict:
         "decisions": [(d, files.get(d.pk, []), kind.state_label(d.to_status), engine.words(d)) for d in decisions],
         "offers": offers(user, record, exclude=exclude), "act_url": act_url,
         "waiting": [str(r.message) for r in engine.waiting_for_others(user, record)],
-        "opinion_limit": OPINION,
+        "opinion_limit": OPINION, "progress": engine.progress(record),
     }
 
 
@@ -96,8 +96,12 @@ def act(request, model, pk, *, next_url: str):
         decision = engine.perform(actor=request.user, model=model, pk=pk, action=name, data=request.POST,
                                   files=request.FILES)
         kind = engine.kind_for(model)
-        messages.success(request, _("Done: %(decision)s. Status now: %(status)s.") % {
-            "decision": engine.words(decision), "status": kind.state_label(decision.to_status)})
+        message = _("Done: %(decision)s. Status now: %(status)s.") % {
+            "decision": engine.words(decision), "status": kind.state_label(decision.to_status)}
+        now = engine.progress(model._default_manager.get(pk=pk)) if kind.progress else None
+        if now and now["holder"]:  # what happens next, and who does it
+            message += _(" Next: %(holder)s handles it; you are notified of its decision.") % {"holder": now["holder"]}
+        messages.success(request, message)
     except engine.TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     except PermissionDenied as exc:

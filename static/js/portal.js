@@ -65,17 +65,23 @@
   };
   var ALL_INPUTS = ["eq", "max_flow", "concentration", "efq", "flow", "permitted_concentration", "design_flow", "cq", "ch",
                     "initial_quota", "quantity", "medium"];
+  // ... and whether a heavy metal leaves in waste water or gas only for a heavy metal (<form data-heavy-metals>)
   function methodInputs(row) {
     var method = row.querySelector("select[name$='accounting_method']");
     if (!method) { return; }
+    var pollutant = row.querySelector("select[name$='pollutant']");
+    var form = row.closest("form");
+    var heavy = ((form && form.dataset.heavyMetals) || "").split(" ");
     function sync() {
       var shown = METHOD_INPUTS[method.value] || [];
       ALL_INPUTS.forEach(function (name) {
         var box = row.querySelector("[data-field='" + name + "']");
-        if (box) { box.style.display = shown.indexOf(name) >= 0 ? "" : "none"; }
+        var show = shown.indexOf(name) >= 0 && (name !== "medium" || (pollutant && heavy.indexOf(pollutant.value) >= 0));
+        if (box) { box.style.display = show ? "" : "none"; }
       });
     }
     method.addEventListener("change", sync);
+    if (pollutant) { pollutant.addEventListener("change", sync); }
     sync();
   }
 
@@ -159,7 +165,26 @@
       })});
   }
 
+  // On a narrow screen a table's rows are shown as cards (portal.css): each cell carries its column's heading
+  function labelCells() {
+    each("table.grid", function (table) {
+      var heads = table.querySelectorAll("thead th");
+      var names = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
+      if (!names.length) { return; }
+      each("tbody tr", function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          if (!cell.hasAttribute("data-label") && names[column] && (cell.colSpan || 1) === 1) {
+            cell.setAttribute("data-label", names[column]);
+          }
+          column += cell.colSpan || 1;
+        });
+      }, table);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    labelCells();
     confirmations();
     autosubmit();
     addRows();

@@ -1,4 +1,5 @@
-"""Browser tests: Debian's Chromium driven by Playwright against Django's live server."""
+"""Browser tests: Debian's Chromium driven by Playwright against Django's live server. The journeys keep
+screenshots of what they walk, at 1440 and 390 px wide, in var/screenshots/ (CI keeps the folder as an artifact)."""
 import shutil
 from pathlib import Path
 
@@ -21,7 +22,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(locale="en-US")  # a browser asking for English still gets Chinese
+    # a browser asking for English still gets Chinese; a desktop screen as the bureau's clerks have
+    context = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
     violations = []
@@ -41,3 +43,22 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+WIDTHS = ((1440, 900), (390, 844))  # a desktop and a phone
+
+
+def shoot(page, name: str) -> None:
+    """Screenshots of the page at each width (var/screenshots/<name>-<width>.png); on a phone nothing may need
+    horizontal scrolling (lists become cards, forms one column)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    try:
+        for width, height in WIDTHS:
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{name}: {wide} px wide on a {width} px screen"
+    finally:
+        page.set_viewport_size(before)

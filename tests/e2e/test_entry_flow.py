@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import _ensure_demo
+from tests.e2e.conftest import shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,25 +86,33 @@ def test_entry_from_enterprise_to_pool(live_server, page, transactional_db, tmp_
     page.fill("#id_items-0-max_flow", "1000000000")
     page.fill("#id_items-0-concentration", "20")
     page.fill("#id_items-0-completion_date", (timezone.localdate() - datetime.timedelta(days=10)).isoformat())
+    page.set_input_files("#id_evidence", str(evidence))  # chosen before the recalculation: it must not be lost
     page.get_by_role("button", name="计算").click()
     assert "Ek = Eq − Eh" in page.get_by_test_id("formula").inner_text()
     assert "100.0000 t/a" in page.get_by_test_id("formula").inner_text()
-    page.set_input_files("#id_evidence", str(evidence))
+    assert "验收监测报告.pdf" in page.get_by_test_id("kept-file").inner_text()
+    shoot(page, "entry_flow-0-form-computed")
     page.get_by_role("button", name="保存草稿").click()
     page.wait_for_url("**/entries/*/")
     detail_url = page.url
     assert "草稿" in page.inner_text("h1")
-    page.screenshot(path=str(tmp_path / "1-draft.png"), full_page=True)
+    assert "验收监测报告.pdf" in page.inner_text("main")  # the kept file was attached
+    shoot(page, "entry_flow-1-draft")
     decide(page, "submit")
     assert "待县级初审" in page.inner_text("h1")
+    assert "下一步：由县级生态环境部门办理" in page.inner_text(".messages")
+    assert "县级初审" in page.get_by_test_id("progress").locator("[aria-current=step]").inner_text()
+    shoot(page, "entry_flow-1b-submitted")
     logout(page)
 
     login(page, base, "county_qilin")
     assert page.get_by_test_id("count-inbox").inner_text() == "1"
     page.goto(base + "/entries/")
     page.get_by_test_id("entry-list").get_by_role("link").first.click()
+    shoot(page, "entry_flow-1c-county-decision-panel")
     decide(page, "county_approve", "材料齐全，同意上报")
     assert "待市级审核" in page.inner_text("h1")
+    assert "初审同意（已上报市局）" in page.get_by_test_id("reviews").inner_text()
     logout(page)
 
     login(page, base, "city_approver")
@@ -115,7 +124,7 @@ def test_entry_from_enterprise_to_pool(live_server, page, transactional_db, tmp_
     page.goto(detail_url)
     decide(page, "city_approve", "同意入库")
     assert "已批准" in page.inner_text("h1")
-    page.screenshot(path=str(tmp_path / "2-approved.png"), full_page=True)
+    shoot(page, "entry_flow-2-approved")
     page.goto(base + "/pool/")
     assert page.get_by_test_id("available-SO2-530302").inner_text() == "100.0000"
-    page.screenshot(path=str(tmp_path / "3-pool.png"), full_page=True)
+    shoot(page, "entry_flow-3-pool")

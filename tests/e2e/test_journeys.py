@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import _ensure_demo
+from tests.e2e.conftest import shoot
 from tests.e2e.test_entry_flow import decide, login, logout, prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,6 +44,9 @@ def test_return_resubmit_approve_and_download(live_server, page, transactional_d
     page.goto(detail)
     assert "请补充关停验收文件" in page.get_by_test_id("reviews").inner_text()
     page.get_by_role("link", name="修改").click()
+    assert "请补充关停验收文件" in page.get_by_test_id("return-opinion").inner_text()  # why, above the form
+    assert "监测报告.pdf" in page.get_by_test_id("given-files").inner_text()  # and what was already given
+    shoot(page, "journeys-returned-edit")
     page.fill("#id_measure_description", "已补充关停验收文件")
     page.get_by_role("button", name="保存草稿").click()
     page.wait_for_url(detail)
@@ -78,6 +82,11 @@ def test_precheck_page_and_permit_change_recorded(live_server, page, transaction
 
     base = live_server.url
     page.on("dialog", lambda d: d.accept())
+    login(page, base, "ent_huize")
+    page.goto(base + "/withdrawals/new/")
+    page.get_by_test_id("guide-link").click()  # the form links its service guide
+    assert "材料清单" in page.inner_text("main")
+    shoot(page, "journeys-guide-withdrawal")
     page.goto(base + "/precheck/")
     page.select_option("#id_region", label="会泽县")
     page.select_option("#id_industry", label="3212 铅锌冶炼")
@@ -85,6 +94,11 @@ def test_precheck_page_and_permit_change_recorded(live_server, page, transaction
     page.fill("#id_items-0-new_emission", "10")
     page.get_by_role("button", name="测算").click()
     assert page.get_by_test_id("ratio-PB").inner_text() == "1.2:1"
+    shoot(page, "journeys-precheck")
+    page.get_by_test_id("carry-to-application").click()  # the figures come along: nothing typed twice
+    assert page.input_value("#id_items-0-pollutant") == "PB" and page.input_value("#id_items-0-new_emission") == "10.0000"
+    assert page.locator("#id_region option:checked").inner_text() == "会泽县"
+    shoot(page, "journeys-withdrawal-form-from-precheck")
 
     org = User.objects.get(username="ent_qilin").organisation
     obligation = obligation_create(enterprise=org, region=org.region, origin=None, destination="某建设项目",

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.conftest import DEMO_PASSWORD, _ensure_demo
+from tests.e2e.conftest import shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,7 @@ def test_login_lands_on_role_home(live_server, page, seeded, username, title, tm
     page.wait_for_url("**/home/")
     assert page.get_by_test_id("home-title").inner_text() == title
     assert "欢迎使用主要污染物总量指标储备库" in page.get_by_test_id("inbox").inner_text()
-    page.screenshot(path=str(tmp_path / f"{username}.png"), full_page=True)
+    shoot(page, f"login-{username}")
 
 
 def test_enterprise_sees_other_enterprise_as_not_found(live_server, page, seeded):

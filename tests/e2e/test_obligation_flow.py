@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from tests.conftest import _ensure_demo
+from tests.e2e.conftest import shoot
 from tests.e2e.test_entry_flow import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,10 +34,10 @@ def test_overdue_obligation_and_reminder(live_server, page, transactional_db, tm
     assert page.get_by_test_id("count-overdue").inner_text() == "1"
     assert org.name in page.get_by_test_id("obligation-list").inner_text()
     assert page.get_by_test_id("overdue").count() == 1
-    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    shoot(page, "obligation_flow-dashboard")
     logout(page)
 
     login(page, base, "ent_qilin")
     inbox = page.get_by_test_id("inbox").inner_text()
     assert "已逾期" in inbox and org.name in inbox
-    page.screenshot(path=str(tmp_path / "inbox.png"), full_page=True)
+    shoot(page, "obligation_flow-inbox")

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import _ensure_demo
+from tests.e2e.conftest import shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +34,7 @@ def test_public_ledger_logged_out(live_server, page, transactional_db, tmp_path)
     assert len(page.get_by_test_id("chain-head").inner_text()) == 64
     page.wait_for_selector("#chart-pool canvas")  # ECharts drew the chart from the local copy
     assert errors == []
-    page.screenshot(path=str(tmp_path / "public.png"), full_page=True)
+    shoot(page, "public-public")
     page.goto(live_server.url + "/public/lots/?pollutant=PB")
     assert "ZB-PUBLIC-1" in page.get_by_test_id("public-lots").inner_text()
     assert org.name not in page.content()

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import _ensure_demo
+from tests.e2e.conftest import shoot
 from tests.e2e.test_entry_flow import decide, login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -94,4 +95,4 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
     page.goto(base + "/public/")
     trades = page.get_by_test_id("public-trades").inner_text()
     assert "会泽示范铅锌冶炼有限公司" in trades and "宣威示范发电有限公司" in trades and "1,150.00" in trades
-    page.screenshot(path=str(tmp_path / "public-trades.png"), full_page=True)
+    shoot(page, "trade_flow-public-trades")

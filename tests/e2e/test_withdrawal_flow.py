@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import _ensure_demo
+from tests.e2e.conftest import shoot
 from tests.e2e.test_entry_flow import decide, login, logout, prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +42,7 @@ def test_pb_withdrawal_in_huize(live_server, page, transactional_db, tmp_path):
     assert page.get_by_test_id("ratio-PB").inner_text() == "1.2:1"
     reason = page.get_by_test_id("reason-PB").inner_text()
     assert "会泽县为重金属污染防控重点区域" in reason and "1.2:1" in reason
-    page.screenshot(path=str(tmp_path / "1-draft.png"), full_page=True)
+    shoot(page, "withdrawal_flow-1-draft")
     decide(page, "submit")
     assert "待县级初审" in page.inner_text("h1")
     assert "ZB-PB-DEMO" in page.get_by_test_id("withdrawal-items").inner_text()
@@ -59,9 +60,9 @@ def test_pb_withdrawal_in_huize(live_server, page, transactional_db, tmp_path):
     page.goto(detail)
     decide(page, "city_approve")
     assert "已批准" in page.inner_text("h1")
-    page.screenshot(path=str(tmp_path / "2-approved.png"), full_page=True)
+    shoot(page, "withdrawal_flow-2-approved")
     page.goto(base + "/pool/")
     cell = page.get_by_test_id("available-PB-530326")
     assert cell.inner_text() == "38.0000"
     assert "0.0000 / 0.0000" in cell.locator("xpath=..").inner_text()  # nothing held any more: it left the pool
-    page.screenshot(path=str(tmp_path / "3-pool.png"), full_page=True)
+    shoot(page, "withdrawal_flow-3-pool")

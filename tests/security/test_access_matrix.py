@@ -69,6 +69,7 @@ ROUTES = {
                                                       **{r: 403 for r in ALL - ENTERPRISES}}),
     "reserve:withdrawal-act": ("withdrawal", "post", post_scoped(QILIN)),
     "reserve:precheck": (None, "get", public()),
+    "reserve:guide": ("guide", "get", public()),
     "reserve:pool": (None, "get", only(CITY | COUNTIES)),
     "reserve:lots": (None, "get", login()),
     "reserve:lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer"})),  # lots are published (Art 24)
@@ -211,6 +212,7 @@ def objects(filed, make_lot, api_as, demo):
         "attachment": {"pk": Attachment.objects.filter(object_id=entry["id"]).first().pk},
         "notification": {"pk": Notification.objects.filter(recipient=demo["ent_qilin"]).first().pk},
         "transaction": {"pk": LedgerTransaction.objects.first().pk}, "export": {"name": "lots"},
+        "guide": {"kind": "withdrawal"},
         "import_kind": {"kind": "enterprises"}, "pollutant": {"code": "SO2"}, "region": {"code": "530302"},
         "watershed": {"code": "nanpan"}, "industry": {"code": "2521"},
         "quality": {"pk": QualityStatus.objects.first().pk},
