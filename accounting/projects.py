@@ -24,7 +24,8 @@ class Project:
     heavy_metal_key_area: bool
     industry_code: str
     key_heavy_metal_industry: str = ""  # '' when the project is not in a key heavy-metal industry
-    watershed_codes: frozenset = frozenset()  # where its waste water goes (water factors draw from these)
+    watershed_codes: frozenset = frozenset()  # the watersheds near it (a lot there is preferred, Art 11)
+    receiving_watershed: str | None = None  # where its waste water goes: water factors draw from it only (Art 12)
     major_project: bool = False
     two_high: bool = False  # 两高: high energy use, high emissions
     clean_energy: bool = False
@@ -49,6 +50,9 @@ class Source:
     status: str  # planned | active | expired | revoked
     valid_until: datetime.date
     earmarked: bool
+    completed_on: datetime.date | None = None  # when the reduction measure was completed (seed 003 Art 15)
+    permit_managed: bool = True  # the reduction comes from a unit under permit management (seed 000 Art 11)
+    power_unit: bool = False  # the reduction was made at a thermal power unit, a captive one included (003 Art 16)
 
 
 @dataclass(frozen=True)

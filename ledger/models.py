@@ -29,6 +29,9 @@ class AccountKind(models.TextChoices):
     POOL = "pool", _("City reserve pool")
     ENTERPRISE = "enterprise", _("Enterprise holding")
     HOLD = "hold", _("Held for pending withdrawals")
+    # An enterprise's quota offered in a trade, held until the trade is confirmed or cancelled. Kept apart from HOLD:
+    # what is held there is the reserve's, what is here never was (seed 002's one-ledger counts the reserve only).
+    ESCROW = "escrow", _("Offered for sale by an enterprise")
     USED = "used", _("Used by construction projects")
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled (revoked)")

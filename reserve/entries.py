@@ -84,6 +84,12 @@ def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterp
         except dates.DateError as exc:
             errors[f"{key}.completion_date"] = str(exc)
             continue
+        lapsed = valid_until(today, jurisdiction.rule_set(application.rule_set).validity_years, completed=date)
+        if completed and lapsed < today:
+            errors[f"{key}.completion_date"] = _(
+                "Works completed before 2017 give quota valid until %(date)s (seed 001 Art 15): it has lapsed and "
+                "cannot enter the pool.") % {"date": f"{lapsed:%Y-%m-%d}"}
+            continue
         try:
             basis = inputs.check_text(raw.get("accounting_basis"), field=f"{key}.accounting_basis",
                                       label=_("Accounting basis"), limit=inputs.DESCRIPTION)
@@ -99,7 +105,7 @@ def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterp
         if application.source_kind == SourceKind.RETURNED_PURCHASE:
             lot_ref = raw.get("returned_lot")
             lot = Lot.objects.filter(pk=getattr(lot_ref, "pk", lot_ref)).first() if lot_ref else None
-            held = ledger.balance(ledger.account(AccountKind.ENTERPRISE, enterprise), lot) if lot else Decimal(0)
+            held = sum((q for _a, q in _held_by(enterprise, lot)), Decimal(0)) if lot else Decimal(0)
             if lot is None or lot.pollutant_id != pollutant.pk or held <= 0:
                 errors[f"{key}.returned_lot"] = _("Choose a lot of this factor that the enterprise holds.")
                 continue
@@ -249,13 +255,12 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
     enterprise = application.applicant
     lots, return_legs = [], []
     pool = ledger.account(AccountKind.POOL)
-    holder = ledger.account(AccountKind.ENTERPRISE, enterprise)
     for item in application.items.select_related("pollutant"):
         q = item.effective_quantity
         if q <= 0:
             continue
         if item.returned_lot_id:
-            return_legs.append(ledger.Leg(item.returned_lot, holder, pool, q))
+            return_legs += _return_legs(enterprise, item.returned_lot, q, pool)
             continue
         if item.pollutant.category == PollutantCategory.WATER and application.watershed_id is None:
             raise ValidationError(_("Choose the watershed of a water-factor reduction before approval."))
@@ -265,7 +270,8 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
             source_kind=application.source_kind, paid=application.paid,
             earmarked=application.source_kind in COUNTY_FILED_SOURCES,
             status=LotStatus.ACTIVE if item.completed else LotStatus.PLANNED, verified_on=today,
-            valid_until=valid_until(today, jurisdiction.rule_set(application.rule_set).validity_years),
+            valid_until=valid_until(today, jurisdiction.rule_set(application.rule_set).validity_years,
+                                    completed=item.completion_date if item.completed else None),
             completed_on=item.completion_date if item.completed else None,
         )
         lots.append((item, lot))
@@ -278,6 +284,27 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
         ledger.post(actor=actor, kind=TransactionKind.RETURN, legs=return_legs, subject=application,
                     memo=_("Unused quota returned by %(number)s") % {"number": application.number})
     return [lot for _item, lot in lots]
+
+
+def _held_by(enterprise, lot) -> list[tuple]:
+    """(account, quantity) of each of the enterprise's accounts holding the lot: its general account first, then the
+    accounts of its projects (quota withdrawn or bought for a project that was not built, Art 9)."""
+    rows = (Holding.objects.filter(account__kind=AccountKind.ENTERPRISE, account__organisation=enterprise, lot=lot,
+                                   quantity__gt=0).select_related("account").order_by("account__reference", "account_id"))
+    return [(h.account, h.quantity) for h in rows]
+
+
+def _return_legs(enterprise, lot, quantity, pool) -> list:
+    """Art 9: unused quota goes back to the pool from the enterprise's accounts that hold it (general first)."""
+    legs = []
+    for account, held in _held_by(enterprise, lot):
+        take = min(held, quantity)
+        if take > 0:
+            legs.append(ledger.Leg(lot, account, pool, take))
+            quantity -= take
+    if quantity > 0:
+        raise ValidationError(_("The enterprise no longer holds enough of lot %(lot)s to return.") % {"lot": lot.number})
+    return legs
 
 
 def revoke_lots(application: EntryApplication, actor, reason: str) -> dict:
@@ -311,7 +338,15 @@ def record_completion(ctx) -> Lot:
     is then available (the step's target)."""
     lot = ctx.record
     lot.completed_on, lot.completion_evidence = ctx.values["completed_on"], ctx.values["evidence"]
-    lot.save(update_fields=["completed_on", "completion_evidence"])
+    # seed 001 Art 15: the measure is verified now, so the validity counts from now (or from 2017 for old works)
+    years = jurisdiction.rule_set(lot.entry_item.application.rule_set).validity_years if hasattr(lot, "entry_item") \
+        else jurisdiction.rule_set().validity_years
+    lot.valid_until = valid_until(timezone.localdate(), years, completed=lot.completed_on)
+    if lot.valid_until < timezone.localdate():
+        raise ValidationError({"completed_on": _(
+            "Works completed before 2017 give quota valid until %(date)s (seed 001 Art 15): it has lapsed and "
+            "cannot become available.") % {"date": f"{lot.valid_until:%Y-%m-%d}"}})
+    lot.save(update_fields=["completed_on", "completion_evidence", "valid_until"])
     attachments_add(actor=ctx.actor, owner=lot, files=ctx.values.get("files") or (), purpose=_("completion evidence"),
                     organisation=lot.enterprise, region=lot.region)
     return lot

@@ -40,18 +40,22 @@ def deciding_indicators(year: int | None) -> dict:
 
 
 def project_facts(*, region: Region, industry, watershed=None, major_project=False, two_high=False,
-                  clean_energy=False, relocation=False, stack_height_m=None, today: datetime.date | None = None) -> Project:
-    """The project as the rules see it, with the county's latest recorded quality status (up to this year)."""
+                  clean_energy=False, relocation=False, stack_height_m=None, today: datetime.date | None = None,
+                  rules: rulesets.RuleSet | None = None) -> Project:
+    """The project as the rules see it, with the county's quality status of the year the rule set reads (the latest
+    recorded; Shanxi: the previous year's, seed 003 Art 14)."""
     today = today or timezone.localdate()
+    rules = rules or rule_set()
     statuses = list(QualityStatus.objects.filter(region=region, year__lte=today.year).order_by("-year")
                     .values_list("year", "indicator", "attains"))
-    year = statuses[0][0] if statuses else None
+    year = rules.quality_year(today, sorted({y for y, _i, _a in statuses}, reverse=True))
     recorded = {indicator: attains for y, indicator, attains in statuses if y == year}
     sheds = [watershed.code] if watershed else list(region.watersheds.values_list("code", flat=True))
     return Project(
         region_code=region.code, region_name=region.name, heavy_metal_key_area=region.heavy_metal_key_area,
         industry_code=industry.code, key_heavy_metal_industry=industry.key_heavy_metal_industry,
-        watershed_codes=frozenset(sheds), major_project=major_project, two_high=two_high, clean_energy=clean_energy,
+        watershed_codes=frozenset(sheds), receiving_watershed=watershed.code if watershed else None,
+        major_project=major_project, two_high=two_high, clean_energy=clean_energy,
         relocation=relocation, stack_height_m=stack_height_m, quality_year=year,
         failing=frozenset(i for i, ok in recorded.items() if not ok),
         missing=frozenset(i for i in QualityIndicator.values if i not in recorded),
@@ -63,7 +67,7 @@ def source(lot: Lot) -> Source:
     return Source(pollutant_code=lot.pollutant.code, region_code=lot.region.code,
                   watershed_code=lot.watershed.code if lot.watershed_id else None, industry_code=lot.industry.code,
                   key_heavy_metal_industry=lot.industry.key_heavy_metal_industry, status=lot.status,
-                  valid_until=lot.valid_until, earmarked=lot.earmarked)
+                  valid_until=lot.valid_until, earmarked=lot.earmarked, completed_on=lot.completed_on)
 
 
 def pool_sources(pollutant, today: datetime.date) -> list[tuple[int, Source]]:
@@ -72,11 +76,11 @@ def pool_sources(pollutant, today: datetime.date) -> list[tuple[int, Source]]:
     and the allocator weighs every one before it takes the ledger lock."""
     rows = (Lot.objects.filter(pollutant=pollutant, status=LotStatus.ACTIVE, valid_until__gte=today)
             .values_list("pk", "region__code", "watershed__code", "industry__code",
-                         "industry__key_heavy_metal_industry", "valid_until", "earmarked"))
+                         "industry__key_heavy_metal_industry", "valid_until", "earmarked", "completed_on"))
     return [(lot_id, Source(pollutant_code=pollutant.code, region_code=region, watershed_code=watershed,
                             industry_code=industry, key_heavy_metal_industry=key_industry, status=LotStatus.ACTIVE,
-                            valid_until=valid, earmarked=earmarked))
-            for lot_id, region, watershed, industry, key_industry, valid, earmarked in rows]
+                            valid_until=valid, earmarked=earmarked, completed_on=completed))
+            for lot_id, region, watershed, industry, key_industry, valid, earmarked, completed in rows]
 
 
 def pool_available(pool, lot_ids, today: datetime.date) -> dict[int, Decimal]:

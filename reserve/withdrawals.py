@@ -27,7 +27,7 @@ from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
 from quota_registry.files.services import attachments_add, attachments_of
 from quota_registry.orgs.models import OrganisationKind, Role
-from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
+from quota_registry.reference.models import Industry, Pollutant, PollutantCategory, Region, RegionLevel, Watershed
 from quota_registry.review import engine
 from quota_registry.review import services as review
 from quota_registry.workdays import WorkdayCalendar
@@ -63,7 +63,8 @@ def _project(application_or_fields, region, today=None):
     return facts.project_facts(region=region, industry=get("industry"), watershed=get("watershed"),
                                major_project=bool(get("major_project")), two_high=bool(get("two_high")),
                                clean_energy=bool(get("clean_energy")), relocation=bool(get("relocation")),
-                               stack_height_m=get("stack_height_m"), today=today)
+                               stack_height_m=get("stack_height_m"), today=today,
+                               rules=facts.rule_set(get("rule_set") or None))
 
 
 def _clean_rows(raw_items) -> list[tuple[Pollutant, Decimal]]:
@@ -138,6 +139,8 @@ def precheck(*, region_code: str, industry_code: str, items: list[dict], watersh
     except ValidationError as exc:
         errors.update(exc.message_dict)
         rows = []
+    if rows and watershed is None and (missing := _water_without_watershed(rows)):
+        errors["watershed"] = missing
     if errors:
         raise ValidationError(errors)
     project = _project({"industry": industry, "watershed": watershed, **flags}, region)
@@ -170,7 +173,17 @@ def _clean_application(application: WithdrawalApplication) -> None:
         raise ValidationError(errors)
 
 
+def _water_without_watershed(rows) -> str:
+    """Art 12: water factors come from the same watershed, so a project emitting one names where its waste water
+    goes; the message names the factors ('' when none is a water factor)."""
+    water = [p.name for p, _amount in rows if p.category == PollutantCategory.WATER]
+    return _("Choose the receiving watershed: %(factors)s must come from the same watershed (Art 12).") % {
+        "factors": "、".join(water)} if water else ""
+
+
 def _save_items(application, rows) -> list[WithdrawalItem]:
+    if application.watershed_id is None and (missing := _water_without_watershed(rows)):
+        raise ValidationError({"watershed": missing})
     project = _project(application, application.region)
     checks = check_items(project, rows, facts.rule_set(application.rule_set))
     application.quality_year = project.quality_year

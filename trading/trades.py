@@ -146,8 +146,8 @@ def check_announce(actor, trade, values) -> None:
 def announce(ctx) -> None:
     """Publish the offer and hold its quantity, so it cannot be sold twice."""
     trade = ctx.record
-    legs = [ledger.Leg(tl.lot, tl.account, ledger.account(AccountKind.HOLD), tl.quantity)
-            for tl in trade.lots.select_related("lot", "account")]
+    held = ledger.account(AccountKind.ESCROW if trade.seller_id else AccountKind.HOLD)  # the reserve's, or not
+    legs = [ledger.Leg(tl.lot, tl.account, held, tl.quantity) for tl in trade.lots.select_related("lot", "account")]
     trade.hold_transaction = ledger.post(actor=ctx.actor, kind=TransactionKind.HOLD, legs=legs, subject=trade,
                                          memo=_("Held for trade %(number)s") % {"number": trade.number})
     trade.save(update_fields=["hold_transaction"])
@@ -374,7 +374,7 @@ def confirm(ctx) -> None:
     """Only a settled trade is confirmed: the sold quantity moves from the hold to the buyers, the rest goes back to
     the seller, and the transferors get their permit-change obligations (Art 17)."""
     trade, actor = ctx.record, ctx.actor
-    hold = ledger.account(AccountKind.HOLD)
+    hold = trade.hold_transaction.movements.first().to_account  # where the announcement put the offer
     remaining = [[tl.lot, tl.account, tl.quantity] for tl in trade.lots.select_related("lot__enterprise", "account")]
     legs, sold_by_lot = [], {}
     for deal in trade.deals.select_related("buyer"):
@@ -392,9 +392,11 @@ def confirm(ctx) -> None:
     ledger.post(actor=actor, kind=TransactionKind.TRANSFER, legs=legs, subject=trade,
                 memo=_("Trade %(number)s confirmed") % {"number": trade.number})
     today = timezone.localdate()
+    # Art 17 (seed 001 guide Art 6): the permit to change is the transferor's. A sale from the reserve transfers the
+    # reductions of the lots' enterprises; an enterprise's sale (a resale of quota it bought included) is its own.
     by_origin = {}
     for lot, q in sold_by_lot.items():
-        by_origin.setdefault(lot.enterprise, []).append((lot, q))
+        by_origin.setdefault(trade.seller or lot.enterprise, []).append((lot, q))
     buyers = "、".join(d.buyer.name for d in trade.deals.all())
     calendar = WorkdayCalendar.load()
     for enterprise, rows in by_origin.items():

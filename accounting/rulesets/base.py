@@ -35,6 +35,11 @@ class RuleSet:
             self.non_attainment_multiple = Decimal(non_attainment_multiple)
 
     # -- ratios ---------------------------------------------------------------------------------------------
+    def quality_year(self, today: datetime.date, recorded_years: list[int]) -> int | None:
+        """The year whose environmental quality decides the ratio: the latest recorded up to this year (Qujing Art 13
+        names no year). `recorded_years`: the county's recorded years up to today's, newest first."""
+        return recorded_years[0] if recorded_years else None
+
     @staticmethod
     def required(new_emission: Decimal, ratio: Decimal) -> Decimal:
         """new emissions x ratio, rounded UP to 4 places: the project never gets less than the rule asks."""
@@ -98,8 +103,10 @@ class RuleSet:
             return _("expired or revoked")
         if source.earmarked and not project.major_project:
             return _("reserved for major projects")
-        if factor.category == WATER and source.watershed_code not in project.watershed_codes:
-            return _("water quota must come from the same watershed")
+        if factor.category == WATER and project.receiving_watershed is None:
+            return _("a water factor needs the project's receiving watershed (Art 12)")
+        if factor.category == WATER and source.watershed_code != project.receiving_watershed:
+            return _("water quota must come from the same watershed (Art 12)")
         if factor.category == HEAVY_METAL and not source.key_heavy_metal_industry:
             return _("heavy-metal quota must come from a key heavy-metal industry")
         return None

@@ -1,5 +1,6 @@
 """Shanxi (seed 003): 山西省建设项目主要污染物排放总量核定办法, Arts 14-17.
 
+- Art 15: sources from reductions completed in the previous or the current five-year plan period only.
 - Art 14: 2x where the county failed the previous year's air quality (PM2.5 failing: SO2, NOx, PM;
   O3 failing: NOx, VOCs) or water quality (the city's indicator data decides which factors).
 - Art 17: small projects (each air factor <= 3 t/a, COD <= 1 t/a, NH3-N <= 0.5 t/a) need no replacement;
@@ -30,6 +31,13 @@ from ..projects import (
 )
 from .base import RuleSet, register
 
+
+def plan_period(year: int) -> tuple[int, int]:
+    """The national five-year plan period holding `year` (the 13th: 2016-2020, the 14th: 2021-2025, ...)."""
+    first = 2016 + (year - 2016) // 5 * 5
+    return first, first + 4
+
+
 SMALL_PROJECT_LIMITS = {"COD": Decimal("1"), "NH3N": Decimal("0.5")}
 SMALL_AIR_LIMIT = Decimal("3")
 
@@ -40,6 +48,11 @@ class Shanxi(RuleSet):
     name = "山西省（种子文件003）"
     validity_years = 5
     permit_change_working_days = 30
+
+    def quality_year(self, today: datetime.date, recorded_years: list[int]) -> int | None:
+        """Art 14: 上一年度 — the previous calendar year, whatever is recorded for this one; when the previous year is
+        not recorded, nothing is (the ratio then says so and replaces as if not attained)."""
+        return today.year - 1
 
     def is_small(self, emissions: dict) -> bool:
         """Art 17: every air factor <= 3 t/a, COD <= 1 t/a and NH3-N <= 0.5 t/a."""
@@ -70,6 +83,12 @@ class Shanxi(RuleSet):
         reason = super().ineligible(source, project, factor, today)
         if reason:
             return reason
+        first, _last = plan_period(today.year)
+        if source.completed_on is None:
+            return _("the completion date of the reduction is not recorded (seed 003 Art 15)")
+        if source.completed_on.year < first - 5:
+            return _("completed in %(year)s, before the previous five-year plan period (%(start)s-%(end)s) "
+                     "(seed 003 Art 15)") % {"year": source.completed_on.year, "start": first - 5, "end": first - 1}
         if is_agricultural(source.industry_code) and is_industrial(project.industry_code):
             return _("agricultural reductions may not serve industrial projects (seed 003 Art 16)")
         if factor.category == AIR and project.industry_code in THERMAL_POWER and source.industry_code not in (

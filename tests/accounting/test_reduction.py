@@ -88,6 +88,17 @@ def test_validity_five_years_from_next_january():
     assert valid_until(datetime.date(2026, 12, 31), 5) == datetime.date(2031, 12, 31)
 
 
+@pytest.mark.parametrize(("verified", "completed", "until"), [
+    (datetime.date(2018, 5, 2), datetime.date(2016, 12, 31), datetime.date(2021, 12, 31)),  # before 2017: from 2017
+    (datetime.date(2018, 5, 2), datetime.date(2017, 1, 1), datetime.date(2023, 12, 31)),  # from 2017: year after
+    (datetime.date(2019, 7, 1), None, datetime.date(2024, 12, 31)),
+    (datetime.date(2016, 3, 1), datetime.date(2015, 6, 1), datetime.date(2021, 12, 31)),
+])
+def test_validity_of_works_completed_before_2017(verified, completed, until):
+    """Seed 001 Art 15: 完成时间在2017年1月1日前的减排工程形成的可交易排污权有效期自2017年1月1日算起5年."""
+    assert valid_until(verified, 5, completed=completed) == until
+
+
 def test_rule_sets_are_selectable():
     assert rulesets.get("qujing").permit_change_working_days == 30
     assert rulesets.get("shaanxi").permit_change_working_days == 15

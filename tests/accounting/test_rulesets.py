@@ -22,7 +22,8 @@ TODAY = datetime.date(2026, 11, 21)
 def project(**kw):
     base = dict(region_code="530326", region_name="会泽县", heavy_metal_key_area=True, industry_code="3212",
                 key_heavy_metal_industry="nonferrous_smelting", watershed_codes=frozenset({"niulan"}),
-                quality_year=2025, failing=frozenset(), missing=frozenset(), deciding=DECIDING, indicator_names=NAMES)
+                receiving_watershed="niulan", quality_year=2025, failing=frozenset(), missing=frozenset(),
+                deciding=DECIDING, indicator_names=NAMES)
     base.update(kw)
     return Project(**base)
 
@@ -30,7 +31,7 @@ def project(**kw):
 def source(**kw):
     base = dict(pollutant_code="PB", region_code="530326", watershed_code="niulan", industry_code="3212",
                 key_heavy_metal_industry="nonferrous_smelting", status="active", valid_until=datetime.date(2030, 12, 31),
-                earmarked=False)
+                earmarked=False, completed_on=datetime.date(2024, 6, 30))
     base.update(kw)
     return Source(**base)
 
@@ -153,3 +154,47 @@ def test_priority_same_key_industry_then_county_then_watershed_then_expiry():
 def test_rule_sets_listed():
     assert {c for c, _ in rulesets.available()} == {"qujing", "shanxi", "shaanxi"}
     assert rulesets.get("shaanxi").permit_change_working_days == 15
+
+
+# --- issue 16: the defects, each with its article and its own dates and quantities -----------------------------
+
+def test_water_factor_needs_the_receiving_watershed_and_only_that_one():
+    """Qujing Art 12: water factors from the same watershed — the project's receiving one, not any of its county's."""
+    both = frozenset({"niulan", "nanpan"})
+    unnamed = project(watershed_codes=both, receiving_watershed=None)
+    assert "第十二条" in qujing.ineligible(source(pollutant_code="COD", watershed_code="niulan"), unnamed, COD, TODAY)
+    named = project(watershed_codes=both, receiving_watershed="nanpan")
+    assert qujing.ineligible(source(pollutant_code="COD", watershed_code="nanpan"), named, COD, TODAY) is None
+    assert qujing.ineligible(source(pollutant_code="COD", watershed_code="niulan"), named, COD, TODAY) is not None
+    # air factors are not bound to a watershed
+    assert qujing.ineligible(source(pollutant_code="SO2", watershed_code="beipan"), unnamed, SO2, TODAY) is None
+
+
+@pytest.mark.parametrize(("today", "recorded", "year"), [
+    (datetime.date(2027, 3, 1), [2027, 2026, 2025], 2026),  # this year's partial status does not count
+    (datetime.date(2027, 3, 1), [2025], 2026),  # last year not recorded: none is, whatever is older
+    (datetime.date(2030, 1, 2), [], 2029),
+])
+def test_shanxi_reads_the_previous_years_quality(today, recorded, year):
+    """Seed 003 Art 14: 上一年度 (the previous year's) quality decides; Qujing reads the latest recorded."""
+    assert shanxi.quality_year(today, recorded) == year
+    assert qujing.quality_year(today, recorded) == (recorded[0] if recorded else None)
+
+
+@pytest.mark.parametrize(("completed", "today", "eligible"), [
+    (datetime.date(2021, 1, 1), datetime.date(2026, 11, 21), True),  # the previous (14th) period, first day
+    (datetime.date(2020, 12, 31), datetime.date(2026, 11, 21), False),  # the 13th period: too old in 2026
+    (datetime.date(2020, 12, 31), datetime.date(2025, 12, 31), True),  # ...but still fine in 2025 (13th = previous)
+    (datetime.date(2016, 1, 1), datetime.date(2025, 6, 1), True),
+    (datetime.date(2015, 12, 31), datetime.date(2025, 6, 1), False),
+    (None, datetime.date(2026, 11, 21), False),  # unknown completion: not shown to be in the periods
+])
+def test_shanxi_sources_from_the_previous_and_current_five_year_plan_only(completed, today, eligible):
+    """Seed 003 Art 15: 上一个五年规划期及本五年规划期内 (13th 2016-2020, 14th 2021-2025, 15th 2026-2030)."""
+    lot = source(pollutant_code="SO2", industry_code="3011", completed_on=completed,
+                 valid_until=datetime.date(2031, 12, 31))
+    reason = shanxi.ineligible(lot, project(industry_code="3011"), SO2, today)
+    assert (reason is None) == eligible, reason
+    if not eligible:
+        assert "第十五条" in reason
+    assert qujing.ineligible(lot, project(industry_code="3011"), SO2, today) is None  # Qujing has no such rule

@@ -271,6 +271,8 @@ def test_planned_reduction_is_not_available_until_completion(filed, api_as, demo
     data = filed(upto="approved", source_kind="planned_reduction", items=[item])
     lot = Lot.objects.get(pk=data["items"][0]["lot"])
     assert lot.status == LotStatus.PLANNED
+    # as if the plan had entered in 2023: its validity then ran from 2024 (seed 001 Art 15) ...
+    Lot.objects.filter(pk=lot.pk).update(verified_on=datetime.date(2023, 5, 4), valid_until=datetime.date(2028, 12, 31))
     row = api_as("city_reviewer").get("/api/v1/balances/?pollutant=NOX&region=530302").json()["results"][0]
     assert (row["available"], row["planned"]) == ("0.0000", "15.0000")
     lot_api = api_as("city_reviewer").get(f"/api/v1/lots/{lot.pk}/").json()
@@ -289,6 +291,8 @@ def test_planned_reduction_is_not_available_until_completion(filed, api_as, demo
     assert response.status_code == 302
     lot.refresh_from_db()
     assert lot.status == LotStatus.ACTIVE and lot.completed_on == timezone.localdate()
+    # ... and it is counted again from the year after the completion is verified (seed 001 Art 15)
+    assert lot.valid_until == datetime.date(timezone.localdate().year + 5, 12, 31)
     assert api_as("city_reviewer").get(f"/api/v1/lots/{lot.pk}/").json()["available"] == "15.0000"
     assert lot.completion_evidence.startswith("竣工环保验收批复")
     assert [d.action for d in engine.decisions_of(lot)] == ["complete"]
@@ -340,6 +344,35 @@ def test_returned_purchase_moves_the_holding_back(api_as, entry_body, demo, make
     assert verify().ok
 
 
+def test_unused_project_quota_is_returned_from_the_project_account(api_as, entry_body, demo, make_lot):
+    """Seed 000 Art 9: quota withdrawn for a project that was not built goes back to the pool, though it sits in
+    the project's own account (not the general one); the general account is used first, then the project's."""
+    lot = make_lot("30", pollutant="NOX")
+    ent = demo["ent_qilin"].organisation
+    project = ledger.account(AccountKind.ENTERPRISE, ent, reference="CK2026990001", label="焦炉扩建（未建设）")
+    general = ledger.account(AccountKind.ENTERPRISE, ent)
+    ledger.post(actor=None, kind="withdraw", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), project,
+                                                             Decimal("11.25"))])
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), general,
+                                                             Decimal("2"))])
+    item = {"pollutant": "NOX", "quantity": "13.25", "completion_date": "2026-02-01", "returned_lot": lot.pk}
+    over = dict(item, quantity="13.2501")
+    assert api_as("ent_qilin").post(URL, entry_body(source_kind="returned_purchase", items=[over]),
+                                    format="json").status_code == 400
+    response = api_as("ent_qilin").post(URL, entry_body(source_kind="returned_purchase", paid=True, items=[item]),
+                                        format="json")
+    assert response.status_code == 201, response.json()
+    client, pk = api_as("ent_qilin"), response.json()["id"]
+    client.post(f"{URL}{pk}/evidence/", {"files": [pdf()]}, format="multipart")
+    act(client, pk, "submit")
+    act(api_as("county_qilin"), pk, "county-review", decision="approve")
+    act(api_as("city_reviewer"), pk, "city-prepare", opinion="项目未建设，建议同意")
+    assert act(api_as("city_approver"), pk, "city-review", decision="approve").status_code == 200
+    assert ledger.balance(general, lot) == 0 and ledger.balance(project, lot) == 0
+    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("30")
+    assert verify().ok
+
+
 def test_revocation_cancels_what_is_left_and_reports_what_was_used(filed, api_as, demo, as_user):
     data = filed(upto="approved")
     lot = Lot.objects.get(pk=data["items"][0]["lot"])
@@ -365,3 +398,18 @@ def test_reviews_record_who_when_and_why(filed, demo):
                                                               ("city_reviewer", "city_reviewer"),
                                                               ("city_approver", "city_approver")]
     assert reviews[1].opinion == "同意上报" and all(r.created_at for r in reviews)
+
+
+def test_works_completed_before_2017_give_lapsed_quota(api_as, entry_body, demo):
+    """Seed 001 Art 15: works completed before 2017-01-01 give quota valid five years from 2017-01-01, i.e. until
+    2021-12-31; filed now, it has lapsed and is refused (it would otherwise count as eligible for years)."""
+    old = entry_body(items=[{"pollutant": "SO2", "accounting_method": "declared", "quantity": "42.5",
+                             "completion_date": "2016-08-15", "accounting_basis": "2016年验收监测报告"}])
+    response = api_as("ent_qilin").post(URL, old, format="json")
+    assert response.status_code == 400
+    message = response.json()["items[0].completion_date"][0] if "items[0].completion_date" in response.json() else \
+        str(response.json())
+    assert "2021-12-31" in message and "第十五条" in message
+    recent = entry_body(items=[{"pollutant": "SO2", "accounting_method": "declared", "quantity": "42.5",
+                                "completion_date": "2017-01-01", "accounting_basis": "2017年验收监测报告"}])
+    assert api_as("ent_qilin").post(URL, recent, format="json").status_code == 201

@@ -151,14 +151,20 @@ def test_ineligible_lots_are_never_used(api_as, make_lot, demo):
 
 
 def test_water_quota_from_the_same_watershed_only(api_as, make_lot, demo):
+    """Art 12: water factors from the same watershed. A water factor's project names its receiving watershed, and only
+    lots of that watershed serve it (not every watershed of the county)."""
     from quota_registry.reference.models import Watershed
 
-    make_lot("100", pollutant="COD", enterprise="ent_qilin", watershed=Watershed.objects.get(code="nanpan"))
-    data = create(api_as, payload=body(items=[{"pollutant": "COD", "new_emission": "1"}]))
-    assert act(api_as("ent_huize"), data["id"], "submit").status_code == 400  # 会泽县 drains to 牛栏江
-    niulan = make_lot("100", pollutant="COD", enterprise="ent_huize", watershed=Watershed.objects.get(code="niulan"))
+    nanpan, niulan = Watershed.objects.get(code="nanpan"), Watershed.objects.get(code="niulan")
+    make_lot("100", pollutant="COD", enterprise="ent_qilin", watershed=nanpan)
+    unnamed = api_as("ent_huize").post(URL, body(items=[{"pollutant": "COD", "new_emission": "1.5"}]), format="json")
+    assert unnamed.status_code == 400
+    assert "化学需氧量" in unnamed.json()["watershed"][0] and "第十二条" in unnamed.json()["watershed"][0]
+    data = create(api_as, payload=body(items=[{"pollutant": "COD", "new_emission": "1.5"}], watershed="niulan"))
+    assert act(api_as("ent_huize"), data["id"], "submit").status_code == 400  # the nanpan lot does not serve niulan
+    niulan_lot = make_lot("100", pollutant="COD", enterprise="ent_huize", watershed=niulan)
     assert act(api_as("ent_huize"), data["id"], "submit").status_code == 200
-    assert held(niulan) > 0
+    assert held(niulan_lot) > 0
 
 
 def test_manual_allocation(api_as, make_lot, demo):

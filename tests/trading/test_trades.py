@@ -168,7 +168,7 @@ def test_negotiated_sale_by_an_enterprise_needs_its_qualification(make_lot, api_
     deal = city.post(f"{URL}{trade['id']}/close/", {"buyer": demo["ent_huize"].organisation.pk, "quantity": "4",
                                                     "unit_price": "900"}, format="json").json()
     assert deal["deals"][0]["amount"] == "3600.00"
-    assert ledger.balance(ledger.account(AccountKind.HOLD), lot) == Decimal("6")
+    assert ledger.balance(ledger.account(AccountKind.ESCROW), lot) == Decimal("6")  # the seller's, not the reserve's
 
 
 def test_fixed_sale_needs_a_bidding_history(reserve_trade, api_as):
@@ -239,3 +239,66 @@ def test_concurrent_announcements_never_oversell():
     assert results.count("ok") == 3 and results.count("refused") == 5
     assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("1")
     assert verify().ok
+
+
+def sell_between_enterprises(api_as, demo, lot, *, seller, buyer, offered, sold, price="820"):
+    """An enterprise's negotiated sale, from the offer to the confirmation, through the API; returns the trade."""
+    trade = api_as(seller).post(URL, {"pollutant": lot.pollutant.code, "lots": [{"lot": lot.pk, "quantity": offered}]},
+                                format="json").json()
+    pk, city = trade["id"], api_as("city_reviewer")
+    seller_party = Trade.objects.get(pk=pk).parties.get(role="seller")
+    county = {"ent_qilin": "county_qilin", "ent_huize": "county_huize", "ent_xuanwei": "county_xuanwei"}[seller]
+    api_as(county).post(f"{URL}{pk}/qualify/", {"party": seller_party.pk, "qualified": True}, format="json")
+    assert city.post(f"{URL}{pk}/announce/", {}, format="json").status_code == 200
+    api_as(buyer).post(f"{URL}{pk}/interest/", {"wanted_quantity": sold}, format="json")
+    buyer_party = Trade.objects.get(pk=pk).parties.get(role="buyer")
+    city.post(f"{URL}{pk}/qualify/", {"party": buyer_party.pk, "qualified": True}, format="json")
+    city.post(f"{URL}{pk}/method/", {}, format="json")
+    city.post(f"{URL}{pk}/close/", {"buyer": demo[buyer].organisation.pk, "quantity": sold, "unit_price": price},
+              format="json")
+    city.post(f"{URL}{pk}/contract/", {"contract_number": f"QJPW-2026-{pk:03d}"}, format="json")
+    now = timezone.now()
+    for deal in Deal.objects.filter(trade_id=pk):
+        city.post(f"{URL}{pk}/settle/", {"deal": deal.pk, "buyer_paid_at": now.isoformat()}, format="json")
+        city.post(f"{URL}{pk}/settle/", {"deal": deal.pk, "seller_paid_at": now.isoformat()}, format="json")
+    response = api_as("city_approver").post(f"{URL}{pk}/confirm/", {}, format="json")
+    assert response.status_code == 200, response.json()
+    return Trade.objects.get(pk=pk)
+
+
+def test_a_resale_gives_the_permit_change_obligation_to_the_seller(make_lot, api_as, demo):
+    """Seed 000 Art 17, seed 001 guide Art 6: the transferor changes its permit. ent_xuanwei's reduction was bought by
+    ent_qilin, which resells 3.5 of its 7 to ent_huize: the obligation is ent_qilin's, not ent_xuanwei's."""
+    lot = make_lot("12", pollutant="NOX", enterprise="ent_xuanwei")
+    reseller, original = demo["ent_qilin"].organisation, demo["ent_xuanwei"].organisation
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+                                                             ledger.account(AccountKind.ENTERPRISE, reseller), Decimal("7"))])
+    trade = sell_between_enterprises(api_as, demo, lot, seller="ent_qilin", buyer="ent_huize", offered="7", sold="3.5")
+    obligations = obligations_of(trade)
+    assert list(obligations.values_list("enterprise", flat=True)) == [reseller.pk]
+    assert not obligations.filter(enterprise=original).exists()
+    assert obligations.get().transferred[0]["quantity"] == "3.5000"
+    assert ledger.balance(ledger.account(AccountKind.ENTERPRISE, reseller), lot) == Decimal("3.5")  # unsold: back
+
+
+def test_a_trade_between_enterprises_moves_nothing_in_the_reserve(make_lot, api_as, demo):
+    """Seed 002's one-ledger counts the reserve: an enterprise's sale is held apart from the reserve (ESCROW), so the
+    month's report shows no reserve flow for it, and still ties out."""
+    from reserve.reports import compute, period_of
+
+    lot = make_lot("40", pollutant="VOCS", enterprise="ent_xuanwei")
+    owner = demo["ent_qilin"].organisation
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+                                                             ledger.account(AccountKind.ENTERPRISE, owner), Decimal("9"))])
+    today = timezone.localdate()
+    start, end, _label = period_of(year=today.year, month=today.month)
+    before = next(line for line in compute(start, end)["lines"] if line["pollutant"].code == "VOCS")
+    sell_between_enterprises(api_as, demo, lot, seller="ent_qilin", buyer="ent_huize", offered="9", sold="6.25")
+    after = compute(start, end)
+    line = next(line for line in after["lines"] if line["pollutant"].code == "VOCS")
+    assert after["ties_out"]
+    assert {k: line[k] for k in ("entered", "withdrawn", "transferred", "other", "closing")} == {
+        k: before[k] for k in ("entered", "withdrawn", "transferred", "other", "closing")}
+    assert line["closing"] == Decimal("31")  # 40 issued, 9 sold to ent_qilin before; the resale is not the reserve's
+    assert ledger.balance(ledger.account(AccountKind.ENTERPRISE, demo["ent_huize"].organisation), lot) == Decimal("6.25")
+    assert ledger.balance(ledger.account(AccountKind.ESCROW), lot) == 0 and verify().ok
