@@ -30,6 +30,8 @@ class Project:
     two_high: bool = False  # 两高: high energy use, high emissions
     clean_energy: bool = False
     relocation: bool = False  # moving out of the built-up area to improve air quality
+    power_unit: bool = False  # a thermal power project: 4411, 4412 or a captive power unit of another industry
+    chp_heating: bool = False  # the quota is for the heating part of a combined heat and power unit
     stack_height_m: Decimal | None = None
     quality_year: int | None = None
     failing: frozenset = frozenset()  # quality indicators the county did not attain in quality_year
@@ -74,4 +76,11 @@ def is_industrial(industry_code: str) -> bool:
 
 THERMAL_POWER = {"4411"}
 COGENERATION = {"4412"}
-PAPER_AND_DYEING = {"2211", "2212", "2221", "2222", "1713", "1723", "1733", "1743", "1752", "1762"}
+# GB/T 4754-2017 paper (221 pulp, 222 paper and paperboard) and dyeing and finishing (印染: the dyeing and finishing
+# classes of cotton, wool, hemp, silk, chemical-fibre and knitted fabrics)
+PAPER_AND_DYEING = {"2211", "2212", "2221", "2222", "2223", "1713", "1723", "1733", "1743", "1752", "1762"}
+
+
+def is_thermal_power(industry_code: str) -> bool:
+    """Thermal power (火电) by industry: coal/gas-fired generation and combined heat and power (4411, 4412)."""
+    return industry_code in THERMAL_POWER | COGENERATION

@@ -10,6 +10,7 @@ Units: flows in m3/a; water concentrations in mg/L (m3 x mg/L = g), air concentr
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -43,6 +44,22 @@ NON_CREDITABLE = [
     ("part_time_treatment", gettext_lazy("Treatment facilities run only part-time")),
     ("part_time_clean_energy", gettext_lazy("Clean energy used only part-time")),
 ]
+
+def non_creditable(causes) -> list[str]:
+    """Seed 001 guide Art 14: the declared causes of a reduction that are never creditable, as their labels."""
+    labels = dict(NON_CREDITABLE)
+    return [str(labels[c]) for c in causes or () if c in labels]
+
+
+def best_completion_evidence(evidence_dates: dict) -> tuple[str, datetime.date] | None:
+    """Seed 001 guide Art 12: of the evidence given, the one that fixes the completion date, in the order of
+    preference below (acceptance approval, ministry-recognised date, acceptance monitoring report, 168-hour trial
+    run, other): (code, date), or None when none is given."""
+    for code, _label in COMPLETION_EVIDENCE:
+        if evidence_dates.get(code):
+            return code, evidence_dates[code]
+    return None
+
 
 # Which evidence fixes the completion date, in order of preference.
 COMPLETION_EVIDENCE = [

@@ -373,11 +373,13 @@ class Generator:
         self.w.write(EntryApplication, ["id", "number", "status", "applicant_id", "region_id", "filed_by_county",
                                         "created_by_id", "created_at", "updated_at", "submitted_at", "decided_at",
                                         "source_kind", "measure", "measure_description", "watershed_id", "permit_number",
-                                        "completion_evidence", "paid", "revoke_reason", "rule_set", "review_tiers"],
-                     ((*row, self.rule_code, TIERS) for row in app_rows))
+                                        "completion_evidence", "paid", "revoke_reason", "rule_set", "review_tiers",
+                                        "power_unit", "evidence_dates", "non_creditable_causes"],
+                     ((*row, self.rule_code, TIERS, False, {}, []) for row in app_rows))
         self.w.write(Lot, ["id", "number", "pollutant_id", "quantity", "enterprise_id", "region_id", "watershed_id",
                            "industry_id", "source_kind", "paid", "earmarked", "status", "verified_on", "valid_until",
-                           "completed_on", "completion_evidence", "created_at"], lot_rows)
+                           "completed_on", "completion_evidence", "created_at", "power_unit"],
+                     ((*row, False) for row in lot_rows))
         self.w.write(EntryItem, ["id", "application_id", "pollutant_id", "quantity", "accounting_method",
                                  "accounting_inputs", "accounting_formula", "accounting_basis", "completed",
                                  "completion_date", "verified_reason", "lot_id"], item_rows)
@@ -558,8 +560,8 @@ class Generator:
             "id", "number", "status", "applicant_id", "region_id", "filed_by_county", "created_by_id", "created_at",
             "updated_at", "submitted_at", "decided_at", "project_name", "industry_id", "watershed_id", "eia_authority",
             "major_project", "two_high", "clean_energy", "relocation", "stack_height_m", "auto_allocate", "rule_set",
-            "quality_year", "relies_on_government", "hold_transaction_id", "review_tiers"],
-            ((*row[:-1], row[-1].id if row[-1] else None, TIERS) for row in self.withdrawal_rows))
+            "quality_year", "relies_on_government", "hold_transaction_id", "review_tiers", "captive_power", "chp_heating"],
+            ((*row[:-1], row[-1].id if row[-1] else None, TIERS, False, False) for row in self.withdrawal_rows))
 
     def notifications(self):
         """Three messages for each generated user (one unread) and fifty for each bureau reviewer."""

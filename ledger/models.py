@@ -108,6 +108,7 @@ class Lot(models.Model):
     source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
     paid = models.BooleanField(_("paid (obtained for a fee)"), default=False)
     earmarked = models.BooleanField(_("reserved for major projects"), default=False)
+    power_unit = models.BooleanField(_("from a thermal power unit (a captive one included)"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=LotStatus.choices, db_index=True)
     verified_on = models.DateField(_("verified on"))
     valid_until = models.DateField(_("valid until"), db_index=True)

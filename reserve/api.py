@@ -97,7 +97,8 @@ class EntryApplicationSerializer(EvidenceAndDocumentsMixin, serializers.ModelSer
     class Meta:
         model = EntryApplication
         fields = ["id", "number", "status", "enterprise", "enterprise_name", "region", "filed_by_county", "source_kind",
-                  "measure", "measure_description", "watershed", "permit_number", "completion_evidence", "paid",
+                  "measure", "measure_description", "watershed", "permit_number", "completion_evidence", "paid", "power_unit",
+                  "evidence_dates", "non_creditable_causes",
                   "items", "reviews", "evidence", "documents", "allowed_actions", "created_at", "submitted_at",
                   "decided_at", "revoke_reason"]
         read_only_fields = ["id", "number", "status", "region", "filed_by_county", "created_at", "submitted_at",
@@ -300,6 +301,8 @@ class PrecheckSerializer(serializers.Serializer):
     two_high = serializers.BooleanField(required=False, default=False)
     clean_energy = serializers.BooleanField(required=False, default=False)
     relocation = serializers.BooleanField(required=False, default=False)
+    captive_power = serializers.BooleanField(required=False, default=False)
+    chp_heating = serializers.BooleanField(required=False, default=False)
     stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
                                               min_value=0, max_value=1000)
     items = PrecheckItemSerializer(many=True, min_length=1, max_length=inputs.FACTOR_ROWS)  # at most one per factor
@@ -386,6 +389,8 @@ class ProjectSerializer(serializers.Serializer):
     two_high = serializers.BooleanField(required=False, default=False)
     clean_energy = serializers.BooleanField(required=False, default=False)
     relocation = serializers.BooleanField(required=False, default=False)
+    captive_power = serializers.BooleanField(required=False, default=False)
+    chp_heating = serializers.BooleanField(required=False, default=False)
     stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
                                               min_value=0, max_value=1000)
 
@@ -407,7 +412,7 @@ class WithdrawalApplicationSerializer(EvidenceAndDocumentsMixin, serializers.Mod
         return {"name": obj.project_name, "region": obj.region.code, "industry": obj.industry.code,
                 "watershed": obj.watershed.code if obj.watershed_id else None, "eia_authority": obj.eia_authority,
                 "major_project": obj.major_project, "two_high": obj.two_high, "clean_energy": obj.clean_energy,
-                "relocation": obj.relocation,
+                "relocation": obj.relocation, "captive_power": obj.captive_power, "chp_heating": obj.chp_heating,
                 "stack_height_m": str(obj.stack_height_m) if obj.stack_height_m is not None else None}
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounting import dates, reduction
+from accounting.projects import is_thermal_power
 from accounting.quantities import QuantityError
 from accounting.validity import valid_until
 from ledger import services as ledger
@@ -25,12 +26,14 @@ from quota_registry.reference.models import Pollutant, PollutantCategory
 from quota_registry.review import engine
 from quota_registry.review import services as review
 
+from . import facts
 from .models import COUNTY_FILED_SOURCES, EntryApplication, EntryItem, Measure
 from .rows import FactorRows
 
 APPLICATION_FIELDS = ["source_kind", "measure", "measure_description", "watershed", "permit_number",
-                      "completion_evidence", "paid"]
+                      "completion_evidence", "paid", "power_unit", "evidence_dates", "non_creditable_causes"]
 COMPLETION_EVIDENCE_CODES = {code for code, _label in reduction.COMPLETION_EVIDENCE}
+NON_CREDITABLE_CODES = {code for code, _label in reduction.NON_CREDITABLE}
 METHOD_CODES = {code for code, _label in reduction.METHODS}
 
 
@@ -83,6 +86,13 @@ def _clean_items(raw_items: list[dict], *, application: EntryApplication, enterp
             date = dates.completion_date(date, completed=completed, today=today)
         except dates.DateError as exc:
             errors[f"{key}.completion_date"] = str(exc)
+            continue
+        best = reduction.best_completion_evidence(
+            {code: datetime.date.fromisoformat(day) for code, day in (application.evidence_dates or {}).items()})
+        if completed and best and date != best[1]:
+            errors[f"{key}.completion_date"] = _(
+                "The completion date is fixed by the best evidence given (seed 001 guide Art 12): “%(evidence)s”, "
+                "%(date)s.") % {"evidence": dict(reduction.COMPLETION_EVIDENCE)[best[0]], "date": best[1].isoformat()}
             continue
         lapsed = valid_until(today, jurisdiction.rule_set(application.rule_set).validity_years, completed=date)
         if completed and lapsed < today:
@@ -142,6 +152,26 @@ def _clean_application(application: EntryApplication, enterprise: Organisation) 
         errors["measure"] = _("Choose the reduction measure.")
     if application.completion_evidence and application.completion_evidence not in COMPLETION_EVIDENCE_CODES:
         errors["completion_evidence"] = _("Choose which evidence fixes the completion date.")
+    given = {}
+    for code, value in (application.evidence_dates or {}).items():
+        if code not in COMPLETION_EVIDENCE_CODES:
+            errors["evidence_dates"] = _("Unknown kind of completion evidence: %(code)s.") % {"code": code}
+            continue
+        if value in (None, ""):
+            continue
+        try:
+            given[code] = inputs.check_date(value, field=f"evidence_dates.{code}",
+                                            label=dict(reduction.COMPLETION_EVIDENCE)[code],
+                                            today=timezone.localdate(), past=True)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    application.evidence_dates = {code: day.isoformat() for code, day in given.items()}
+    best = reduction.best_completion_evidence(given)
+    if best:  # seed 001 guide Art 12: the best evidence given fixes which evidence counts
+        application.completion_evidence = best[0]
+    causes = application.non_creditable_causes or []
+    if not isinstance(causes, list) or any(c not in NON_CREDITABLE_CODES for c in causes):
+        errors["non_creditable_causes"] = _("Choose the causes from the list.")
     region_sheds = list(enterprise.region.watersheds.all())
     if application.watershed_id is None and len(region_sheds) == 1:
         application.watershed = region_sheds[0]
@@ -269,6 +299,7 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
             region=application.region, watershed=application.watershed, industry=enterprise.industry,
             source_kind=application.source_kind, paid=application.paid,
             earmarked=application.source_kind in COUNTY_FILED_SOURCES,
+            power_unit=application.power_unit or is_thermal_power(enterprise.industry.code),  # seed 003 Art 16
             status=LotStatus.ACTIVE if item.completed else LotStatus.PLANNED, verified_on=today,
             valid_until=valid_until(today, jurisdiction.rule_set(application.rule_set).validity_years,
                                     completed=item.completion_date if item.completed else None),
@@ -361,6 +392,17 @@ def check_submission(actor, application, values) -> None:
                                              "accounting report...) before submitting.")})
     if not application.applicant.is_active:
         raise ValidationError(_("The enterprise is deactivated."))
+    facts.check_not_restricted(application, kinds=("unrectified_violation",))
+
+
+def check_approval(actor, application, values) -> None:
+    """Before the county forwards or the city approves: a reduction with a non-creditable cause is never creditable
+    (seed 001 guide Art 14); an enterprise with a violation not rectified gets no accounting (seed 001 guide Art 4)."""
+    facts.check_not_restricted(application, kinds=("unrectified_violation",))
+    causes = reduction.non_creditable(application.non_creditable_causes)
+    if causes:
+        raise ValidationError(_("Not creditable (seed 001 guide Art 14): %(causes)s. Return or reject the "
+                                "application.") % {"causes": "、".join(causes)})
 
 
 def issue(ctx) -> None:

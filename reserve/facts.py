@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounting import rulesets
-from accounting.projects import Factor, Project, Source
+from accounting.projects import Factor, Project, Source, is_thermal_power
 from ledger.models import Holding, Lot, LotStatus
 from quota_registry import jurisdiction
 from quota_registry.reference.models import IndicatorLink, QualityIndicator, QualityStatus, Region
@@ -41,7 +41,7 @@ def deciding_indicators(year: int | None) -> dict:
 
 def project_facts(*, region: Region, industry, watershed=None, major_project=False, two_high=False,
                   clean_energy=False, relocation=False, stack_height_m=None, today: datetime.date | None = None,
-                  rules: rulesets.RuleSet | None = None) -> Project:
+                  rules: rulesets.RuleSet | None = None, captive_power=False, chp_heating=False) -> Project:
     """The project as the rules see it, with the county's quality status of the year the rule set reads (the latest
     recorded; Shanxi: the previous year's, seed 003 Art 14)."""
     today = today or timezone.localdate()
@@ -57,6 +57,7 @@ def project_facts(*, region: Region, industry, watershed=None, major_project=Fal
         watershed_codes=frozenset(sheds), receiving_watershed=watershed.code if watershed else None,
         major_project=major_project, two_high=two_high, clean_energy=clean_energy,
         relocation=relocation, stack_height_m=stack_height_m, quality_year=year,
+        power_unit=captive_power or is_thermal_power(industry.code), chp_heating=chp_heating,
         failing=frozenset(i for i, ok in recorded.items() if not ok),
         missing=frozenset(i for i in QualityIndicator.values if i not in recorded),
         deciding=deciding_indicators(year), indicator_names={k: str(v) for k, v in QualityIndicator.choices},
@@ -67,7 +68,9 @@ def source(lot: Lot) -> Source:
     return Source(pollutant_code=lot.pollutant.code, region_code=lot.region.code,
                   watershed_code=lot.watershed.code if lot.watershed_id else None, industry_code=lot.industry.code,
                   key_heavy_metal_industry=lot.industry.key_heavy_metal_industry, status=lot.status,
-                  valid_until=lot.valid_until, earmarked=lot.earmarked, completed_on=lot.completed_on)
+                  valid_until=lot.valid_until, earmarked=lot.earmarked, completed_on=lot.completed_on,
+                  power_unit=lot.power_unit or is_thermal_power(lot.industry.code),
+                  permit_managed=bool(lot.enterprise.permit_number))
 
 
 def pool_sources(pollutant, today: datetime.date) -> list[tuple[int, Source]]:
@@ -76,11 +79,13 @@ def pool_sources(pollutant, today: datetime.date) -> list[tuple[int, Source]]:
     and the allocator weighs every one before it takes the ledger lock."""
     rows = (Lot.objects.filter(pollutant=pollutant, status=LotStatus.ACTIVE, valid_until__gte=today)
             .values_list("pk", "region__code", "watershed__code", "industry__code",
-                         "industry__key_heavy_metal_industry", "valid_until", "earmarked", "completed_on"))
+                         "industry__key_heavy_metal_industry", "valid_until", "earmarked", "completed_on", "power_unit",
+                         "enterprise__permit_number"))
     return [(lot_id, Source(pollutant_code=pollutant.code, region_code=region, watershed_code=watershed,
                             industry_code=industry, key_heavy_metal_industry=key_industry, status=LotStatus.ACTIVE,
-                            valid_until=valid, earmarked=earmarked, completed_on=completed))
-            for lot_id, region, watershed, industry, key_industry, valid, earmarked, completed in rows]
+                            valid_until=valid, earmarked=earmarked, completed_on=completed,
+                            power_unit=power or is_thermal_power(industry), permit_managed=bool(permit)))
+            for lot_id, region, watershed, industry, key_industry, valid, earmarked, completed, power, permit in rows]
 
 
 def pool_available(pool, lot_ids, today: datetime.date) -> dict[int, Decimal]:
@@ -89,3 +94,23 @@ def pool_available(pool, lot_ids, today: datetime.date) -> dict[int, Decimal]:
     (account, lot) instead of walking all the pool's holdings."""
     return dict(Holding.objects.filter(account=pool, lot__in=lot_ids, quantity__gt=0, lot__status=LotStatus.ACTIVE,
                                        lot__valid_until__gte=today).values_list("lot_id", "quantity"))
+
+
+def check_not_restricted(application, *, kinds=None) -> None:
+    """Refuse (400) while the city's list holds the applicant, or its county, under a restriction its rule set makes
+    blocking (seed 001 guide Art 4; seed 003 Art 4); the message names the entry, its reason, source and date."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from quota_registry.orgs.services import restriction_in_force
+
+    blocking = rule_set(application.rule_set).blocking_restrictions
+    found = restriction_in_force(organisation=application.applicant, region=application.region,
+                                 kinds=[k for k in blocking if kinds is None or k in kinds], day=timezone.localdate())
+    if found is not None:
+        raise ValidationError(_("%(whom)s is on the city's list: %(kind)s — %(reason)s (%(source)s, since %(since)s). "
+                                "No new quota until it is lifted (%(article)s).") % {
+            "whom": found.organisation.name if found.organisation_id else found.region.name,
+            "kind": found.get_kind_display(), "reason": found.reason, "source": found.source,
+            "since": f"{found.valid_from:%Y-%m-%d}",
+            "article": _("seed 001 guide Art 4") if found.kind == "unrectified_violation" else _("seed 003 Art 4")})

@@ -25,16 +25,31 @@ class EntryApplicationForm(LabelledErrors, forms.ModelForm):
     enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Organisation.objects.none(), required=False)
     evidence = MultipleFileField(label=_("Evidence files"), required=False,
                                  help_text=_("PDF, JPEG/PNG, Word or Excel; several files at once are fine."))
+    non_creditable_causes = forms.MultipleChoiceField(
+        label=_("Does the reduction come, in whole or in part, from any of these? (never creditable)"),
+        choices=reduction.NON_CREDITABLE, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Seed 001 guide Art 14: tick what applies; such a reduction cannot be approved."))
 
     class Meta:
         model = EntryApplication
-        fields = ["source_kind", "measure", "measure_description", "watershed", "permit_number", "completion_evidence",
-                  "paid"]
-        widgets = {"measure_description": forms.Textarea(attrs={"rows": 3, "maxlength": inputs.DESCRIPTION}),
-                   "completion_evidence": forms.Select(choices=[("", "---------")] + reduction.COMPLETION_EVIDENCE)}
+        fields = ["source_kind", "measure", "measure_description", "watershed", "permit_number", "paid", "power_unit"]
+        widgets = {"measure_description": forms.Textarea(attrs={"rows": 3, "maxlength": inputs.DESCRIPTION})}
+
+    # seed 001 guide Art 12: one date per kind of evidence given, in the order that decides the completion date
+    EVIDENCE_PREFIX = "evidence_date_"
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        dates = (self.instance.evidence_dates or {}) if self.instance.pk else {}
+        for order, (code, label) in enumerate(reduction.COMPLETION_EVIDENCE, start=1):
+            self.fields[self.EVIDENCE_PREFIX + code] = BoundedDateField(
+                label=_("%(n)s. %(evidence)s") % {"n": order, "evidence": label}, required=False, past=True,
+                initial=dates.get(code))
+        self.fields[self.EVIDENCE_PREFIX + reduction.COMPLETION_EVIDENCE[0][0]].help_text = _(
+            "Give the dates of the evidence you have: the first in this order fixes the completion date "
+            "(seed 001 guide Art 12).")
+        if self.instance.pk:
+            self.initial["non_creditable_causes"] = self.instance.non_creditable_causes
         self.fields["watershed"].queryset = Watershed.objects.all()
         if actor.is_county_reviewer:
             from quota_registry.access import scope
@@ -52,6 +67,13 @@ class EntryApplicationForm(LabelledErrors, forms.ModelForm):
             self.fields["permit_number"].initial = actor.organisation.permit_number
         self.fields["permit_number"].help_text = _("Leave empty to use the permit number registered for the enterprise.")
         self.fields["measure_description"].help_text = _("At most %(n)s characters.") % {"n": inputs.DESCRIPTION}
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["evidence_dates"] = {code: cleaned[self.EVIDENCE_PREFIX + code].isoformat()
+                                     for code, _label in reduction.COMPLETION_EVIDENCE
+                                     if cleaned.get(self.EVIDENCE_PREFIX + code)}
+        return cleaned
 
 
 class EntryItemForm(LabelledErrors, forms.Form):
@@ -114,6 +136,9 @@ class ProjectForm(LabelledErrors, forms.Form):
     two_high = forms.BooleanField(label=_("High energy use and high emissions (两高)"), required=False)
     clean_energy = forms.BooleanField(label=_("Uses clean energy (electricity, natural gas)"), required=False)
     relocation = forms.BooleanField(label=_("Relocation out of the built-up area"), required=False)
+    captive_power = forms.BooleanField(label=_("A captive thermal power unit of another industry (自备电厂)"),
+                                       required=False)
+    chp_heating = forms.BooleanField(label=_("For the heating part of a combined heat and power unit"), required=False)
     stack_height_m = forms.DecimalField(label=_("Stack height (m)"), required=False, max_digits=6, decimal_places=1,
                                         max_value=1000, min_value=0,
                                         widget=forms.NumberInput(attrs={"step": "0.1"}))

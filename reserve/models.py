@@ -32,7 +32,13 @@ class EntryApplication(ReviewableApplication):
                                   on_delete=models.PROTECT, related_name="+")
     permit_number = models.CharField(_("pollutant discharge permit number"), max_length=40, blank=True)
     completion_evidence = models.CharField(_("evidence fixing the completion date"), max_length=24, blank=True)
+    # seed 001 guide Art 12: the dates of the evidence given ({code: "YYYY-MM-DD"}); the best one fixes the date
+    evidence_dates = models.JSONField(_("dates of the completion evidence"), default=dict, blank=True)
+    # seed 001 guide Art 14: causes the applicant declares; any of them makes the reduction not creditable
+    non_creditable_causes = models.JSONField(_("non-creditable causes declared"), default=list, blank=True)
     paid = models.BooleanField(_("the quota was obtained for a fee"), default=False)
+    power_unit = models.BooleanField(_("reduction made at a thermal power unit (a captive one included)"),
+                                     default=False)  # seed 003 Art 16
     revoke_reason = models.TextField(_("reason for revocation"), blank=True, max_length=OPINION)
 
     class Meta:
@@ -103,6 +109,8 @@ class WithdrawalApplication(ReviewableApplication):
     two_high = models.BooleanField(_("high energy use and high emissions (两高)"), default=False)
     clean_energy = models.BooleanField(_("uses clean energy (electricity, natural gas)"), default=False)
     relocation = models.BooleanField(_("relocation out of the built-up area"), default=False)
+    captive_power = models.BooleanField(_("a captive thermal power unit of another industry (自备电厂)"), default=False)
+    chp_heating = models.BooleanField(_("for the heating part of a combined heat and power unit"), default=False)
     stack_height_m = models.DecimalField(_("stack height (m)"), max_digits=6, decimal_places=1, null=True, blank=True)
     auto_allocate = models.BooleanField(_("allocate sources automatically"), default=True)
     quality_year = models.PositiveSmallIntegerField(_("quality status year used"), null=True, blank=True)
@@ -119,6 +127,15 @@ class WithdrawalApplication(ReviewableApplication):
                    # the published ledger's approved withdrawals, the latest decisions first
                    models.Index(fields=["status", "decided_at"], name="withdrawal_decided")]
 
+
+    # The project's characteristics that change its ratios or sources, as the page and Annex 4 print them
+    CHARACTERISTICS = (("major_project", _("major project")), ("two_high", _("two-high")),
+                       ("clean_energy", _("clean energy")), ("relocation", _("relocation")),
+                       ("captive_power", _("captive power unit")), ("chp_heating", _("heating part of CHP")))
+
+    @property
+    def characteristics(self) -> list[str]:
+        return [str(label) for name, label in self.CHARACTERISTICS if getattr(self, name)]
 
     def get_absolute_url(self):
         return reverse("reserve:withdrawal-detail", args=[self.pk])

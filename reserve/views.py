@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from accounting import rulesets
+from accounting import reduction, rulesets
 from accounting.quantities import QuantityError
 from ledger import selectors as ledger_reads
 from ledger.models import AccountKind, Holding, LedgerHead, Lot, LotStatus
@@ -221,7 +221,9 @@ def entry_detail(request, pk):
         discrepancies = [(item.lot, entries.lot_discrepancy(item.lot)) for item in items if hasattr(item, "lot")]
     return render(request, "reserve/entry_detail.html", {
         "application": application, "items": items, "evidence": attachments_of(application),
-        "discrepancies": discrepancies,
+        "discrepancies": discrepancies, "non_creditable": reduction.non_creditable(application.non_creditable_causes),
+        "evidence_dates": [(label, application.evidence_dates[code], code == application.completion_evidence)
+                           for code, label in reduction.COMPLETION_EVIDENCE if application.evidence_dates.get(code)],
         **application_page(user, application, act_name="reserve:entry-act", edit_name="reserve:entry-edit"),
     })
 
@@ -308,7 +310,7 @@ def precheck(request):
                                                      "project": project, "carry": carry})
 
 
-PRECHECK_FLAGS = ("major_project", "two_high", "clean_energy", "relocation")
+PRECHECK_FLAGS = ("major_project", "two_high", "clean_energy", "relocation", "captive_power", "chp_heating")
 
 
 def _precheck_carry(data, rows) -> str:

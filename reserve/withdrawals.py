@@ -38,7 +38,8 @@ from .models import Allocation, PlanMeasure, WithdrawalApplication, WithdrawalIt
 from .rows import FactorRows
 
 PROJECT_FIELDS = ["project_name", "industry", "watershed", "eia_authority", "major_project", "two_high", "clean_energy",
-                  "relocation", "stack_height_m", "auto_allocate", "relies_on_government"]
+                  "relocation", "captive_power", "chp_heating", "stack_height_m", "auto_allocate",
+                  "relies_on_government"]
 NOT_ENOUGH = _("Not enough eligible quota in the pool for %(factor)s: %(required)s %(unit)s required, "
                "%(available)s %(unit)s eligible and available.")
 
@@ -64,6 +65,7 @@ def _project(application_or_fields, region, today=None):
                                major_project=bool(get("major_project")), two_high=bool(get("two_high")),
                                clean_energy=bool(get("clean_energy")), relocation=bool(get("relocation")),
                                stack_height_m=get("stack_height_m"), today=today,
+                               captive_power=bool(get("captive_power")), chp_heating=bool(get("chp_heating")),
                                rules=facts.rule_set(get("rule_set") or None))
 
 
@@ -477,6 +479,13 @@ def check_submission(actor, application, values) -> None:
                                                "government's commitment document (Art 15).")})
     if not application.applicant.is_active:
         raise ValidationError(_("The enterprise is deactivated."))
+    facts.check_not_restricted(application)
+
+
+def check_approval(actor, application, values) -> None:
+    """Before the county forwards or the city approves: no new quota while the city's list holds the applicant or
+    its county (seed 001 guide Art 4; seed 003 Art 4)."""
+    facts.check_not_restricted(application)
 
 
 def hold(ctx) -> None:

@@ -33,7 +33,7 @@ def _submitted(record, values) -> str:
 
 
 def application_steps(*, check_submission, on_submit=None, on_release=None, on_approve=None,
-                      approve_label) -> list[Step]:
+                      approve_label, check_approval=None) -> list[Step]:
     """The table every application kind shares: filed by the applicant, pre-reviewed by the county, prepared and
     decided by the city (four-eyes), withdrawn by the applicant while undecided."""
     open_states = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.COUNTY_APPROVED)
@@ -48,6 +48,7 @@ def application_steps(*, check_submission, on_submit=None, on_release=None, on_a
              confirm=gettext_lazy("Withdraw the application? It ends here; a new one can be filed.")),
         Step("county_approve", (Status.SUBMITTED,), Status.COUNTY_APPROVED, COUNTY_OF_RECORD, Decision.APPROVE,
              Stage.COUNTY, gettext_lazy("Approve and forward"), attachments=True, group=("county-review", "approve"),
+             check=check_approval,
              done=gettext_lazy("Pre-review passed, forwarded to the city bureau"),
              style="primary", confirm=gettext_lazy("Forward the application to the city bureau?")),
         Step("county_return", (Status.SUBMITTED,), Status.RETURNED, COUNTY_OF_RECORD, Decision.RETURN, Stage.COUNTY,
@@ -63,6 +64,7 @@ def application_steps(*, check_submission, on_submit=None, on_release=None, on_a
              notes=gettext_lazy("four-eyes: the city's decision needs it, by another person")),
         Step("city_approve", (Status.COUNTY_APPROVED,), Status.APPROVED, CITY_APPROVER, Decision.APPROVE, Stage.CITY,
              approve_label, attachments=True, guard=engine.four_eyes, effect=on_approve, done=approve_label,
+             check=check_approval,
              group=("city-review", "approve"), style="primary",
              confirm=gettext_lazy("Approve the application? This cannot be undone.")),
         Step("city_return", (Status.COUNTY_APPROVED,), Status.RETURNED, CITY_APPROVER, Decision.RETURN, Stage.CITY,
@@ -133,7 +135,7 @@ APPLICATION_PROGRESS = (
 
 ENTRY = _application_kind(
     "entry", EntryApplication, application_steps(
-        check_submission=entries.check_submission, on_approve=entries.issue,
+        check_submission=entries.check_submission, on_approve=entries.issue, check_approval=entries.check_approval,
         approve_label=gettext_lazy("Approve: enter into the pool")) + [
         Step("verify", (Status.COUNTY_APPROVED,), None, CITY_STAFF, Decision.VERIFY, Stage.CITY_PREPARATION,
              gettext_lazy("Record the verified figure"), opinion="none", api="verify-item",
@@ -152,7 +154,8 @@ ENTRY = _application_kind(
 WITHDRAWAL = _application_kind(
     "withdrawal", WithdrawalApplication, application_steps(
         check_submission=withdrawals.check_submission, on_submit=withdrawals.hold, on_release=withdrawals.release,
-        on_approve=withdrawals.complete, approve_label=gettext_lazy("Approve: the quota leaves the pool")),
+        on_approve=withdrawals.complete, approve_label=gettext_lazy("Approve: the quota leaves the pool"),
+        check_approval=withdrawals.check_approval),
     (DocumentKind.ANNEX4, DocumentKind.ANNEX5), gettext_lazy("Withdrawal application %(number)s"),
     "reserve:withdrawal-detail", gettext_lazy("Withdrawal application (出库, Arts 13-16)"),
     gettext_lazy("Withdrawal applications"), "reserve:withdrawals")

@@ -29,6 +29,9 @@ class RuleSet:
     permit_change_working_days = 30
     non_attainment_multiple = Decimal("2")
     heavy_metal_key_area_ratio = Decimal("1.2")
+    # The city's restrictions that stop new quota accounting and new quota (seed 001 guide Art 4: violations not
+    # rectified); Shanxi adds last year's missed reduction target (seed 003 Art 4).
+    blocking_restrictions = ("unrectified_violation",)
 
     def __init__(self, *, non_attainment_multiple: Decimal | None = None):
         if non_attainment_multiple is not None:
@@ -117,10 +120,12 @@ class RuleSet:
                 and source.key_heavy_metal_industry != project.key_heavy_metal_industry)
 
     def priority(self, source: Source, project: Project, factor: Factor) -> tuple:
-        """Same key industry first (heavy metals), then same county, same watershed, city-wide; earliest expiry."""
+        """Same key industry first (heavy metals), then same county, same watershed, city-wide; within each, units under
+        permit management first (Art 11: 优先来源于排污许可管理的排污单位); earliest expiry."""
         return (
             1 if self.shortfall_only(source, project, factor) else 0,
             0 if source.region_code == project.region_code else 1 if source.watershed_code in project.watershed_codes else 2,
+            0 if source.permit_managed else 1,
             source.valid_until,
         )
 

@@ -17,10 +17,8 @@ from django.utils.translation import gettext as _
 
 from ..projects import (
     AIR,
-    COGENERATION,
     HEAVY_METAL,
     PAPER_AND_DYEING,
-    THERMAL_POWER,
     WATER,
     Factor,
     Project,
@@ -28,6 +26,7 @@ from ..projects import (
     Source,
     is_agricultural,
     is_industrial,
+    is_thermal_power,
 )
 from .base import RuleSet, register
 
@@ -48,6 +47,7 @@ class Shanxi(RuleSet):
     name = "山西省（种子文件003）"
     validity_years = 5
     permit_change_working_days = 30
+    blocking_restrictions = ("unrectified_violation", "missed_reduction_target")  # seed 003 Art 4
 
     def quality_year(self, today: datetime.date, recorded_years: list[int]) -> int | None:
         """Art 14: 上一年度 — the previous calendar year, whatever is recorded for this one; when the previous year is
@@ -91,11 +91,14 @@ class Shanxi(RuleSet):
                      "(seed 003 Art 15)") % {"year": source.completed_on.year, "start": first - 5, "end": first - 1}
         if is_agricultural(source.industry_code) and is_industrial(project.industry_code):
             return _("agricultural reductions may not serve industrial projects (seed 003 Art 16)")
-        if factor.category == AIR and project.industry_code in THERMAL_POWER and source.industry_code not in (
-                THERMAL_POWER | COGENERATION):
-            return _("thermal power draws air quota from thermal power only (seed 003 Art 16)")
-        if (factor.category == AIR and source.industry_code in THERMAL_POWER
-                and project.industry_code not in THERMAL_POWER | COGENERATION
+        # 火电建设项目(含其他行业的自备电厂): power units, captive ones and combined heat and power included, draw air
+        # quota from thermal power; the heating part of a CHP unit may draw from other industries.
+        project_power = project.power_unit or is_thermal_power(project.industry_code)
+        source_power = source.power_unit or is_thermal_power(source.industry_code)
+        if factor.category == AIR and project_power and not project.chp_heating and not source_power:
+            return _("thermal power, captive power units included, draws air quota from thermal power only "
+                     "(seed 003 Art 16)")
+        if (factor.category == AIR and source_power and not project_power
                 and (project.stack_height_m is None or project.stack_height_m < 45)):
             return _("thermal-power reductions may not serve other industries' stacks under 45 m (seed 003 Art 16)")
         if factor.category == WATER and project.industry_code in PAPER_AND_DYEING and not is_industrial(source.industry_code):

@@ -4,7 +4,20 @@ from django.utils.translation import gettext_lazy as _
 
 from quota_registry.admin_base import AuditedModelAdmin
 
-from .models import Organisation, User
+from .models import Organisation, Restriction, User
+
+
+@admin.register(Restriction)
+class RestrictionAdmin(AuditedModelAdmin):
+    """The city's list of enterprises and counties that get no new quota until rectified (kept, never deleted)."""
+
+    list_display = ["kind", "organisation", "region", "reason", "source", "valid_from", "valid_until", "lifted_on"]
+    list_filter = ["kind", "region"]
+    search_fields = ["organisation__name", "reason", "source"]
+    autocomplete_fields = ["organisation"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # lifted with a date and a reason, never deleted
 
 
 @admin.register(Organisation)

@@ -210,3 +210,44 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.prefix}…"
+
+
+class RestrictionKind(models.TextChoices):
+    """Why an enterprise or a county may not get new quota, kept by the city with its source."""
+
+    UNRECTIFIED_VIOLATION = "unrectified_violation", _("Environmental violation not yet rectified")
+    MISSED_REDUCTION_TARGET = "missed_reduction_target", _("Last year's reduction target missed")
+
+
+class Restriction(models.Model):
+    """An entry of the city's list of enterprises (or counties) that get no new quota accounting or new quota until
+    the cause is rectified (seed 001 guide Art 4: violations not rectified; seed 003 Art 4: last year's reduction
+    target missed). Never deleted: lifting records the day and the reason."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=RestrictionKind.choices)
+    organisation = models.ForeignKey(Organisation, verbose_name=_("enterprise"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="restrictions")
+    region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500)
+    source = models.CharField(_("source (decision or document)"), max_length=200)
+    valid_from = models.DateField(_("in force from"))
+    valid_until = models.DateField(_("in force until (empty: until lifted)"), null=True, blank=True)
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    lifted_reason = models.CharField(_("why it was lifted"), max_length=500, blank=True)
+
+    SCOPE = ScopeRule(organisation="organisation", region="region")
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+        verbose_name = _("restriction on new quota")
+        verbose_name_plural = _("restrictions on new quota")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(organisation__isnull=False) | models.Q(region__isnull=False),
+                                   name="restriction_names_whom"),
+            models.CheckConstraint(condition=models.Q(lifted_on__isnull=True) | ~models.Q(lifted_reason=""),
+                                   name="restriction_lifted_with_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.organisation or self.region}"

@@ -97,3 +97,17 @@ def user_create(*, actor, username: str, password: str, organisation: Organisati
     user.save()
     record(actor=actor, action="user.create", obj=user, after=snapshot(user))
     return user
+
+
+def restriction_in_force(*, organisation=None, region=None, kinds, day):
+    """The first restriction of one of `kinds` in force on `day` for the enterprise or the county, or None."""
+    from django.db.models import Q
+
+    from .models import Restriction
+
+    whom = Q(organisation=organisation) if organisation is not None else Q(pk__in=[])
+    if region is not None:
+        whom |= Q(region=region, organisation__isnull=True)
+    return (Restriction.objects.filter(whom, kind__in=kinds, valid_from__lte=day)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+            .filter(Q(lifted_on__isnull=True) | Q(lifted_on__gt=day)).order_by("valid_from", "id").first())

@@ -141,6 +141,7 @@ def organisation_detail(request, pk):
     return render(request, "portal/organisation_detail.html", {
         "org": org,
         "people": scope(request.user, User).filter(organisation=org),
+        "restrictions": org.restrictions.all(),
         "timeline": history(org, technical=request.user.is_city_staff),
         "can_manage": can_manage_organisations(request.user),
         "deactivate_form": DeactivateForm(),

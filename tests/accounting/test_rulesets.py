@@ -151,6 +151,17 @@ def test_priority_same_key_industry_then_county_then_watershed_then_expiry():
     assert qujing.shortfall_only(other_ind_here, p, PB) and not qujing.shortfall_only(same_ind_far, p, PB)
 
 
+def test_permit_managed_units_first_within_the_same_place():
+    """Qujing Art 11: 优先来源于排污许可管理的排污单位 — within the same county, a permit-managed unit's lot goes before
+    one of a unit without a permit, even one expiring earlier; the county still comes first."""
+    p = project()
+    unmanaged_early = source(permit_managed=False, valid_until=datetime.date(2027, 12, 31))
+    managed_late = source(permit_managed=True, valid_until=datetime.date(2030, 12, 31))
+    managed_far = source(permit_managed=True, region_code="530381", watershed_code="beipan")
+    order = sorted([managed_far, unmanaged_early, managed_late], key=lambda s: qujing.priority(s, p, PB))
+    assert order == [managed_late, unmanaged_early, managed_far]
+
+
 def test_rule_sets_listed():
     assert {c for c, _ in rulesets.available()} == {"qujing", "shanxi", "shaanxi"}
     assert rulesets.get("shaanxi").permit_change_working_days == 15
@@ -198,3 +209,36 @@ def test_shanxi_sources_from_the_previous_and_current_five_year_plan_only(comple
     if not eligible:
         assert "第十五条" in reason
     assert qujing.ineligible(lot, project(industry_code="3011"), SO2, today) is None  # Qujing has no such rule
+
+
+@pytest.mark.parametrize(("proj", "src", "eligible"), [
+    # a captive power unit (自备电厂) of a cement works is thermal power: air quota from thermal power only
+    (project(industry_code="3011", key_heavy_metal_industry="", power_unit=True),
+     source(pollutant_code="SO2", industry_code="3011", key_heavy_metal_industry=""), False),
+    (project(industry_code="3011", key_heavy_metal_industry="", power_unit=True),
+     source(pollutant_code="SO2", industry_code="2511", key_heavy_metal_industry="", power_unit=True), True),
+    # combined heat and power is thermal power; only its heating part may draw from other industries
+    (project(industry_code="4412", key_heavy_metal_industry=""),
+     source(pollutant_code="SO2", industry_code="3011", key_heavy_metal_industry=""), False),
+    (project(industry_code="4412", key_heavy_metal_industry="", chp_heating=True),
+     source(pollutant_code="SO2", industry_code="3011", key_heavy_metal_industry=""), True),
+    # a captive unit's reduction is a thermal-power reduction: not for another industry's 44.9 m stack ...
+    (project(industry_code="3011", key_heavy_metal_industry="", stack_height_m=Decimal("44.9")),
+     source(pollutant_code="SO2", industry_code="2511", key_heavy_metal_industry="", power_unit=True), False),
+    # ... fine for a 45 m one, and for a CHP project whatever its stack
+    (project(industry_code="3011", key_heavy_metal_industry="", stack_height_m=Decimal("45")),
+     source(pollutant_code="SO2", industry_code="2511", key_heavy_metal_industry="", power_unit=True), True),
+    (project(industry_code="4412", key_heavy_metal_industry="", stack_height_m=Decimal("30")),
+     source(pollutant_code="SO2", industry_code="4412", key_heavy_metal_industry=""), True),
+    # coated paper (2223) is paper: its water quota comes from industry, not from a farm
+    (project(industry_code="2223", key_heavy_metal_industry=""),
+     source(pollutant_code="COD", industry_code="0313", key_heavy_metal_industry=""), False),
+])
+def test_shanxi_thermal_power_covers_captive_units_and_chp(proj, src, eligible):
+    """Seed 003 Art 16: 火电建设项目(含其他行业的自备电厂)...热电联产机组供热部分...可来源于其他行业; 火电机组削减量原则上不得用于
+    其他行业排放筒小于45米的建设项目; 造纸、印染等建设项目主要水污染物排放总量指标应来源于工业企业."""
+    factor = COD if src.pollutant_code == "COD" else SO2
+    reason = shanxi.ineligible(src, proj, factor, TODAY)
+    assert (reason is None) == eligible, reason
+    if not eligible:
+        assert "第十六条" in reason

@@ -413,3 +413,43 @@ def test_works_completed_before_2017_give_lapsed_quota(api_as, entry_body, demo)
     recent = entry_body(items=[{"pollutant": "SO2", "accounting_method": "declared", "quantity": "42.5",
                                 "completion_date": "2017-01-01", "accounting_basis": "2017年验收监测报告"}])
     assert api_as("ent_qilin").post(URL, recent, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("causes", [["lower_load"], ["idle_without_shutdown", "part_time_clean_energy"]])
+def test_a_non_creditable_cause_cannot_be_approved(filed, api_as, as_user, causes):
+    """Seed 001 guide Art 14: lower load, idling, fuel changes without process change, part-time treatment or clean
+    energy never make creditable quota. The applicant declares the cause, the reviewers see it, no approval passes."""
+    data = filed(upto="submitted", non_creditable_causes=causes)
+    page = as_user("county_qilin").get(f"/entries/{data['id']}/").content.decode()
+    assert 'data-testid="non-creditable"' in page and "第十四条" in page
+    refused = act(api_as("county_qilin"), data["id"], "county-review", decision="approve", opinion="同意")
+    assert refused.status_code == 400 and "第十四条" in str(refused.json())
+    assert EntryApplication.objects.get(pk=data["id"]).status == "submitted"
+    assert act(api_as("county_qilin"), data["id"], "county-review", decision="return",
+               opinion="削减来自降低负荷，不予认定").status_code == 200
+
+
+def test_an_unknown_cause_is_refused(api_as, entry_body):
+    response = api_as("ent_qilin").post(URL, entry_body(non_creditable_causes=["weather"]), format="json")
+    assert response.status_code == 400 and "non_creditable_causes" in response.json()
+
+
+@pytest.mark.parametrize(("dates", "fixed"), [
+    ({"other": "2026-05-20", "acceptance_monitoring": "2026-04-11", "acceptance_approval": "2026-06-02"},
+     ("acceptance_approval", "2026-06-02")),
+    ({"trial_run_168h": "2026-03-08", "other": "2026-02-01"}, ("trial_run_168h", "2026-03-08")),
+    ({"ministry_recognised": "2025-12-30", "acceptance_monitoring": "2026-01-15"}, ("ministry_recognised", "2025-12-30")),
+])
+def test_the_best_evidence_fixes_the_completion_date(api_as, entry_body, dates, fixed):
+    """Seed 001 guide Art 12: acceptance approval, then the ministry's date, then the acceptance monitoring report,
+    then the end of the 168-hour trial run, then other evidence: the date used is the best evidence's."""
+    code, day = fixed
+    wrong = next(d for c, d in dates.items() if c != code)
+    item = {"pollutant": "SO2", "accounting_method": "declared", "quantity": "12", "accounting_basis": "监测报告"}
+    refused = api_as("ent_qilin").post(URL, entry_body(evidence_dates=dates, items=[dict(item, completion_date=wrong)]),
+                                       format="json")
+    assert refused.status_code == 400 and day in refused.json()["items[0].completion_date"][0]
+    created = api_as("ent_qilin").post(URL, entry_body(evidence_dates=dates, items=[dict(item, completion_date=day)]),
+                                       format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["completion_evidence"] == code

@@ -300,3 +300,46 @@ def test_twenty_concurrent_submissions_compete_for_one_lot(work_left_to_the_work
     assert Allocation.objects.filter(lot=lot).count() == 10
     assert not Holding.objects.filter(quantity__lt=0).exists()
     assert verify().ok
+
+
+def test_no_new_quota_while_on_the_citys_list(api_as, pb_lot, demo, as_user):
+    """Seed 001 guide Art 4: an enterprise with a violation not rectified gets no new quota (nor accounting) until it
+    is; the refusal names the entry. Lifting it (with a reason, never deleting it) lets the application go on."""
+    import datetime
+
+    from django.utils import timezone
+
+    from quota_registry.orgs.models import Restriction
+
+    restriction = Restriction.objects.create(
+        kind="unrectified_violation", organisation=demo["ent_huize"].organisation, reason="在线监测数据弄虚作假",
+        source="曲环罚〔2026〕12号", valid_from=timezone.localdate() - datetime.timedelta(days=40))
+    data = create(api_as)
+    refused = act(api_as("ent_huize"), data["id"], "submit")
+    assert refused.status_code == 400
+    message = str(refused.json())
+    assert "在线监测数据弄虚作假" in message and "曲环罚〔2026〕12号" in message and "第四条" in message
+    page = as_user("city_approver").get(f"/organisations/{demo['ent_huize'].organisation.pk}/").content.decode()
+    assert 'data-testid="restrictions"' in page and "在线监测数据弄虚作假" in page
+    Restriction.objects.filter(pk=restriction.pk).update(lifted_on=timezone.localdate(), lifted_reason="已完成整改")
+    assert act(api_as("ent_huize"), data["id"], "submit").status_code == 200
+
+
+def test_shanxi_stops_new_projects_of_a_county_that_missed_its_target(api_as, pb_lot, demo):
+    """Seed 003 Art 4: a county that missed last year's reduction target gets no new-emission project under the
+    Shanxi rules; Qujing's rules have no such restriction, so the same county's project goes on there."""
+    import datetime
+
+    from django.utils import timezone
+
+    from quota_registry.orgs.models import Restriction
+    from quota_registry.reference.models import Region
+
+    Restriction.objects.create(kind="missed_reduction_target", region=Region.objects.get(code="530326"),
+                               reason="2025年度氮氧化物减排目标未完成", source="晋环函〔2026〕7号",
+                               valid_from=timezone.localdate() - datetime.timedelta(days=3))
+    shanxi, qujing = create(api_as), create(api_as)
+    WithdrawalApplication.objects.filter(pk=shanxi["id"]).update(rule_set="shanxi")
+    refused = act(api_as("ent_huize"), shanxi["id"], "submit")
+    assert refused.status_code == 400 and "2025年度氮氧化物减排目标未完成" in str(refused.json())
+    assert act(api_as("ent_huize"), qujing["id"], "submit").status_code == 200
