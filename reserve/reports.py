@@ -22,7 +22,7 @@ from quota_registry.documents.models import Document, DocumentKind, DocumentStat
 from quota_registry.documents.services import document_request, renderer
 from quota_registry.reference.models import Pollutant, Region
 from quota_registry.review.models import Status
-from trading.models import ObligationStatus, PermitChangeObligation
+from trading.models import Deal, ObligationStatus, PermitChangeObligation, TradeMethod
 
 from .models import EntryApplication, WithdrawalApplication
 
@@ -96,7 +96,20 @@ def compute(start: datetime.datetime, end: datetime.datetime) -> dict:
                    .filter(due_date__lt=end_date).order_by("due_date", "id")
                    .values("due_date", "destination", enterprise_name=F("enterprise__name"), region_name=F("region__name")))
     return {"lines": lines, "applications": applications, "overdue": overdue, "ties_out": ties_out,
-            "start": start, "end": end}
+            "start": start, "end": end, "trades": trade_statistics(start, end)}
+
+
+def trade_statistics(start: datetime.datetime, end: datetime.datetime) -> list[dict]:
+    """Seed 001 Art 23: the trades confirmed in the period, per factor and method: how many trades and deals, the
+    quantity and the amount (元)."""
+    labels = dict(TradeMethod.choices)
+    rows = (Deal.objects.filter(trade__confirmed_at__gte=start, trade__confirmed_at__lt=end)
+            .values("trade__pollutant__name", "trade__pollutant__unit", "trade__pollutant__sort_order", "trade__method")
+            .annotate(trades=Count("trade", distinct=True), deals=Count("pk"), quantity=Sum("quantity"),
+                      amount=Sum("amount")).order_by("trade__pollutant__sort_order", "trade__method"))
+    return [{"pollutant": r["trade__pollutant__name"], "unit": r["trade__pollutant__unit"],
+             "method": str(labels.get(r["trade__method"], r["trade__method"])), "trades": r["trades"],
+             "deals": r["deals"], "quantity": r["quantity"], "amount": r["amount"]} for r in rows]
 
 
 def existing_report(*, year: int, month: int | None, fmt: str) -> Document | None:
@@ -151,12 +164,17 @@ def _render(document: Document) -> bytes:
                         line["other"], line["closing"]) for line in data["lines"]]
         app_rows = [(a["kind"], a["submitted"], a["approved"], a["rejected"], a["pending"]) for a in data["applications"]]
         overdue_rows = [(o["enterprise_name"], o["region_name"], o["due_date"], o["destination"]) for o in data["overdue"]]
+        trade_rows = [(t["pollutant"], t["unit"], t["method"], t["trades"], t["deals"], t["quantity"], t["amount"])
+                      for t in data["trades"]]
         return write_workbook([
             (f"台账（{label}）", COLUMNS, ledger_rows),
             ("申请情况", [Column("类型", 12), Column("本期提交", 10), Column("本期批准", 10), Column("本期不予批准", 12),
                       Column("期末在审", 10)], app_rows),
             ("逾期未变更许可证", [Column("企业", 30), Column("县（市、区）", 14), Column("期限", 12, "yyyy-mm-dd"),
-                           Column("出让去向", 40)], overdue_rows)])
+                           Column("出让去向", 40)], overdue_rows),
+            ("交易统计", [Column("污染因子", 12), Column("计量单位", 8), Column("交易方式", 12), Column("交易笔数", 10),
+                      Column("成交笔数", 10), Column("成交量", 14, QUANTITY_FORMAT), Column("成交金额（元）", 16, "#,##0.00")],
+             trade_rows)])
     from weasyprint import HTML
 
     with translation.override("zh-hans"):

@@ -19,7 +19,7 @@ from quota_registry.review.engine import CITY_APPROVER, CITY_REVIEWER, CITY_STAF
 from quota_registry.review.models import Decision, Stage, Status
 from quota_registry.review.services import is_applicant
 
-from . import entries, expiry, withdrawals
+from . import entries, expiry, facts, withdrawals
 from .models import EntryApplication, WithdrawalApplication
 
 APPLICANT = Who(is_applicant, gettext_lazy("the applicant (the enterprise; the county for what it filed)"),
@@ -120,7 +120,8 @@ def _application_kind(name, model, steps, documents, title, link_name, descripti
         number=lambda r: r.number, title=lambda r: title % {"number": r.number},
         link=lambda r: reverse(link_name, args=[r.pk]), organisation=lambda r: r.applicant,
         region=lambda r: r.region, recipients=application_recipients, on_status=application_timestamps,
-        description=description, progress=APPLICATION_PROGRESS))
+        description=description, progress=APPLICATION_PROGRESS,
+        time_limit=lambda r: facts.rule_set(r.rule_set).review_time_limit))
 
 
 # Art 8 and Art 16: the applicant files, its county bureau pre-reviews and forwards, the city bureau reviews and

@@ -259,6 +259,9 @@ class TradeParty(models.Model):
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="trade_parties")
     role = models.CharField(_("role"), max_length=8, choices=PartyRole.choices)
     wanted_quantity = models.DecimalField(_("quantity wanted"), null=True, blank=True, **QUANTITY)
+    # seed 001 Art 18: for a major project of an industry the state encourages or the province fosters (verified
+    # by the buyer's bureau with its qualification)
+    major_project = models.BooleanField(_("for a major project (green channel)"), default=False)
     applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
     qualification_due = models.DateField(_("qualification due"))
     status = models.CharField(_("qualification"), max_length=10, choices=PartyStatus.choices,

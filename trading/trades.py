@@ -103,10 +103,10 @@ def trade_create(*, actor, pollutant, lots: list[tuple[Lot, Decimal]]) -> Trade:
     return trade
 
 
-def _party(trade, organisation, role, wanted):
+def _party(trade, organisation, role, wanted, major_project=False):
     due = WorkdayCalendar.load().add_working_days(timezone.localdate(), QUALIFICATION_WORKING_DAYS).date
     party = TradeParty.objects.create(trade=trade, organisation=organisation, role=role, wanted_quantity=wanted,
-                                      qualification_due=due)
+                                      qualification_due=due, major_project=major_project)
     reviewers = User.objects.filter(is_active=True).filter(
         role=Role.COUNTY_REVIEWER, organisation__region=organisation.region)
     notify(recipients=list(reviewers) + list(User.objects.filter(role=Role.CITY_REVIEWER, is_active=True)),
@@ -133,7 +133,8 @@ def check_interest(actor, trade, values) -> None:
 
 
 def interest(ctx) -> None:
-    _party(ctx.record, ctx.actor.organisation, PartyRole.BUYER, ctx.values["wanted_quantity"])
+    _party(ctx.record, ctx.actor.organisation, PartyRole.BUYER, ctx.values["wanted_quantity"],
+           major_project=bool(ctx.values.get("major_project")))
 
 
 # --- announce -----------------------------------------------------------------------------------------------------
@@ -158,8 +159,26 @@ def announce(ctx) -> None:
 def suggestion(trade) -> rules.MethodSuggestion:
     buyers = qualified(trade)
     wanted = buyers.aggregate(w=Sum("wanted_quantity"))["w"] or Decimal("0")
+    # seed 001 Art 18: the green channel when the reserve is scarce (it cannot serve all it is asked for) and a
+    # qualified buyer's project is a major one
+    green = trade.seller_id is None and wanted > trade.quantity and buyers.filter(major_project=True).exists()
     return rules.suggest_method(seller_is_reserve=trade.seller_id is None, qualified_buyers=buyers.count(),
-                                wanted=wanted, offered=trade.quantity)
+                                wanted=wanted, offered=trade.quantity, green_channel=green)
+
+
+SELLER_PAYMENT_WORKING_DAYS = 5  # seed 001 Art 20(2)
+
+
+def seller_payment(deal, *, calendar=None, today=None) -> dict | None:
+    """Seed 001 Art 20(2): the settlement party pays the seller within 5 working days of receiving the buyer's price
+    and fees: the due day, whether it was (or is now) late; None before the buyer has paid."""
+    if deal.buyer_paid_at is None:
+        return None
+    calendar = calendar or WorkdayCalendar.load()
+    today = today or timezone.localdate()
+    due = calendar.add_working_days(timezone.localdate(deal.buyer_paid_at), SELLER_PAYMENT_WORKING_DAYS).date
+    paid = timezone.localdate(deal.seller_paid_at) if deal.seller_paid_at else None
+    return {"due": due, "late": (paid or today) > due, "paid": paid}
 
 
 def historical_bidding_prices(pollutant) -> list[Decimal]:

@@ -127,7 +127,8 @@ def trade_detail(request, pk):
     if not (is_city or trade.status == "published" or trade.seller_id == user.organisation_id):
         deals = deals.filter(buyer_id=user.organisation_id)
     return render(request, "trading/trade_detail.html", {
-        "trade": trade, "deals": [(d, rules.deviation_percent(d.unit_price, d.reference_price)) for d in deals],
+        "trade": trade, "deals": [(d, rules.deviation_percent(d.unit_price, d.reference_price), trades.seller_payment(d))
+                                  for d in deals],
         "parties": [(p, pages.offers(user, p), engine.decisions_of(p).last()) for p in parties],
         "party_act": reverse("trading:party-act", args=[pk]),
         "lots": trade.lots.select_related("lot__region") if is_city or trade.seller_id == user.organisation_id else [],

@@ -87,7 +87,9 @@ TRADE = engine.register(Kind(
         Step("interest", (TradeStatus.ANNOUNCED,), None, ENTERPRISE, Decision.INTEREST, Stage.PARTY,
              gettext_lazy("Apply to buy"), opinion="none", guard=_may_apply, check=trades.check_interest,
              effect=trades.interest, notify=lambda ctx: (), style="primary", awaited=False,
-             fields=(Field("wanted_quantity", gettext_lazy("Quantity wanted"), "quantity"),),
+             fields=(Field("wanted_quantity", gettext_lazy("Quantity wanted"), "quantity"),
+                     Field("major_project", gettext_lazy("For a major project of an encouraged or fostered industry "
+                                                         "(green channel, seed 001 Art 18)"), "boolean", required=False)),
              notes=gettext_lazy("the buyer's bureau qualifies it within 5 working days")),
         Step("method", (TradeStatus.ANNOUNCED,), TradeStatus.TRADING, CITY_STAFF, Decision.SET_METHOD, Stage.CITY,
              gettext_lazy("Set the method"), opinion="none", check=trades.check_method, effect=trades.set_method,

@@ -32,6 +32,9 @@ class RuleSet:
     # The city's restrictions that stop new quota accounting and new quota (seed 001 guide Art 4: violations not
     # rectified); Shanxi adds last year's missed reduction target (seed 003 Art 4).
     blocking_restrictions = ("unrectified_violation",)
+    # (working days, article) the bureau has to decide an application from its submission, or None: Qujing's measures
+    # set none; Shanxi: 10 working days (seed 003 Art 10)
+    review_time_limit: tuple | None = None
 
     def __init__(self, *, non_attainment_multiple: Decimal | None = None):
         if non_attainment_multiple is not None:

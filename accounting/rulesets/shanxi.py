@@ -48,6 +48,7 @@ class Shanxi(RuleSet):
     validity_years = 5
     permit_change_working_days = 30
     blocking_restrictions = ("unrectified_violation", "missed_reduction_target")  # seed 003 Art 4
+    review_time_limit = (10, "山西办法第十条")  # the written opinion on the quantity within 10 working days
 
     def quality_year(self, today: datetime.date, recorded_years: list[int]) -> int | None:
         """Art 14: 上一年度 — the previous calendar year, whatever is recorded for this one; when the previous year is

@@ -194,6 +194,7 @@ class Kind:
     list_url: Callable | None = None  # user -> the list page that shows what waits for the user
     status_field: str = "status"
     progress: tuple = ()  # Milestones: the record's way from filing to the end, shown as progress steps
+    time_limit: Callable | None = None  # record -> (working days, article) the bureau has to decide, or None
 
     def state_label(self, state: str) -> str:
         try:
@@ -260,9 +261,14 @@ def progress(record) -> dict | None:
     last = decisions_of(record).filter(to_status=status).order_by("-created_at", "-id").first()
     since = last.created_at if last is not None else getattr(record, "created_at", None)
     final = current == len(kind.progress) - 1
-    held = None
+    held = due = None
+    limit = kind.time_limit(record) if kind.time_limit else None
     if since is not None and current is not None and not final:
-        held = WorkdayCalendar.load().working_days_between(timezone.localdate(since), timezone.localdate())
+        calendar = WorkdayCalendar.load()
+        held = calendar.working_days_between(timezone.localdate(since), timezone.localdate())
+        submitted = getattr(record, "submitted_at", None)
+        if limit and submitted and current > 0:  # the bureau's time limit runs from the submission
+            due = calendar.add_working_days(timezone.localdate(submitted), limit[0]).date
     steps = [{"label": m.label, "holder": m.holder,
               "state": "done" if current is None or i < current or (final and i == current) else
               "current" if i == current else "todo"} for i, m in enumerate(kind.progress)]
@@ -270,7 +276,8 @@ def progress(record) -> dict | None:
         steps.append({"label": kind.state_label(status), "holder": "", "state": "ended"})
     return {"steps": steps, "status": kind.state_label(status), "since": since, "working_days": held,
             "holder": kind.progress[current].holder if current is not None and not final else "",
-            "finished": final or current is None}
+            "finished": final or current is None, "limit": limit if due else None, "due": due,
+            "overdue": due is not None and due < timezone.localdate()}
 
 
 def kind_for(model_or_record) -> Kind:

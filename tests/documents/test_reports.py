@@ -55,7 +55,7 @@ def test_report_documents_in_excel_and_pdf(make_lot, demo):
     assert document_render(xlsx.pk) == "ready"
     xlsx.refresh_from_db()
     book = openpyxl.load_workbook(xlsx.file.path)
-    assert book.sheetnames[1:] == ["申请情况", "逾期未变更许可证"]
+    assert book.sheetnames[1:] == ["申请情况", "逾期未变更许可证", "交易统计"]
     rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert rows[0][0] == "氮氧化物" and Decimal(str(rows[0][-1])) == Decimal("20")
     pdf = report_request(actor=demo["city_reviewer"], year=today.year, month=None, fmt="pdf")

@@ -153,3 +153,26 @@ def test_prices_page_without_prices_says_so(as_user):
     assert "暂无有效的参考价格" in html and "尚未发布参考价格" in html
     assert 'id="chart-prices"' not in html and "办理记录" not in html
 
+
+
+def test_shanxi_time_limit_of_ten_working_days_is_shown_and_tracked(filed, as_user):
+    """Seed 003 Art 10: the bureau answers within 10 working days of receiving the application: the progress steps
+    show the due day (China's calendar) and say when it is overdue; Qujing's measures set no limit."""
+    from quota_registry.review import engine
+    from quota_registry.workdays import WorkdayCalendar
+
+    data = filed(upto="submitted")
+    application = EntryApplication.objects.get(pk=data["id"])
+    assert engine.progress(application)["due"] is None  # Qujing
+    EntryApplication.objects.filter(pk=application.pk).update(rule_set="shanxi")
+    application.refresh_from_db()
+    progress = engine.progress(application)
+    due = WorkdayCalendar.load().add_working_days(timezone.localdate(application.submitted_at), 10).date
+    assert progress["due"] == due and progress["limit"][0] == 10 and not progress["overdue"]
+    html = as_user("ent_qilin").get(reverse("reserve:entry-detail", args=[application.pk])).content.decode()
+    assert 'data-testid="time-limit"' in html and due.isoformat() in html and "山西办法第十条" in html
+    # submitted 30 days ago: more than 10 working days have passed
+    EntryApplication.objects.filter(pk=application.pk).update(
+        submitted_at=application.submitted_at - datetime.timedelta(days=30))
+    application.refresh_from_db()
+    assert engine.progress(application)["overdue"]

@@ -302,3 +302,72 @@ def test_a_trade_between_enterprises_moves_nothing_in_the_reserve(make_lot, api_
     assert line["closing"] == Decimal("31")  # 40 issued, 9 sold to ent_qilin before; the resale is not the reserve's
     assert ledger.balance(ledger.account(AccountKind.ENTERPRISE, demo["ent_huize"].organisation), lot) == Decimal("6.25")
     assert ledger.balance(ledger.account(AccountKind.ESCROW), lot) == 0 and verify().ok
+
+
+def test_the_statistics_count_the_periods_trades_by_factor_and_method(make_lot, api_as, demo):
+    """Seed 001 Art 23: the statistics sent to the province include the trades (count, quantity, amount) by factor
+    and method: two negotiated NOx sales confirmed this month, nothing the month before."""
+    from reserve.reports import period_of, trade_statistics
+
+    owner = demo["ent_qilin"].organisation
+    for quantity, sold, price in (("5", "2.5", "700"), ("4", "4", "910")):
+        lot = make_lot("20", pollutant="NOX", enterprise="ent_xuanwei")
+        ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+                                                                 ledger.account(AccountKind.ENTERPRISE, owner),
+                                                                 Decimal(quantity))])
+        sell_between_enterprises(api_as, demo, lot, seller="ent_qilin", buyer="ent_huize", offered=quantity, sold=sold,
+                                 price=price)
+    today = timezone.localdate()
+    start, end, _label = period_of(year=today.year, month=today.month)
+    [row] = trade_statistics(start, end)
+    assert (row["pollutant"], row["method"], row["trades"], row["deals"]) == ("氮氧化物", "协议转让", 2, 2)
+    assert row["quantity"] == Decimal("6.5") and row["amount"] == Decimal("5390.00")  # 2.5 x 700 + 4 x 910
+    previous = start - dt.timedelta(days=1)
+    assert trade_statistics(*period_of(year=previous.year, month=previous.month)[:2]) == []
+
+
+@pytest.mark.parametrize(("buyer_paid", "seller_paid", "due", "late"), [
+    (dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC), dt.date(2026, 11, 27),
+     False),  # Friday -> the fifth working day is the next Friday
+    (dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC), dt.date(2026, 11, 27),
+     True),
+    # National Day: 30 Sep (1), the 1-7 Oct holidays, 8 Oct (2), 9 Oct (3), Saturday 10 Oct worked (4), 12 Oct (5)
+    (dt.datetime(2026, 9, 29, 10, tzinfo=dt.UTC), None, dt.date(2026, 10, 12), True),
+])
+def test_the_seller_is_paid_within_five_working_days(buyer_paid, seller_paid, due, late, db):
+    """Seed 001 Art 20(2): the settlement party pays the seller within 5 working days (China's calendar) of receiving
+    the buyer's price and fees; the trade page shows the due day and says when it is late."""
+    from trading.trades import seller_payment
+
+    deal = Deal(quantity=Decimal("1"), unit_price=Decimal("1"), amount=Decimal("1"), buyer_paid_at=buyer_paid,
+                seller_paid_at=seller_paid)
+    result = seller_payment(deal, today=dt.date(2026, 11, 29))
+    assert (result["due"], result["late"]) == (due, late)
+    assert seller_payment(Deal(quantity=Decimal("1"), unit_price=Decimal("1"), amount=Decimal("1"))) is None
+
+
+@pytest.mark.parametrize(("wanted", "major", "suggested"), [
+    ("6", True, "fixed"),  # 6 + 8 wanted > 12.5 offered, a major project among them: the green channel
+    ("4", True, "bidding"),  # 4 + 8 <= 12.5: the reserve is not scarce, bidding as usual (Art 17(3))
+    ("6", False, "bidding"),  # scarce, but no major project
+])
+def test_green_channel_for_a_major_project_when_the_reserve_is_scarce(make_lot, api_as, demo, wanted, major,
+                                                                       suggested):
+    """Seed 001 Art 18: 在政府排污权储备有限的情况下，为...重大、重点扶持产业项目开辟绿色通道...按照定额出让方式进行交易."""
+    lot = make_lot("12.5", pollutant="SO2")
+    city = api_as("city_reviewer")
+    trade = city.post(URL, {"pollutant": "SO2", "lots": [{"lot": lot.pk, "quantity": "12.5"}]}, format="json").json()
+    city.post(f"{URL}{trade['id']}/announce/", {}, format="json")
+    for buyer, county, amount, is_major in (("ent_huize", "county_huize", wanted, major),
+                                            ("ent_xuanwei", "county_xuanwei", "8", False)):
+        response = api_as(buyer).post(f"{URL}{trade['id']}/interest/",
+                                      {"wanted_quantity": amount, "major_project": is_major}, format="json")
+        assert response.status_code == 200, response.json()
+        party = Trade.objects.get(pk=trade["id"]).parties.get(organisation=demo[buyer].organisation)
+        api_as(county).post(f"{URL}{trade['id']}/qualify/", {"party": party.pk, "qualified": True}, format="json")
+    from trading.trades import suggestion
+
+    result = suggestion(Trade.objects.get(pk=trade["id"]))
+    assert result.method == suggested
+    if suggested == "fixed":
+        assert "第十八条" in result.reason or "Art 18" in result.reason
