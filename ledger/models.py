@@ -232,3 +232,77 @@ class Holding(models.Model):
 
     def __str__(self):
         return f"{self.account_id}/{self.lot_id}: {self.quantity}"
+
+
+class LogLeaf(models.Model):
+    """A ledger transaction as a leaf of the public log (ledger/log.py): its place in the tree, the leaf hash it had
+    when it was integrated, and the salts of the commitments that stand for who (never published; an enterprise
+    may have the openings of its own)."""
+
+    index = models.PositiveBigIntegerField(_("log index"), primary_key=True)
+    transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="log_leaf")
+    hash = models.BinaryField(_("leaf hash"), max_length=32)
+    salts = models.JSONField(_("commitment salts"), default=dict)
+
+    class Meta:
+        db_table = "ledger_logleaf"
+        ordering = ["index"]
+        verbose_name = _("log leaf")
+        verbose_name_plural = _("log leaves")
+
+    def __str__(self):
+        return f"leaf {self.index}"
+
+
+class LogNode(models.Model):
+    """The hash of a complete subtree of the log: 2**level leaves from index * 2**level (level 0: the leaf hashes).
+    Any tree head and any proof is made of these, so each needs O(log n) of them."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        db_table = "ledger_lognode"
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="lognode_unique")]
+
+    def __str__(self):
+        return f"node {self.level}/{self.index}"
+
+
+class Checkpoint(models.Model):
+    """A signed tree head (c2sp.org/tlog-checkpoint as a signed note). Every one is kept."""
+
+    tree_size = models.PositiveBigIntegerField(_("tree size"))
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    note = models.TextField(_("signed checkpoint"))
+    key_name = models.CharField(_("key"), max_length=200)
+    created_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+
+    class Meta:
+        db_table = "ledger_checkpoint"
+        ordering = ["-tree_size", "-id"]
+        verbose_name = _("signed checkpoint")
+        verbose_name_plural = _("signed checkpoints")
+
+    def __str__(self):
+        return f"checkpoint {self.tree_size}"
+
+
+class LogReconciliation(models.Model):
+    """One nightly reconciliation of the public log with the ledger (ledger/log.py `reconcile`), shown publicly."""
+
+    ran_at = models.DateTimeField(_("run at"), auto_now_add=True)
+    tree_size = models.PositiveBigIntegerField(_("tree size"))
+    problems = models.JSONField(_("problems found"), default=list)
+
+    class Meta:
+        db_table = "ledger_logreconciliation"
+        ordering = ["-ran_at", "-id"]
+
+    def __str__(self):
+        return f"reconciliation {self.ran_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

@@ -58,7 +58,8 @@ def ledger_transactions():
         "lot__pollutant__unit", *(f"{side}_account__kind" for side in ("from", "to")),
         *(f"{side}_account__{name}" for side in ("from", "to") for name in ("reference", "label")),
         *(f"{a}__name" for a in accounts))
-    return LedgerTransaction.objects.select_related("reverses").prefetch_related(Prefetch("movements", movements))
+    return LedgerTransaction.objects.select_related("reverses", "log_leaf").defer(
+        "log_leaf__salts", "log_leaf__hash").prefetch_related(Prefetch("movements", movements))
 
 
 BALANCES_CACHE_SECONDS = 3600

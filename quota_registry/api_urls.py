@@ -2,6 +2,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from ledger import public_api as log_api
 from quota_registry.notifications.api import NotificationViewSet
 from quota_registry.orgs.api import MeView, OrganisationViewSet
 from quota_registry.orgs.token import ObtainToken, TokenViewSet
@@ -49,5 +50,11 @@ urlpatterns = [
     path("precheck/", PrecheckView.as_view(), name="api-precheck"),
     path("public/ledger/", PublicLedgerView.as_view(), name="api-public-ledger"),
     path("public/ledger/chain/", PublicChainView.as_view(), name="api-public-chain"),
+    path("public/log/checkpoint", log_api.CheckpointView.as_view(), name="api-log-checkpoint"),
+    path("public/log/key", log_api.KeyView.as_view(), name="api-log-key"),
+    path("public/log/leaves/", log_api.LeavesView.as_view(), name="api-log-leaves"),
+    path("public/log/proof/inclusion/", log_api.InclusionView.as_view(), name="api-log-inclusion"),
+    path("public/log/proof/consistency/", log_api.ConsistencyView.as_view(), name="api-log-consistency"),
+    path("log/openings/", log_api.OpeningsView.as_view(), name="api-log-openings"),
     *router.urls,
 ]

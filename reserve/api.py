@@ -255,11 +255,12 @@ class LedgerTransactionSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_name")
     movements = MovementSerializer(many=True)
     reverses = serializers.IntegerField(source="reverses.sequence", default=None)
+    log_index = serializers.IntegerField(source="log_leaf.index", default=None)  # None until integrated (< 60 s)
 
     class Meta:
         model = LedgerTransaction
         fields = ["id", "sequence", "kind", "created_at", "actor", "memo", "subject_label", "reverses", "movements",
-                  "hash", "previous_hash"]
+                  "hash", "previous_hash", "log_index"]
 
 
 class IsCityStaff(permissions.BasePermission):

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounting import reduction
+from ledger import log
 from ledger.models import LedgerHead
 from quota_registry.documents.models import Document, DocumentKind
 from quota_registry.documents.services import renderer
@@ -48,6 +49,7 @@ def _pdf(kind: str, template: str, application, **context) -> bytes:
             "annex_label": annex, "title": title, "number": application.number, "a": application,
             "printed_at": timezone.localdate(), "boxes": _boxes(application), "submitted": application.submitted_at,
             "applicant_label": "申请单位（盖章）", "chain_head": head.hash[:16] if head else "—",
+            "receipt": log.receipt(application),
             "applicant_statement": "本单位承诺所填内容及所附材料真实、准确、完整。", **context})
     return HTML(string=html).write_pdf()
 

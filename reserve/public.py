@@ -140,3 +140,13 @@ def current_prices():
     from trading.prices import current
 
     return current()
+
+
+def log_status() -> dict:
+    """The signed public log as the public page shows it: the latest checkpoint, the verifier key and the last
+    reconciliation with the ledger (ledger/log.py)."""
+    from ledger import log
+    from ledger.models import LogReconciliation
+
+    return {"checkpoint": log.latest_checkpoint(), "key": log.verifier_key(),
+            "reconciliation": LogReconciliation.objects.order_by("-ran_at", "-id").first()}

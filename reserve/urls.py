@@ -24,4 +24,5 @@ urlpatterns = [
     path("ledger/", views.ledger_list, name="ledger"),
     path("public/", views.public_ledger, name="public-ledger"),
     path("public/lots/", views.public_lots, name="public-lots"),
+    path("public/log/verify/", views.log_verify, name="log-verify"),
 ]

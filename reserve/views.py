@@ -177,6 +177,14 @@ def entry_edit(request, pk=None):
                                                        "heavy_metals": heavy_metals, **_edit_context(instance)})
 
 
+def log_verify(request):
+    """Public: verify one ledger transaction in the browser against the signed log (static/js/portal.js does the
+    hashing and the Ed25519 check with the browser's own Web Crypto; the server only serves the data)."""
+    raw = request.GET.get("transaction", "")
+    sequence = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return render(request, "reserve/log_verify.html", {"sequence": sequence})
+
+
 def guide(request, kind):
     """The service guide (办事指南) of a procedure: public, linked from its form."""
     from django.http import Http404
@@ -486,6 +494,7 @@ def public_ledger(request):
         "prices": SimpleLazyObject(lambda: list(public.current_prices())),
         "trades": SimpleLazyObject(lambda: [(d, deviation_percent(d.unit_price, d.reference_price))
                                             for d in public.published_trades(20)]),
+        "log_status": SimpleLazyObject(public.log_status),
     })
 
 

@@ -4,8 +4,6 @@ code of their authenticator app; the first time they set the app up from a QR co
 with their password (and the lockout of django-axes)."""
 from __future__ import annotations
 
-import io
-
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django_otp import login as otp_login
@@ -78,9 +76,6 @@ def verify(request, device: TOTPDevice, token: str) -> bool:
 
 def qr_svg(device: TOTPDevice) -> str:
     """The set-up QR code as inline SVG markup (no image service, nothing leaves the server)."""
-    import qrcode
-    import qrcode.image.svg
+    from quota_registry.qr import qr_svg as svg
 
-    out = io.BytesIO()
-    qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(out)
-    return out.getvalue().decode()
+    return svg(device.config_url)

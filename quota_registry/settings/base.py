@@ -176,6 +176,9 @@ CELERY_BEAT_SCHEDULE = {
     "lot-expiry": {"task": "reserve.tasks.expire_lots", "schedule": crontab(hour=1, minute=0)},
     # the 1st of each month: last month's report (and on 1 January the year's statistics)
     "reports": {"task": "reserve.tasks.scheduled_reports", "schedule": crontab(day_of_month=1, hour=2, minute=0)},
+    # the public log: every transaction in a signed checkpoint within a minute; the nightly reconciliation
+    "log-checkpoint": {"task": "ledger.tasks.publish_checkpoint", "schedule": 30.0},
+    "log-reconcile": {"task": "ledger.tasks.reconcile_log", "schedule": crontab(hour=3, minute=0)},
 }
 
 def redis_cache(url: str) -> dict:
@@ -254,3 +257,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# The public log (ledger/log.py): the origin line of its checkpoints (also the key's name), and the Ed25519 signing
+# key, kept outside the database: PORTAL_LOG_SIGNING_KEY (base64 of the 32-byte seed) or the file
+# PORTAL_LOG_KEY_FILE. Only the demo and the tests generate a key when there is none (see README: rotating it).
+PORTAL_LOG_ORIGIN = env("PORTAL_LOG_ORIGIN", default="qujing.quota-registry.example/log")
+PORTAL_LOG_SIGNING_KEY = env("PORTAL_LOG_SIGNING_KEY", default="")
+PORTAL_LOG_KEY_FILE = env.path("PORTAL_LOG_KEY_FILE", default=VAR_DIR / "log-signing.key")
+PORTAL_LOG_GENERATE_KEY = env.bool("PORTAL_LOG_GENERATE_KEY", default=True)

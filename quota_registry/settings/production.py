@@ -27,3 +27,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# a production log is signed only with a key the operators provide (PORTAL_LOG_SIGNING_KEY or PORTAL_LOG_KEY_FILE)
+PORTAL_LOG_GENERATE_KEY = env.bool("PORTAL_LOG_GENERATE_KEY", default=False)

@@ -16,3 +16,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": env("LOG_LEVEL", default="WARNING")}}
+PORTAL_LOG_KEY_FILE = env.path("PORTAL_LOG_KEY_FILE", default=tempfile.mkdtemp(prefix="quota-registry-test-key-")
+                               + "/log-signing.key")

@@ -183,7 +183,83 @@
     });
   }
 
+  // The public log, verified in the browser (templates/reserve/log_verify.html): the checkpoint's Ed25519 signature
+  // (c2sp.org/signed-note) with the published verifier key, then the transaction's inclusion (RFC 9162 2.1.3.2),
+  // hashing with the browser's own Web Crypto. The same algorithms as accounting/merkle.py and tools/verify_log.py.
+  function logVerify() {
+    var box = document.getElementById("log-verify");
+    if (!box || !window.crypto || !crypto.subtle) { return; }
+    var api = box.dataset.api, result = box.querySelector("[data-testid=verify-result]");
+    var facts = document.getElementById("log-verify-facts");
+    var enc = new TextEncoder();
+    function fact(name, value) {
+      var dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = name; dd.textContent = value; dd.className = "mono";
+      facts.appendChild(dt); facts.appendChild(dd);
+    }
+    function b64(s) { return Uint8Array.from(atob(s), function (c) { return c.charCodeAt(0); }); }
+    function hex(bytes) { return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join(""); }
+    function unhex(s) { return new Uint8Array(s.match(/../g).map(function (h) { return parseInt(h, 16); })); }
+    function concat(parts) {
+      var n = parts.reduce(function (s, p) { return s + p.length; }, 0), out = new Uint8Array(n), at = 0;
+      parts.forEach(function (p) { out.set(p, at); at += p.length; });
+      return out;
+    }
+    function sha256(bytes) { return crypto.subtle.digest("SHA-256", bytes).then(function (d) { return new Uint8Array(d); }); }
+    function node(l, r) { return sha256(concat([new Uint8Array([1]), l, r])); }
+    function same(a, b) { return a.length === b.length && a.every(function (x, i) { return x === b[i]; }); }
+    function get(path) { return fetch(api + path).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r; }); }
+    function fail(message) { result.textContent = box.dataset.bad + "：" + message; result.className = "step-now bad"; }
+
+    async function verifyInclusion(index, size, leafHash, path, root) {
+      var fn = index, sn = size - 1, r = leafHash;
+      for (var i = 0; i < path.length; i++) {
+        if (sn === 0) { return false; }
+        if ((fn & 1) || fn === sn) {
+          r = await node(path[i], r);
+          if (!(fn & 1)) { while (fn && !(fn & 1)) { fn >>= 1; sn >>= 1; } }
+        } else { r = await node(r, path[i]); }
+        fn >>= 1; sn >>= 1;
+      }
+      return sn === 0 && same(r, root);
+    }
+
+    (async function () {
+      try {
+        var keyLine = (await (await get("key")).text()).trim();
+        var parts = keyLine.split("+"), name = parts[0], raw = b64(parts.slice(2).join("+"));
+        fact(box.dataset.lKey, keyLine);
+        var note = await (await get("checkpoint")).text();
+        var split = note.lastIndexOf("\n\n"), body = note.slice(0, split + 1);
+        var sigLine = note.slice(split + 2).split("\n").filter(function (l) { return l.indexOf("\u2014 " + name + " ") === 0; })[0];
+        if (!sigLine) { return fail(box.dataset.badsig); }
+        var sig = b64(sigLine.split(" ").pop());
+        var key = await crypto.subtle.importKey("raw", raw.slice(1), {name: "Ed25519"}, false, ["verify"]);
+        if (!(await crypto.subtle.verify({name: "Ed25519"}, key, sig.slice(4), enc.encode(body)))) {
+          return fail(box.dataset.badsig);
+        }
+        var lines = body.split("\n"), size = parseInt(lines[1], 10), root = b64(lines[2]);
+        fact(box.dataset.lCheckpoint, size + " · " + hex(root));
+        var want = parseInt(box.dataset.sequence, 10), low = 0, high = size - 1, leaf = null;
+        while (low <= high && !leaf) {  // the leaves are in ledger order: binary search by the sequence
+          var mid = (low + high) >> 1;
+          var row = (await (await get("leaves/?start=" + mid + "&end=" + (mid + 1))).json()).leaves[0];
+          if (row.transaction === want) { leaf = row; } else if (row.transaction < want) { low = mid + 1; } else { high = mid - 1; }
+        }
+        if (!leaf) { return fail(box.dataset.missing); }
+        var data = b64(leaf.data);
+        fact(box.dataset.lLeaf + " " + leaf.index, new TextDecoder().decode(data));
+        var leafHash = await sha256(concat([new Uint8Array([0]), data]));
+        var proof = await (await get("proof/inclusion/?index=" + leaf.index + "&tree_size=" + size)).json();
+        var ok = await verifyInclusion(leaf.index, size, leafHash, proof.path.map(unhex), root);
+        if (!ok) { return fail(box.dataset.mismatch); }
+        result.textContent = box.dataset.ok; result.className = "step-now ok";
+      } catch (e) { fail(String(e)); }
+    })();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    logVerify();
     labelCells();
     confirmations();
     autosubmit();

@@ -46,6 +46,15 @@ def test_annex3_for_an_entry(filed, demo):
     assert "初审同意（已上报市局）" in text and "批准入库" in text and "已批准。" not in text
     assert "核算无误，建议同意" in text and "经办人" in text
     assert "第1页共1页" in text  # the form fits one page: no box left alone on a second page
+    # the receipt of the approval's ledger transaction in the public log, with its QR code (issue 17)
+    from django.contrib.contenttypes.models import ContentType
+
+    from ledger.models import LedgerTransaction, LogLeaf
+
+    issued = LedgerTransaction.objects.filter(subject_type=ContentType.objects.get_for_model(application),
+                                              subject_id=application.pk).order_by("-sequence").first()
+    leaf = LogLeaf.objects.get(transaction=issued)
+    assert f"公开日志第{leaf.index}号叶子（台账记录#{issued.sequence}）" in text and "扫码核验" in text
     assert len(document.sha256) == 64 and document.size > 1000
 
 

@@ -46,3 +46,36 @@ def test_public_ledger_logged_out(live_server, page, transactional_db, tmp_path)
     page.goto(live_server.url + "/prices/")
     page.wait_for_selector("#chart-prices canvas")
     assert errors == []
+
+
+def test_a_citizen_verifies_a_transaction_in_the_browser(live_server, page, transactional_db):
+    """Issue 17: the public page verifies one transaction against the signed log with the browser's own Web Crypto
+    (Ed25519 signature of the checkpoint, RFC 9162 inclusion); a row changed behind the ledger's back fails."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from ledger import services as ledger
+    from ledger.models import Lot, Movement
+    from quota_registry.orgs.models import User
+
+    _ensure_demo()
+    org = User.objects.get(username="ent_qilin").organisation
+    from quota_registry.reference.models import Pollutant
+
+    lot = Lot(number="ZBVERIFY1", pollutant=Pollutant.objects.get(code="NOX"), quantity=Decimal("23.5"), enterprise=org,
+              region=org.region, industry=org.industry, source_kind="reduction", status="active",
+              verified_on=timezone.localdate(), valid_until=datetime.date(2031, 12, 31))
+    ledger.issue(actor=None, lots=[lot], subject=None)
+    movement = Movement.objects.select_related("transaction").get(lot=lot)
+    sequence = movement.transaction.sequence
+    page.goto(f"{live_server.url}/public/log/verify/?transaction={sequence}")
+    result = page.get_by_test_id("verify-result")
+    result.filter(has_text="已核验").wait_for()
+    shoot(page, "public-log-verify")
+    with connection.cursor() as cursor:  # an insider changes the row, bypassing the ledger's triggers
+        cursor.execute("ALTER TABLE reserve_movement DISABLE TRIGGER USER")
+        cursor.execute("UPDATE reserve_movement SET quantity = quantity + 1 WHERE id = %s", [movement.pk])
+        cursor.execute("ALTER TABLE reserve_movement ENABLE TRIGGER USER")
+    page.reload()
+    result.filter(has_text="未通过核验").wait_for()
+    assert "不再一致" in result.inner_text()

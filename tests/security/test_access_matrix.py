@@ -70,6 +70,7 @@ ROUTES = {
     "reserve:withdrawal-act": ("withdrawal", "post", post_scoped(QILIN)),
     "reserve:precheck": (None, "get", public()),
     "reserve:guide": ("guide", "get", public()),
+    "reserve:log-verify": (None, "get", public()),
     "reserve:pool": (None, "get", only(CITY | COUNTIES)),
     "reserve:lots": (None, "get", login()),
     "reserve:lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer"})),  # lots are published (Art 24)
@@ -105,6 +106,12 @@ ROUTES = {
     "api-precheck": (None, "skip", {}),
     "api-public-ledger": (None, "get", public()),
     "api-public-chain": (None, "get", public()),
+    "api-log-checkpoint": (None, "get", public()),
+    "api-log-key": (None, "get", public()),
+    "api-log-leaves": (None, "skip", {}),  # public; needs start/end (tests/reserve/test_public_log.py)
+    "api-log-inclusion": (None, "skip", {}),
+    "api-log-consistency": (None, "skip", {}),
+    "api-log-openings": (None, "skip", {}),  # logged in; only one's own (tests/reserve/test_public_log.py)
     "pollutant-list": (None, "get", public()), "pollutant-detail": ("pollutant", "get", public()),
     "region-list": (None, "get", public()), "region-detail": ("region", "get", public()),
     "watershed-list": (None, "get", public()), "watershed-detail": ("watershed", "get", public()),

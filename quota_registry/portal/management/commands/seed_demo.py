@@ -52,6 +52,9 @@ class Command(BaseCommand):
             counts = self.seed()
             if not options["without_pool"]:
                 counts["entry applications"] = self.seed_pool()
+        from ledger import log
+
+        counts["log leaves"] = log.publish_checkpoint().tree_size  # the public log signs what the demo posted
         if options["verbosity"] > 0:
             self.stdout.write(self.style.SUCCESS(
                 "demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f"; password {PASSWORD}"
