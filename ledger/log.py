@@ -289,3 +289,41 @@ def receipt(subject) -> dict | None:
     url = f"{settings.PORTAL_BASE_URL.rstrip('/')}{reverse('reserve:log-verify')}?transaction={txn.sequence}"
     svg = base64.b64encode(qr_svg(url).encode()).decode()
     return {"sequence": txn.sequence, "index": index, "url": url, "qr": f"data:image/svg+xml;base64,{svg}"}
+
+
+def cosign(note: str) -> list:
+    """Take a checkpoint note carrying witnesses' signatures: each signature line of a registered, active witness that
+    verifies over a checkpoint the log signed is kept (once per witness and checkpoint). Returns what was kept;
+    ValueError when the body is not one of the log's checkpoints."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from .models import Cosignature, Witness
+
+    body, sep, signatures = note.rpartition("\n\n")
+    if not sep:
+        raise ValueError(_("Not a signed note."))
+    body += "\n"
+    _origin, tree_size, root_hash = merkle.parse_checkpoint(body)
+    checkpoint = Checkpoint.objects.filter(tree_size=tree_size, root_hash=root_hash.hex()).first()
+    if checkpoint is None or not checkpoint.note.startswith(body):
+        raise ValueError(_("This is not a checkpoint of this log."))
+    kept = []
+    for witness in Witness.objects.filter(active=True):
+        name, public = merkle.parse_verifier_key(witness.key)
+        expected = merkle.key_hash(name, public)
+        for line in signatures.splitlines():
+            signer, _space, encoded = line[2:].rpartition(" ")
+            if not line.startswith("\u2014 ") or signer != name:
+                continue
+            raw = base64.b64decode(encoded, validate=True)
+            if raw[:4] != expected:
+                continue
+            try:
+                Ed25519PublicKey.from_public_bytes(public).verify(raw[4:], body.encode())
+            except InvalidSignature:
+                continue
+            found, created = Cosignature.objects.get_or_create(checkpoint=checkpoint, witness=witness,
+                                                               defaults={"signature": line[:300]})
+            kept.append(found)
+    return kept

@@ -306,3 +306,40 @@ class LogReconciliation(models.Model):
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class Witness(models.Model):
+    """Another party that checks the log's consistency and cosigns its checkpoints (the provincial bureau, an
+    auditor): its name and verifier key, registered by the city."""
+
+    name = models.CharField(_("witness"), max_length=200, unique=True)
+    key = models.CharField(_("verifier key"), max_length=300)
+    active = models.BooleanField(_("active"), default=True)
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        db_table = "ledger_witness"
+        ordering = ["name"]
+        verbose_name = _("log witness")
+        verbose_name_plural = _("log witnesses")
+
+    def __str__(self):
+        return self.name
+
+
+class Cosignature(models.Model):
+    """A witness's signature on a checkpoint it found consistent with the last one it saw (a signed-note signature
+    line over the same body)."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="cosignatures")
+    signature = models.CharField(_("signature line"), max_length=300)
+    created_at = models.DateTimeField(_("cosigned at"), auto_now_add=True)
+
+    class Meta:
+        db_table = "ledger_cosignature"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["checkpoint", "witness"], name="one_cosignature_per_witness")]
+
+    def __str__(self):
+        return f"{self.witness} on {self.checkpoint}"

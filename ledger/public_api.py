@@ -113,3 +113,21 @@ class OpeningsView(APIView):
         opened = {key: {"salt": leaf.salts[key], "value": value} for key, value in values.items()
                   if mine and value.startswith(mine)}
         return Response({"transaction": sequence, "index": leaf.index, "openings": opened})
+
+
+class CosignView(_Public):
+    """POST /api/v1/public/log/cosign (text/plain body): a checkpoint note with a registered witness's signature
+    line added. 200 with the witnesses whose signatures were kept; 400 when none verifies or the body is not one of
+    this log's checkpoints."""
+
+    @extend_schema(request=None, responses=None)
+    def post(self, request):
+        try:
+            note = request.body.decode()[:4000]
+            kept = log.cosign(note)
+        except (UnicodeError, ValueError) as exc:
+            return Response({"detail": str(exc) or _("Not a signed note.")}, status=400)
+        if not kept:
+            return Response({"detail": _("No signature of a registered witness verifies over this checkpoint.")},
+                            status=400)
+        return Response({"tree_size": kept[0].checkpoint.tree_size, "witnesses": [c.witness.name for c in kept]})

@@ -56,5 +56,6 @@ urlpatterns = [
     path("public/log/proof/inclusion/", log_api.InclusionView.as_view(), name="api-log-inclusion"),
     path("public/log/proof/consistency/", log_api.ConsistencyView.as_view(), name="api-log-consistency"),
     path("log/openings/", log_api.OpeningsView.as_view(), name="api-log-openings"),
+    path("public/log/cosign", log_api.CosignView.as_view(), name="api-log-cosign"),
     *router.urls,
 ]

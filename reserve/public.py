@@ -148,5 +148,8 @@ def log_status() -> dict:
     from ledger import log
     from ledger.models import LogReconciliation
 
-    return {"checkpoint": log.latest_checkpoint(), "key": log.verifier_key(),
+    checkpoint = log.latest_checkpoint()
+    cosigned = (checkpoint.cosignatures.select_related("witness").filter(witness__active=True)
+                .order_by("witness__name") if checkpoint else [])
+    return {"checkpoint": checkpoint, "key": log.verifier_key(), "cosignatures": list(cosigned),
             "reconciliation": LogReconciliation.objects.order_by("-ran_at", "-id").first()}

@@ -7,6 +7,12 @@ library only):
     python3 tools/verify_log.py https://registry.example --transaction 42   # one ledger transaction's inclusion
     python3 tools/verify_log.py https://registry.example --all         # every leaf against the signed root
     python3 tools/verify_log.py https://registry.example --key "qujing...+1a2b3c4d+AbC..."   # pin the key
+    python3 tools/verify_log.py https://registry.example --cosign witness.key --witness "province.example/witness"
+
+As a witness (the provincial bureau, an auditor) it cosigns the checkpoint it found consistent: --cosign names a
+file holding the base64 of its 32-byte Ed25519 seed (`--new-witness-key FILE` makes one and prints the verifier key
+to give the city). The cosignature is a signed-note signature line over the same checkpoint, posted back to the
+portal, which publishes it beside the checkpoint.
 
 It checks the checkpoint's Ed25519 signature with the verifier key (pin the key you trust with --key: the key the
 site serves is only good for a first look), then that the log is consistent with the checkpoint it saw last time
@@ -134,6 +140,31 @@ def verify_all(base: str, size: int, root: bytes) -> str:
     raise Failure("the ledger no longer matches the signed log at transaction " + ", ".join(bad or ["?"]))
 
 
+def cosign(base: str, note: str, seed_file: str, name: str) -> str:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(Path(seed_file).read_text().strip()))
+    body = note.rpartition("\n\n")[0] + "\n"
+    line = merkle.signed_note(body, name, key.public_key().public_bytes_raw(), key.sign).rpartition("\n\n")[2]
+    request = urllib.request.Request(  # noqa: S310 (http(s) only: fetch() checked the address)
+        base.rstrip("/") + API + "cosign", data=(note + line).encode(), method="POST",
+        headers={"Content-Type": "text/plain; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (http(s) only, checked)
+            return f"cosigned as {name}: {json.loads(response.read())}"
+    except urllib.error.HTTPError as exc:
+        raise Failure(f"the portal refused the cosignature: {exc.read().decode()[:300]}") from exc
+
+
+def new_witness_key(path: str, name: str) -> str:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    Path(path).write_text(base64.b64encode(key.private_bytes_raw()).decode() + "\n")
+    Path(path).chmod(0o600)
+    return merkle.verifier_key(name, key.public_key().public_bytes_raw())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", help="the portal's address, e.g. https://registry.example")
@@ -143,7 +174,13 @@ def main(argv=None) -> int:
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--transaction", type=int, help="check the inclusion of this ledger transaction (its sequence)")
     what.add_argument("--all", action="store_true", help="check every leaf against the signed root")
+    parser.add_argument("--cosign", metavar="SEED_FILE", help="as a witness: cosign the checkpoint once it is verified")
+    parser.add_argument("--witness", help="the witness's name (with --cosign or --new-witness-key)")
+    parser.add_argument("--new-witness-key", metavar="SEED_FILE", help="make a witness key and print its verifier key")
     args = parser.parse_args(argv)
+    if args.new_witness_key:
+        print(new_witness_key(args.new_witness_key, args.witness or "witness"))
+        return 0
 
     key_line = args.key or fetch(args.site, "key").decode().strip()
     state_path = Path(args.state)
@@ -160,6 +197,8 @@ def main(argv=None) -> int:
             print(f"transaction #{args.transaction} is leaf {row['index']} of the signed log: included")
         if args.all:
             print(verify_all(args.site, size, root))
+        if args.cosign:
+            print(cosign(args.site, note, args.cosign, args.witness or "witness"))
     except Failure as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1

@@ -159,3 +159,32 @@ def test_an_enterprise_gets_the_openings_of_its_own_commitments_only(api_as, act
     leaf = json.loads(log.leaves(mine["index"], mine["index"] + 1)[0][1])
     assert merkle_commit(opening["salt"], opening["value"]) == leaf["movements"][0]["from_holder"]
     assert api_as("ent_huize").get(f"/api/v1/log/openings/?transaction={txn.sequence}").json()["openings"] == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_witness_checks_and_cosigns_the_checkpoint(live_server, tmp_path):
+    """Issue 17: another party (the provincial bureau) runs the verifier against the public endpoints, checks
+    consistency with the last checkpoint it saw, cosigns; the public page lists the cosignature. A signature by a
+    key the city did not register, or over something that is not a checkpoint of this log, is refused."""
+    from django.test import Client
+
+    from ledger.models import Cosignature, Witness
+    from tests.conftest import _ensure_demo
+
+    _ensure_demo()
+    log.publish_checkpoint()
+    seed, state = tmp_path / "witness.key", tmp_path / "state.json"
+    key_line = verify_log.new_witness_key(str(seed), "yunnan.example/witness")
+    Witness.objects.create(name="yunnan.example/witness", key=key_line)
+    assert verify_log.main([live_server.url, "--state", str(state), "--cosign", str(seed),
+                            "--witness", "yunnan.example/witness"]) == 0
+    cosigned = Cosignature.objects.get()
+    assert cosigned.checkpoint == log.latest_checkpoint() and cosigned.witness.name == "yunnan.example/witness"
+    page = Client().get("/public/").content.decode()
+    assert "yunnan.example/witness" in page.split('data-testid="log-cosignatures"')[1][:300]
+    stranger = tmp_path / "stranger.key"
+    verify_log.new_witness_key(str(stranger), "stranger.example/witness")
+    assert verify_log.main([live_server.url, "--state", str(state), "--cosign", str(stranger),
+                            "--witness", "stranger.example/witness"]) == 1
+    assert Client().post("/api/v1/public/log/cosign", data="not a note",
+                         content_type="text/plain").status_code == 400

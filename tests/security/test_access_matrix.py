@@ -112,6 +112,7 @@ ROUTES = {
     "api-log-inclusion": (None, "skip", {}),
     "api-log-consistency": (None, "skip", {}),
     "api-log-openings": (None, "skip", {}),  # logged in; only one's own (tests/reserve/test_public_log.py)
+    "api-log-cosign": (None, "skip", {}),  # public POST of a cosigned note (tests/reserve/test_public_log.py)
     "pollutant-list": (None, "get", public()), "pollutant-detail": ("pollutant", "get", public()),
     "region-list": (None, "get", public()), "region-detail": ("region", "get", public()),
     "watershed-list": (None, "get", public()), "watershed-detail": ("watershed", "get", public()),
