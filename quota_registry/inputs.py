@@ -244,6 +244,8 @@ class LabelledErrors:
                 return str(template).replace("{label}", label).replace("{unit}", unit)
 
             messages = {code: word(text) for code, text in FIELD_MESSAGES.items()}
+            if isinstance(field, forms.FileField):
+                messages.pop("max_length")  # a file name's limit has other parameters (max, length)
             for kind, text in _INVALID.items():
                 if isinstance(field, kind):
                     messages["invalid"] = word(text)
