@@ -33,6 +33,12 @@ class _Public(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
 
+    def handle_exception(self, exc):
+        if isinstance(exc, RuntimeError):  # no signing key configured (production never makes one up)
+            return Response({"detail": _("The public log is not signed yet: the operators have not configured its "
+                                         "key.")}, status=503)
+        return super().handle_exception(exc)
+
 
 class CheckpointView(_Public):
     """The latest signed checkpoint (c2sp.org/tlog-checkpoint as a signed note), text/plain."""

@@ -151,5 +151,9 @@ def log_status() -> dict:
     checkpoint = log.latest_checkpoint()
     cosigned = (checkpoint.cosignatures.select_related("witness").filter(witness__active=True)
                 .order_by("witness__name") if checkpoint else [])
-    return {"checkpoint": checkpoint, "key": log.verifier_key(), "cosignatures": list(cosigned),
+    try:
+        key = log.verifier_key()
+    except RuntimeError:  # no signing key configured yet: the page says so instead of failing
+        key = "—"
+    return {"checkpoint": checkpoint, "key": key, "cosignatures": list(cosigned),
             "reconciliation": LogReconciliation.objects.order_by("-ran_at", "-id").first()}

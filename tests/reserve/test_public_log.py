@@ -188,3 +188,14 @@ def test_a_witness_checks_and_cosigns_the_checkpoint(live_server, tmp_path):
                             "--witness", "stranger.example/witness"]) == 1
     assert Client().post("/api/v1/public/log/cosign", data="not a note",
                          content_type="text/plain").status_code == 400
+
+
+def test_without_a_signing_key_the_log_says_so_instead_of_failing(api, activity, settings, tmp_path):
+    """Production never makes a key up: with none configured the endpoints answer 503 with the reason, not 500."""
+    settings.PORTAL_LOG_GENERATE_KEY = False
+    settings.PORTAL_LOG_SIGNING_KEY = ""
+    settings.PORTAL_LOG_KEY_FILE = tmp_path / "absent.key"
+    for path in ("checkpoint", "key"):
+        response = api.get(LOG + path)
+        assert response.status_code == 503 and "密钥" in response.json()["detail"]
+    assert api.get("/public/").status_code == 200
