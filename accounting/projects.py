@@ -84,3 +84,17 @@ PAPER_AND_DYEING = {"2211", "2212", "2221", "2222", "2223", "1713", "1723", "173
 def is_thermal_power(industry_code: str) -> bool:
     """Thermal power (火电) by industry: coal/gas-fired generation and combined heat and power (4411, 4412)."""
     return industry_code in THERMAL_POWER | COGENERATION
+
+
+# Seed 003 Art 12: the new project's quantity is the lowest of three estimates (the permit application and issuance
+# technical norm, the EIA source-strength accounting guideline, the emission standard's limit at the most advanced
+# level of control).
+ESTIMATES = ("permit_norm", "source_strength", "standard_limit")
+
+
+def lowest_estimate(figures: dict) -> tuple[str, Decimal]:
+    """(method, quantity) of the lowest of the three estimates (the first named on a tie)."""
+    missing = [m for m in ESTIMATES if figures.get(m) is None]
+    if missing:
+        raise ValueError(f"missing estimates: {missing}")
+    return min(((m, Decimal(figures[m])) for m in ESTIMATES), key=lambda pair: pair[1])

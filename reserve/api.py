@@ -292,6 +292,8 @@ class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 class PrecheckItemSerializer(serializers.Serializer):
     pollutant = serializers.CharField(max_length=10)
     new_emission = QuantityField(label=_("New emissions"))
+    # seed 003 Art 12: the three estimates, when given, of which the new emission must be the lowest
+    estimates = serializers.DictField(child=serializers.CharField(max_length=40), required=False, write_only=True)
 
 
 class PrecheckSerializer(serializers.Serializer):
@@ -357,10 +359,12 @@ class WithdrawalItemSerializer(serializers.ModelSerializer):
     new_emission = QuantityField(label=_("New emissions"))
     required = QuantityField(read_only=True)
     allocations = AllocationSerializer(many=True, read_only=True)
+    estimates = serializers.DictField(child=serializers.CharField(max_length=40), required=False,
+                                      write_only=True)  # seed 003 Art 12; the service refuses unknown or extra keys
 
     class Meta:
         model = WithdrawalItem
-        fields = ["id", "pollutant", "unit", "new_emission", "ratio", "required", "reason", "allocations"]
+        fields = ["id", "pollutant", "unit", "new_emission", "estimates", "ratio", "required", "reason", "allocations"]
         read_only_fields = ["id", "ratio", "required", "reason", "allocations"]
 
 
@@ -433,7 +437,8 @@ def _withdrawal_payload(data: dict) -> dict:
         fields["relies_on_government"] = data["relies_on_government"]
     payload = {"data": fields, "region": region}
     if "items" in data:
-        payload["items"] = [{"pollutant": i["pollutant"], "new_emission": i["new_emission"]} for i in data["items"]]
+        payload["items"] = [{"pollutant": i["pollutant"], "new_emission": i["new_emission"],
+                             "estimates": i.get("estimates") or {}} for i in data["items"]]
     if "allocations" in data:
         payload["allocations"] = [dict(a) for a in data["allocations"]]
     if "plan" in data:

@@ -166,12 +166,18 @@ class WithdrawalItemForm(LabelledErrors, forms.Form):
     pollutant = forms.ModelChoiceField(label=_("Factor"), queryset=Pollutant.objects.all(), to_field_name="code",
                                        required=False)
     new_emission = QuantityFormField(label=_("New emissions"), required=False)
+    # seed 003 Art 12 (optional): the three estimates; the new emission must then be the lowest
+    permit_norm = QuantityFormField(label=_("Estimate by the permit technical norm"), required=False)
+    source_strength = QuantityFormField(label=_("Estimate by the source-strength guideline"), required=False)
+    standard_limit = QuantityFormField(label=_("Estimate by the standard limit"), required=False)
 
     def payload(self):
         data = self.cleaned_data
         if not data.get("pollutant"):
             return None
-        return {"pollutant": data["pollutant"], "new_emission": data.get("new_emission")}
+        estimates = {name: str(data[name]) for name in ("permit_norm", "source_strength", "standard_limit")
+                     if data.get(name) is not None}
+        return {"pollutant": data["pollutant"], "new_emission": data.get("new_emission"), "estimates": estimates}
 
 
 class AllocationForm(LabelledErrors, forms.Form):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounting.projects import ESTIMATES, lowest_estimate
 from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
 from ledger import services as ledger
@@ -69,8 +70,52 @@ def _project(application_or_fields, region, today=None):
                                rules=facts.rule_set(get("rule_set") or None))
 
 
-def _clean_rows(raw_items) -> list[tuple[Pollutant, Decimal]]:
-    factor_rows, rows = FactorRows("items"), []
+ESTIMATE_LABELS = {
+    "permit_norm": gettext_lazy("by the permit technical norm"),
+    "source_strength": gettext_lazy("by the source-strength guideline"),
+    "standard_limit": gettext_lazy("by the standard limit at the best control level"),
+}
+
+
+class Rows(list):
+    """The factors of a project, (pollutant, new emission) each, with the basis of a quantity where it came from the
+    lowest of three estimates (`basis`: pollutant code -> words for the item's reason)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.basis: dict[str, str] = {}
+
+
+def _estimates(key, raw, pollutant, amount, errors, rows) -> None:
+    """Seed 003 Art 12: when the three estimates are given, the new emission is the lowest of them."""
+    estimates = raw.get("estimates") or {}
+    if not estimates:
+        return
+    figures = {}
+    for name, value in estimates.items():
+        if name not in ESTIMATE_LABELS:
+            errors[f"{key}.estimates"] = _("Unknown estimate: %(name)s.") % {"name": name}
+            return
+        try:
+            figures[name] = exact_quantity(value, field=ESTIMATE_LABELS[name], unit=pollutant.unit)
+        except QuantityError as exc:
+            errors[f"{key}.estimates.{name}"] = str(exc)
+            return
+    if len(figures) < len(ESTIMATES):
+        errors[f"{key}.estimates"] = _("Give all three estimates (seed 003 Art 12).")
+        return
+    method, lowest = lowest_estimate(figures)
+    if amount != lowest:
+        errors[f"{key}.new_emission"] = _(
+            "The quantity is the lowest of the three estimates: %(quantity)s %(unit)s %(method)s (seed 003 Art "
+            "12).") % {"quantity": lowest, "unit": pollutant.unit, "method": ESTIMATE_LABELS[method]}
+        return
+    rows.basis[pollutant.code] = _("Quantity: the lowest of three estimates, %(method)s (seed 003 Art 12). ") % {
+        "method": ESTIMATE_LABELS[method]}
+
+
+def _clean_rows(raw_items) -> Rows:
+    factor_rows, rows = FactorRows("items"), Rows()
     errors = factor_rows.errors
     if not raw_items:
         raise ValidationError({"items": _("Add at least one pollutant factor with its new emissions.")})
@@ -87,6 +132,7 @@ def _clean_rows(raw_items) -> list[tuple[Pollutant, Decimal]]:
         if amount <= 0:
             errors[f"{key}.new_emission"] = _("New emissions must be more than zero.")
             continue
+        _estimates(key, raw, pollutant, amount, errors, rows)
         rows.append((pollutant, amount))
     if errors:
         raise ValidationError(errors)
@@ -118,7 +164,8 @@ def check_items(project, rows, rules, *, today=None) -> list[ItemCheck]:
         r = rules.ratio(project, facts.factor(pollutant), amount, project_emissions=emissions)
         ids = [c.lot_id for c in candidates(project, pollutant, today, rules)]
         available = sum(facts.pool_available(pool, ids, today).values(), Decimal("0"))
-        result.append(ItemCheck(pollutant, amount, r.ratio, r.required, r.reason, available))
+        reason = getattr(rows, "basis", {}).get(pollutant.code, "") + r.reason
+        result.append(ItemCheck(pollutant, amount, r.ratio, r.required, reason, available))
     return result
 
 

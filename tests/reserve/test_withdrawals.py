@@ -343,3 +343,24 @@ def test_shanxi_stops_new_projects_of_a_county_that_missed_its_target(api_as, pb
     refused = act(api_as("ent_huize"), shanxi["id"], "submit")
     assert refused.status_code == 400 and "2025年度氮氧化物减排目标未完成" in str(refused.json())
     assert act(api_as("ent_huize"), qujing["id"], "submit").status_code == 200
+
+
+@pytest.mark.parametrize(("estimates", "lowest", "method"), [
+    ({"permit_norm": "12", "source_strength": "9.5", "standard_limit": "10.25"}, "9.5", "源强"),
+    ({"permit_norm": "7.1250", "source_strength": "9", "standard_limit": "7.5"}, "7.125", "技术规范"),
+    ({"permit_norm": "8", "source_strength": "8.2", "standard_limit": "6.0001"}, "6.0001", "排放标准"),
+])
+def test_the_quantity_is_the_lowest_of_three_estimates(api_as, pb_lot, estimates, lowest, method):
+    """Seed 003 Art 12: 取三种方式测算得出的最低值核定 — given the three estimates, a new emission other than the
+    lowest is refused with the lowest and its method named; the lowest is accepted and its basis kept."""
+    other = str(Decimal(lowest) + Decimal("0.5"))
+    refused = api_as("ent_huize").post(URL, body(items=[{"pollutant": "PB", "new_emission": other,
+                                                         "estimates": estimates}]), format="json")
+    assert refused.status_code == 400
+    message = refused.json()["items[0].new_emission"][0]
+    assert Decimal(lowest).normalize().to_eng_string() in message and method in message and "第十二条" in message
+    created = create(api_as, payload=body(items=[{"pollutant": "PB", "new_emission": lowest, "estimates": estimates}]))
+    assert "三种" in created["items"][0]["reason"] and method in created["items"][0]["reason"]
+    incomplete = dict(list(estimates.items())[:2])
+    assert api_as("ent_huize").post(URL, body(items=[{"pollutant": "PB", "new_emission": lowest,
+                                                      "estimates": incomplete}]), format="json").status_code == 400
