@@ -189,6 +189,6 @@ def open_note(note: str, name: str, public_key: bytes, verify: Callable[[bytes, 
 def parse_checkpoint(body: str) -> tuple[str, int, bytes]:
     """(origin, size, root hash) of a checkpoint body."""
     lines = body.split("\n")
-    if len(lines) < 4 or not lines[1].isdigit():
+    if len(lines) < 4 or not lines[1].isdigit() or len(lines[1]) > 18:  # a tree size fits 63 bits
         raise ValueError("not a checkpoint")
     return lines[0], int(lines[1]), base64.b64decode(lines[2], validate=True)

@@ -30,6 +30,8 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounting import merkle
+from quota_registry.audit.services import record
+from quota_registry.orgs.models import OrganisationKind
 
 from .models import Account, AccountKind, Checkpoint, LedgerTransaction, LogLeaf, LogNode, Movement
 
@@ -325,5 +327,24 @@ def cosign(note: str) -> list:
                 continue
             found, created = Cosignature.objects.get_or_create(checkpoint=checkpoint, witness=witness,
                                                                defaults={"signature": line[:300]})
+            if created:
+                record(actor=None, action="cosignature.create", obj=found,
+                       after={"witness": witness.name, "tree_size": tree_size, "signature": found.signature})
             kept.append(found)
     return kept
+
+
+def openings_for(user, sequence: int) -> tuple[LogLeaf, dict] | None:
+    """The leaf of transaction `sequence` and the openings (salt and value) of the commitments that are the user's
+    own: an enterprise's accounts (`<credit code>:<account>`). Another party's commitments stay closed. None when the
+    transaction is not in the log yet."""
+    leaf = LogLeaf.objects.select_related("transaction").filter(transaction__sequence=sequence).first()
+    if leaf is None:
+        return None
+    organisation = getattr(user, "organisation", None)
+    if organisation is None or organisation.kind != OrganisationKind.ENTERPRISE or not organisation.credit_code:
+        return leaf, {}
+    own = f"{organisation.credit_code}:"
+    values = openings(leaf.transaction, _movements([leaf.transaction_id]).get(leaf.transaction_id, []))
+    return leaf, {key: {"salt": leaf.salts[key], "value": value} for key, value in values.items()
+                  if value.startswith(own)}

@@ -308,12 +308,24 @@ class LogReconciliation(models.Model):
         return not self.problems
 
 
+def validate_verifier_key(value: str) -> None:
+    """A witness's key must be a note verifier key of an Ed25519 key (<name>+<key hash>+<base64 key>)."""
+    from django.core.exceptions import ValidationError
+
+    from accounting import merkle
+
+    try:
+        merkle.parse_verifier_key(value)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(_("Give the witness's verifier key: <name>+<8 hex digits>+<base64 key>.")) from exc
+
+
 class Witness(models.Model):
     """Another party that checks the log's consistency and cosigns its checkpoints (the provincial bureau, an
     auditor): its name and verifier key, registered by the city."""
 
     name = models.CharField(_("witness"), max_length=200, unique=True)
-    key = models.CharField(_("verifier key"), max_length=300)
+    key = models.CharField(_("verifier key"), max_length=300, validators=[validate_verifier_key])
     active = models.BooleanField(_("active"), default=True)
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 

@@ -17,7 +17,7 @@ from . import log
 MAX_LEAVES = 1000  # leaves per request
 
 
-def _int(request, name: str, *, low: int = 0, high: int | None = None) -> int:
+def _int(request, name: str, *, low: int = 0, high: int) -> int:
     """A whole-number query parameter within bounds, or a 400 naming it and the bounds."""
     raw = request.query_params.get(name, "")
     if not raw.isdigit() or len(raw) > 18:
@@ -108,16 +108,11 @@ class OpeningsView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("transaction", int, required=True)], responses=None)
     def get(self, request):
-        sequence = _int(request, "transaction", low=1)
-        leaf = log.LogLeaf.objects.select_related("transaction").filter(transaction__sequence=sequence).first()
-        if leaf is None:
+        sequence = _int(request, "transaction", low=1, high=10**15)
+        found = log.openings_for(request.user, sequence)
+        if found is None:
             return Response({"detail": _("This transaction is not in the public log yet.")}, status=404)
-        moves = log._movements([leaf.transaction_id]).get(leaf.transaction_id, [])
-        values = log.openings(leaf.transaction, moves)
-        organisation = getattr(request.user, "organisation", None)
-        mine = f"{organisation.credit_code}:" if organisation is not None and organisation.credit_code else None
-        opened = {key: {"salt": leaf.salts[key], "value": value} for key, value in values.items()
-                  if mine and value.startswith(mine)}
+        leaf, opened = found
         return Response({"transaction": sequence, "index": leaf.index, "openings": opened})
 
 

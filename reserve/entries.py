@@ -153,9 +153,13 @@ def _clean_application(application: EntryApplication, enterprise: Organisation) 
     if application.completion_evidence and application.completion_evidence not in COMPLETION_EVIDENCE_CODES:
         errors["completion_evidence"] = _("Choose which evidence fixes the completion date.")
     given = {}
-    for code, value in (application.evidence_dates or {}).items():
+    dates_given = application.evidence_dates or {}
+    if not isinstance(dates_given, dict):
+        errors["evidence_dates"] = _("Give the evidence dates as {kind: date}.")
+        dates_given = {}
+    for code, value in dates_given.items():
         if code not in COMPLETION_EVIDENCE_CODES:
-            errors["evidence_dates"] = _("Unknown kind of completion evidence: %(code)s.") % {"code": code}
+            errors["evidence_dates"] = _("Unknown kind of completion evidence: %(code)s.") % {"code": str(code)[:40]}
             continue
         if value in (None, ""):
             continue
@@ -170,7 +174,7 @@ def _clean_application(application: EntryApplication, enterprise: Organisation) 
     if best:  # seed 001 guide Art 12: the best evidence given fixes which evidence counts
         application.completion_evidence = best[0]
     causes = application.non_creditable_causes or []
-    if not isinstance(causes, list) or any(c not in NON_CREDITABLE_CODES for c in causes):
+    if not isinstance(causes, list) or any(not isinstance(c, str) or c not in NON_CREDITABLE_CODES for c in causes):
         errors["non_creditable_causes"] = _("Choose the causes from the list.")
     region_sheds = list(enterprise.region.watersheds.all())
     if application.watershed_id is None and len(region_sheds) == 1:

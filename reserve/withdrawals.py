@@ -91,10 +91,13 @@ def _estimates(key, raw, pollutant, amount, errors, rows) -> None:
     estimates = raw.get("estimates") or {}
     if not estimates:
         return
+    if not isinstance(estimates, dict):
+        errors[f"{key}.estimates"] = _("Give all three estimates (seed 003 Art 12).")
+        return
     figures = {}
     for name, value in estimates.items():
         if name not in ESTIMATE_LABELS:
-            errors[f"{key}.estimates"] = _("Unknown estimate: %(name)s.") % {"name": name}
+            errors[f"{key}.estimates"] = _("Unknown estimate: %(name)s.") % {"name": str(name)[:40]}
             return
         try:
             figures[name] = exact_quantity(value, field=ESTIMATE_LABELS[name], unit=pollutant.unit)

@@ -83,6 +83,8 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
         decide(page, "settle", deal=index, buyer_paid_at=paid.strftime("%Y-%m-%dT%H:%M"), buyer_fee="50",
                seller_paid_at=paid_out.strftime("%Y-%m-%dT%H:%M"))
     assert "已结算" in page.inner_text("h1")
+    assert "5个工作日" in page.get_by_test_id("seller-payment").first.inner_text()  # seed 001 Art 20
+    shoot(page, "trade_flow-settled")
     logout(page)
 
     login(page, base, "city_approver")

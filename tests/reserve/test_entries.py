@@ -453,3 +453,12 @@ def test_the_best_evidence_fixes_the_completion_date(api_as, entry_body, dates, 
                                        format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["completion_evidence"] == code
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("evidence_dates", ["2026-01-01"]), ("evidence_dates", {"acceptance_approval": {"y": 2026}}),
+    ("non_creditable_causes", [{"cause": "lower_load"}]), ("non_creditable_causes", "lower_load"),
+])
+def test_malformed_evidence_and_causes_are_a_400_naming_the_field(api_as, entry_body, field, value):
+    response = api_as("ent_qilin").post(URL, entry_body(**{field: value}), format="json")
+    assert response.status_code == 400 and any(k.startswith(field) for k in response.json())
