@@ -23,7 +23,7 @@ from reserve.api import (
     WithdrawalApplicationViewSet,
 )
 from reserve.public_api import PublicChainView, PublicLedgerView
-from trading.api import PermitChangeViewSet, ReferencePriceViewSet, TradeViewSet
+from trading.api import FeeViewSet, PermitChangeViewSet, ReferencePriceViewSet, TradeViewSet
 
 router = DefaultRouter()
 router.register("pollutants", PollutantViewSet)
@@ -40,6 +40,7 @@ router.register("documents", DocumentViewSet, basename="document")
 router.register("permit-changes", PermitChangeViewSet, basename="permit-change")
 router.register("reference-prices", ReferencePriceViewSet, basename="reference-price")
 router.register("trades", TradeViewSet, basename="trade")
+router.register("paid-use-fees", FeeViewSet, basename="fee")
 router.register("ledger", LedgerViewSet)
 router.register("auth/tokens", TokenViewSet, basename="api-token-own")
 

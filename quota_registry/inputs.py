@@ -263,6 +263,15 @@ class LabelledErrors:
                 validators.append(own)
             field.validators = validators
 
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """A service's refusal shown on the form: a field's message under the field, the rest above the form."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for key, errors in exc.error_dict.items():
+            for error in errors:
+                self.add_error(key if key in self.fields else None, error)
+
 
 # --- the query string and the body --------------------------------------------------------------------------
 

@@ -9,10 +9,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounting import trading as trading_rules
-from ledger.models import Lot
+from ledger.models import Account, AccountKind, Lot
 from quota_registry import inputs
 from quota_registry.access import scope
 from quota_registry.api import (
+    AmountField,
     BoundedDateField,
     PriceField,
     QuantityField,
@@ -23,9 +24,9 @@ from quota_registry.reference.models import Pollutant
 from quota_registry.review import engine
 from quota_registry.review.api import DecisionRecordSerializer, WorkflowFieldsMixin, add_workflow_actions
 
-from . import prices, selectors, trades, workflows
+from . import fees, prices, selectors, trades, workflows
 from . import selectors as trading_selectors
-from .models import Deal, PartyStatus, PermitChangeObligation, ReferencePrice, Trade, TradeParty
+from .models import Deal, PaidUseFee, PartyStatus, PermitChangeObligation, ReferencePrice, Trade, TradeParty
 
 
 class ObligationSerializer(WorkflowFieldsMixin, serializers.ModelSerializer):
@@ -137,6 +138,9 @@ class PartySerializer(serializers.ModelSerializer):
 class TradeLotInSerializer(serializers.Serializer):
     lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all())
     quantity = QuantityField()
+    account = serializers.PrimaryKeyRelatedField(
+        queryset=Account.objects.filter(kind=AccountKind.ENTERPRISE), required=False, allow_null=True,
+        help_text="one of the seller's project accounts (seed 003 Art 18); default: its general account")
 
 
 class TradeSerializer(WorkflowFieldsMixin, serializers.ModelSerializer):
@@ -215,7 +219,8 @@ class TradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         trade = service_call(trades.trade_create, actor=request.user, pollutant=body.validated_data["pollutant"],
-                             lots=[(row["lot"], row["quantity"]) for row in body.validated_data["lots"]])
+                             lots=[(row["lot"], row["quantity"], row.get("account"))
+                                   for row in body.validated_data["lots"]])
         return Response(self.get_serializer(trade).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=QualifySerializer, responses=TradeSerializer)
@@ -236,3 +241,44 @@ class TradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
 
 add_workflow_actions(TradeViewSet, workflows.TRADE)
+
+
+class FeeSerializer(WorkflowFieldsMixin, serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    pollutant = serializers.SlugRelatedField(slug_field="code", queryset=Pollutant.objects.all())
+    quantity = QuantityField()
+    amount_due = AmountField()
+    due_date = BoundedDateField()
+    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = PaidUseFee
+        fields = ["id", "number", "enterprise", "enterprise_name", "pollutant", "quantity", "account", "origin_label",
+                  "basis", "amount_due", "amount_paid", "outstanding", "due_date", "last_paid_on", "receipts",
+                  "status", "waive_reason", "created_at", "allowed_actions", "reviews"]
+        read_only_fields = ["id", "number", "account", "amount_paid", "last_paid_on", "receipts", "status",
+                            "waive_reason", "created_at"]
+
+
+class FeeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Paid-use fees (seed 001 Art 21) in the caller's scope; `?status=due|paid|waived`. City staff record one
+    (POST); the payments (`pay`) and a waiver (`waive`) are the steps of trading/workflows.py. An enterprise with a
+    fee not paid in full cannot offer, announce or transfer quota of that factor."""
+
+    serializer_class = FeeSerializer
+    queryset = PaidUseFee.objects.none()
+
+    def get_queryset(self):
+        qs = scope(self.request.user, PaidUseFee.objects.select_related("enterprise", "pollutant")).order_by(
+            "-created_at", "-id")
+        wanted = self.request.query_params.get("status", "")
+        return qs.filter(status=wanted) if wanted else qs
+
+    def create(self, request, *args, **kwargs):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fee = service_call(fees.fee_create, actor=request.user, **body.validated_data)
+        return Response(self.get_serializer(fee).data, status=status.HTTP_201_CREATED)
+
+
+add_workflow_actions(FeeViewSet, workflows.FEE)

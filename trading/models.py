@@ -321,3 +321,67 @@ class Deal(models.Model):
     @property
     def settled(self) -> bool:
         return self.buyer_paid_at is not None and self.seller_paid_at is not None
+
+
+class FeeStatus(models.TextChoices):
+    DUE = "due", _("Not paid in full")
+    PAID = "paid", _("Paid in full")
+    WAIVED = "waived", _("Waived")
+
+
+AMOUNT = {"max_digits": 16, "decimal_places": 2}
+
+
+class PaidUseFee(models.Model):
+    """The paid-use fee (排污权有偿使用费) of quota an enterprise obtained by paid use (Qujing Art 2: quota is allocated
+    by paid use and trading): what is due, what was paid, the receipts. An enterprise transfers quota only once its
+    fees for that factor are paid in full (seed 001 Art 21); quota of a project account counts as obtained for a fee
+    once its fee is paid (seed 003 Art 18). Payments and waivers are steps of the workflow engine (the `fee` kind);
+    each payment is a decision record with its amount, date and receipt."""
+
+    number = models.CharField(_("fee number"), max_length=20, unique=True)
+    enterprise = models.ForeignKey("orgs.Organisation", verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="paid_use_fees")
+    region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), on_delete=models.PROTECT,
+                               related_name="+")
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
+    quantity = models.DecimalField(_("quantity obtained by paid use"), **QUANTITY)
+    # the enterprise's account that holds the quota (a project's account, or its general one); empty when the fee
+    # is for the factor as a whole
+    account = models.ForeignKey("ledger.Account", verbose_name=_("account"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    origin_label = models.CharField(_("arising from"), max_length=40, blank=True)  # e.g. a withdrawal's number
+    basis = models.CharField(_("document that set the fee"), max_length=200)
+    amount_due = models.DecimalField(_("amount due (yuan)"), **AMOUNT)
+    amount_paid = models.DecimalField(_("amount paid (yuan)"), default=0, **AMOUNT)
+    due_date = models.DateField(_("to be paid by"))
+    last_paid_on = models.DateField(_("last paid on"), null=True, blank=True)
+    receipts = models.CharField(_("receipt numbers"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=FeeStatus.choices, default=FeeStatus.DUE)
+    waive_reason = models.TextField(_("reason for waiving"), blank=True, max_length=REASON)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    SCOPE = ScopeRule(organisation="enterprise", region="region")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("paid-use fee")
+        verbose_name_plural = _("paid-use fees")
+        indexes = [models.Index(fields=["enterprise", "pollutant"], condition=Q(status="due"), name="fee_unpaid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0) & Q(amount_due__gt=0), name="fee_positive"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0) & Q(amount_paid__lte=models.F("amount_due")),
+                                   name="fee_paid_within_due"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("trading:fee-detail", args=[self.pk])
+
+    @property
+    def outstanding(self):
+        return self.amount_due - self.amount_paid if self.status == FeeStatus.DUE else 0

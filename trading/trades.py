@@ -39,6 +39,7 @@ from .models import (
     TradeParty,
     TradeStatus,
 )
+from . import fees
 from .services import obligation_create
 
 QUALIFICATION_WORKING_DAYS = 5
@@ -60,8 +61,11 @@ def _seller_account(actor, seller):
 
 
 @transaction.atomic
-def trade_create(*, actor, pollutant, lots: list[tuple[Lot, Decimal]]) -> Trade:
-    """City staff offer reserve quota; an enterprise offers quota it holds (its general account)."""
+def trade_create(*, actor, pollutant, lots: list[tuple]) -> Trade:
+    """City staff offer reserve quota; an enterprise offers quota it holds: `lots` are (lot, quantity) from the
+    seller's general account, or (lot, quantity, account) from one of its projects' accounts where the rule set
+    allows it (seed 003 Art 18). An enterprise that has not paid its paid-use fees in full offers nothing (seed 001
+    Art 21)."""
     if actor.role in CITY_ROLES:
         seller = None
     elif actor.role == Role.ENTERPRISE_USER:
@@ -70,9 +74,12 @@ def trade_create(*, actor, pollutant, lots: list[tuple[Lot, Decimal]]) -> Trade:
         raise PermissionDenied(_("Quota is offered by the city reserve or by an enterprise holding it."))
     if not lots:
         raise ValidationError({"lots": _("Choose the lots and quantities to offer.")})
-    account = _seller_account(actor, seller)
+    fees.check_paid_in_full(seller, pollutant)
+    general = _seller_account(actor, seller)
+    rule_set = jurisdiction.rule_set(jurisdiction.rule_set_code(seller.region)) if seller else None
     errors, rows, total = {}, [], Decimal("0")
-    for index, (lot, q) in enumerate(lots):
+    for index, (lot, q, *given) in enumerate(lots):
+        account = given[0] if given and given[0] is not None else general
         try:
             q = exact_quantity(q)
         except QuantityError as exc:
@@ -84,11 +91,18 @@ def trade_create(*, actor, pollutant, lots: list[tuple[Lot, Decimal]]) -> Trade:
         if lot.pollutant_id != pollutant.pk or lot.status != LotStatus.ACTIVE or lot.valid_until < timezone.localdate():
             errors[f"lots[{index}].lot"] = _("Lot %(lot)s is not valid quota of this factor.") % {"lot": lot.number}
             continue
+        if account != general:
+            problem = (_("Choose one of the seller's own accounts.") if seller is None or account.kind !=
+                       AccountKind.ENTERPRISE or account.organisation_id != seller.pk
+                       else rule_set.project_quota_offer(paid=fees.project_account_paid(account)))
+            if problem:
+                errors[f"lots[{index}].account"] = problem
+                continue
         if ledger.balance(account, lot) < q:
             errors[f"lots[{index}].quantity"] = _("Only %(have)s of lot %(lot)s is held by the seller.") % {
                 "have": ledger.balance(account, lot), "lot": lot.number}
             continue
-        rows.append((lot, q))
+        rows.append((lot, q, account))
         total += q
     if errors:
         raise ValidationError(errors)
@@ -96,7 +110,8 @@ def trade_create(*, actor, pollutant, lots: list[tuple[Lot, Decimal]]) -> Trade:
     trade = Trade.objects.create(number=next_number("JY"), seller=seller, region=region, pollutant=pollutant,
                                  rule_set=jurisdiction.rule_set_code(region),
                                  quantity=total, created_by=actor)
-    TradeLot.objects.bulk_create([TradeLot(trade=trade, lot=lot, account=account, quantity=q) for lot, q in rows])
+    TradeLot.objects.bulk_create([TradeLot(trade=trade, lot=lot, account=account, quantity=q)
+                                  for lot, q, account in rows])
     if seller is not None:
         _party(trade, seller, PartyRole.SELLER, None)
     _step(actor, trade, "apply", quantity=str(total), seller=trade.seller_name)
@@ -142,6 +157,7 @@ def interest(ctx) -> None:
 def check_announce(actor, trade, values) -> None:
     if trade.seller_id and not qualified(trade, PartyRole.SELLER).exists():
         raise ValidationError(_("The seller's qualification must be approved before the announcement."))
+    fees.check_paid_in_full(trade.seller, trade.pollutant)  # seed 001 Art 21
 
 
 def announce(ctx) -> None:
@@ -388,6 +404,11 @@ def settle(ctx) -> Deal:
 
 
 # --- confirm ------------------------------------------------------------------------------------------------------
+
+def check_confirm(actor, trade, values) -> None:
+    """Seed 001 Art 21: the quota moves only once the seller has paid its paid-use fees in full."""
+    fees.check_paid_in_full(trade.seller, trade.pollutant)
+
 
 def confirm(ctx) -> None:
     """Only a settled trade is confirmed: the sold quantity moves from the hold to the buyers, the rest goes back to

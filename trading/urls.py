@@ -13,5 +13,9 @@ urlpatterns = [
     path("trades/<int:pk>/", views.trade_detail, name="trade-detail"),
     path("trades/<int:pk>/act/", views.trade_act, name="trade-act"),
     path("trades/<int:pk>/parties/act/", views.party_act, name="party-act"),
+    path("fees/", views.fee_list, name="fees"),
+    path("fees/new/", views.fee_new, name="fee-new"),
+    path("fees/<int:pk>/", views.fee_detail, name="fee-detail"),
+    path("fees/<int:pk>/act/", views.fee_act, name="fee-act"),
     path("prices/", views.reference_prices, name="prices"),
 ]

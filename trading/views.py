@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from quota_registry.access import get_scoped_or_404
+from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import CITY_ROLES, Role
 from quota_registry.portal.history import history
@@ -18,7 +18,7 @@ from quota_registry.reference.models import Region, RegionLevel
 from quota_registry.review import engine, pages
 
 from . import selectors
-from .models import PermitChangeObligation, ReferencePrice, Trade, TradeMethod, TradeParty, TradeStatus
+from .models import FeeStatus, PaidUseFee, PermitChangeObligation, ReferencePrice, Trade, TradeMethod, TradeParty, TradeStatus
 
 STATES = [("open", gettext_lazy("Not yet confirmed")), ("due_soon", gettext_lazy("Due within 10 working days")),
           ("overdue", gettext_lazy("Overdue")), ("confirmed", gettext_lazy("Confirmed"))]
@@ -73,26 +73,30 @@ def trade_new(request):
     from . import trades
 
     user = request.user
-    holdings = Holding.objects.filter(quantity__gt=0, lot__status="active").select_related("lot__pollutant", "lot__region")
+    holdings = Holding.objects.filter(quantity__gt=0, lot__status="active").select_related(
+        "lot__pollutant", "lot__region", "account")
     if user.role in CITY_ROLES:
         holdings = holdings.filter(account__kind=AccountKind.POOL)
     elif user.role == Role.ENTERPRISE_USER:
-        holdings = holdings.filter(account__kind=AccountKind.ENTERPRISE, account__organisation=user.organisation,
-                                   account__reference="")
+        # its general account and its projects' accounts (whether a project's quota may be sold is the rule set's:
+        # trades.trade_create says why not)
+        holdings = holdings.filter(account__kind=AccountKind.ENTERPRISE, account__organisation=user.organisation)
     else:
         raise PermissionDenied(_("Quota is offered by the city reserve or by an enterprise holding it."))
-    errors = []
+    holdings = list(holdings.order_by("lot__pollutant__sort_order", "account__reference", "lot__valid_until"))
+    errors, typed = [], {}
     if request.method == "POST":
         picks = []
         for h in holdings:
-            raw = request.POST.get(f"lot-{h.lot_id}", "").strip()
+            raw = typed[h.pk] = request.POST.get(f"holding-{h.pk}", "").strip()[:40]
             if raw:
                 try:
-                    picks.append((h.lot, quantity(raw, field=h.lot.number, unit=h.lot.pollutant.unit)))
+                    picks.append((h.lot, quantity(raw, field=h.lot.number, unit=h.lot.pollutant.unit),
+                                  h.account if h.account.reference else None))
                 except QuantityError as exc:
                     errors.append(str(exc))
-        factors = {lot.pollutant_id for lot, _q in picks}
-        if not picks:
+        factors = {lot.pollutant_id for lot, _q, _a in picks}
+        if not picks and not errors:
             errors.append(_("Choose the lots and quantities to offer."))
         elif len(factors) > 1:
             errors.append(_("One trade offers one pollutant factor."))
@@ -103,16 +107,16 @@ def trade_new(request):
                 return redirect("trading:trade-detail", pk=trade.pk)
             except ValidationError as exc:
                 errors.extend(exc.messages)
-    return render(request, "trading/trade_new.html", {"holdings": holdings.order_by("lot__pollutant__sort_order",
-                                                                                   "lot__valid_until"),
-                                                      "errors": errors})
+    return render(request, "trading/trade_new.html", {
+        "holdings": [(h, typed.get(h.pk, "")) for h in holdings], "errors": errors,
+        "enterprise": user.role == Role.ENTERPRISE_USER})
 
 
 @login_required
 def trade_detail(request, pk):
     from accounting import trading as rules
 
-    from . import trades
+    from . import fees, trades
 
     trade = selectors.trades(request.user).select_related("pollutant", "seller").filter(pk=pk).first()
     if trade is None:
@@ -131,7 +135,9 @@ def trade_detail(request, pk):
                                   for d in deals],
         "parties": [(p, pages.offers(user, p), engine.decisions_of(p).last()) for p in parties],
         "party_act": reverse("trading:party-act", args=[pk]),
-        "lots": trade.lots.select_related("lot__region") if is_city or trade.seller_id == user.organisation_id else [],
+        "fees": dict(fees.fee_position(trade.seller, trade.pollutant), shown=is_city or trade.seller_id == user.organisation_id)
+        if trade.seller_id else None,
+        "lots": trade.lots.select_related("lot__region", "account") if is_city or trade.seller_id == user.organisation_id else [],
         "bids": trade.bids.select_related("party__organisation") if is_city else trade.bids.filter(
             party__organisation_id=user.organisation_id),
         "suggestion": suggestion, "suggested_label": TradeMethod(suggestion.method).label if suggestion else "",
@@ -184,3 +190,51 @@ def reference_prices(request):
     return render(request, "trading/prices.html", {"current": prices.current(), "history": past.reverse(),
                                                    "chart": chart, "can_edit": can_edit,
                                                    "pollutants": Pollutant.objects.all()})
+
+
+# --- paid-use fees (seed 001 Art 21) --------------------------------------------------------------------------------
+
+@login_required
+def fee_list(request):
+    """Enterprises: their fees; county reviewers: their county's; city staff: all, and they record new ones."""
+    qs = scope(request.user, PaidUseFee.objects.select_related("enterprise", "pollutant"))
+    status = request.GET.get("status", "")
+    if status in FeeStatus.values:
+        qs = qs.filter(status=status)
+    return render(request, "trading/fee_list.html", {
+        "page": _page(request, qs.order_by("status", "due_date", "id")), "statuses": FeeStatus.choices,
+        "status": status, "today": timezone.localdate(), "can_record": request.user.role in CITY_ROLES})
+
+
+@login_required
+def fee_new(request):
+    from . import fees
+    from .forms import FeeForm
+
+    if request.user.role not in CITY_ROLES:
+        raise PermissionDenied(_("Paid-use fees are recorded by the city bureau."))
+    form = FeeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fee = fees.fee_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Paid-use fee %(number)s recorded; the enterprise is told.") % {
+                "number": fee.number})
+            return redirect("trading:fee-detail", pk=fee.pk)
+    return render(request, "trading/fee_new.html", {"form": form})
+
+
+@login_required
+def fee_detail(request, pk):
+    fee = get_scoped_or_404(request.user, PaidUseFee.objects.select_related("enterprise", "pollutant", "account"),
+                            pk=pk)
+    return render(request, "trading/fee_detail.html", {
+        "fee": fee, "today": timezone.localdate(), "receipts": attachments_of(fee),
+        "timeline": history(fee, technical=request.user.is_city_staff),
+        **pages.workflow_context(request.user, fee, act_url=reverse("trading:fee-act", args=[pk])),
+    })
+
+
+fee_act = pages.act_view(PaidUseFee, "trading:fee-detail")

@@ -14,8 +14,8 @@ from quota_registry.review import engine
 from quota_registry.review.engine import CITY_APPROVER, CITY_STAFF, Field, Kind, Refusal, Step, Who
 from quota_registry.review.models import Decision, Stage
 
-from . import selectors, services, trades
-from .models import ObligationStatus, PartyStatus, PermitChangeObligation, Trade, TradeMethod, TradeParty, TradeStatus
+from . import fees, selectors, services, trades
+from .models import FeeStatus, ObligationStatus, PaidUseFee, PartyStatus, PermitChangeObligation, Trade, TradeMethod, TradeParty, TradeStatus
 
 
 def _county_or_city(actor) -> str:
@@ -83,7 +83,8 @@ TRADE = engine.register(Kind(
         Step("announce", (TradeStatus.APPLIED,), TradeStatus.ANNOUNCED, CITY_STAFF, Decision.ANNOUNCE, Stage.CITY,
              gettext_lazy("Announce"), opinion="none", check=trades.check_announce, effect=trades.announce,
              style="primary", confirm=gettext_lazy("Announce the trade? Its quantity is held from now on."),
-             notes=gettext_lazy("the offered quantity is held in the ledger; an enterprise seller must have qualified")),
+             notes=gettext_lazy("the offered quantity is held in the ledger; an enterprise seller must have qualified and "
+                                "paid its paid-use fees in full (Art 21)")),
         Step("interest", (TradeStatus.ANNOUNCED,), None, ENTERPRISE, Decision.INTEREST, Stage.PARTY,
              gettext_lazy("Apply to buy"), opinion="none", guard=_may_apply, check=trades.check_interest,
              effect=trades.interest, notify=lambda ctx: (), style="primary", awaited=False,
@@ -135,7 +136,8 @@ TRADE = engine.register(Kind(
                      Field("seller_fee", gettext_lazy("Seller's service fee"), "amount", required=False)),
              notes=gettext_lazy("through the third party (Art 20); settled once every deal is paid and paid out")),
         Step("confirm", (TradeStatus.SETTLED,), TradeStatus.CONFIRMED, CITY_APPROVER, Decision.CONFIRM, Stage.CITY,
-             gettext_lazy("Confirm the trade"), opinion="none", effect=trades.confirm, style="primary",
+             gettext_lazy("Confirm the trade"), opinion="none", check=trades.check_confirm, effect=trades.confirm,
+             style="primary",
              confirm=gettext_lazy("Confirm the trade? The quota moves to the buyers."),
              notes=gettext_lazy("the quota moves to the buyers; the transferors' permit-change obligations (Art 17)")),
         Step("publish", (TradeStatus.CONFIRMED,), TradeStatus.PUBLISHED, CITY_STAFF, Decision.PUBLISH, Stage.CITY,
@@ -203,4 +205,32 @@ OBLIGATION = engine.register(Kind(
              awaited=(ObligationStatus.FILED,),
              style="primary", confirm=gettext_lazy("Record the changed permit? The obligation is then fulfilled."),
              fields=tuple(_obligation_text(name) for name in services.CONFIRM_FIELDS)),
+    ]))
+
+
+# --- paid-use fees (seed 001 Art 21; Qujing Art 2) ------------------------------------------------------------------
+
+FEE = engine.register(Kind(
+    name="fee", model=PaidUseFee, states=FeeStatus, initial=FeeStatus.DUE,
+    number=lambda f: f.number, title=lambda f: _("Paid-use fee %(number)s") % {"number": f.number},
+    link=lambda f: reverse("trading:fee-detail", args=[f.pk]), organisation=lambda f: f.enterprise,
+    region=lambda f: f.region,
+    recipients=lambda ctx: list(User.objects.filter(is_active=True, role=Role.ENTERPRISE_USER,
+                                                    organisation_id=ctx.record.enterprise_id)),
+    description=gettext_lazy("Paid-use fee (排污权有偿使用费, seed 001 Art 21)"),
+    title_plural=gettext_lazy("Paid-use fees"), list_url=lambda user: reverse("trading:fees"),
+    steps=[
+        Step("pay", (FeeStatus.DUE,), fees.paid_after, CITY_STAFF, Decision.PAY, Stage.CITY,
+             gettext_lazy("Record a payment"), opinion="none", check=fees.check_payment, effect=fees.pay,
+             targets=(FeeStatus.DUE, FeeStatus.PAID), style="primary", awaited=False,
+             fields=(Field("amount", gettext_lazy("Amount paid"), "amount"),
+                     Field("paid_on", gettext_lazy("Paid on"), "date", past=True),
+                     Field("receipt", gettext_lazy("Receipt number"), "text", limit=40),
+                     Field("files", gettext_lazy("Receipt (scan)"), "files", required=False)),
+             notes=gettext_lazy("paid in full once the payments reach the amount due; only then may the enterprise "
+                                "transfer quota of the factor (seed 001 Art 21)")),
+        Step("waive", (FeeStatus.DUE,), FeeStatus.WAIVED, CITY_APPROVER, Decision.WAIVE, Stage.CITY,
+             gettext_lazy("Waive the fee"), opinion="required", style="danger", awaited=False,
+             effect=fees.waive, confirm=gettext_lazy("Waive what is still due of this fee? The reason is kept."),
+             notes=gettext_lazy("by a decision of the bureau, with its reason")),
     ]))

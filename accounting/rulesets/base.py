@@ -122,6 +122,12 @@ class RuleSet:
         return (factor.category == HEAVY_METAL and bool(project.key_heavy_metal_industry)
                 and source.key_heavy_metal_industry != project.key_heavy_metal_industry)
 
+    def project_quota_offer(self, *, paid: bool) -> str | None:
+        """Why an enterprise may not offer the quota of one of its projects' accounts for sale (None: it may). Qujing
+        Art 9: a project not built, or whose process changed, applies to return the quota to the pool."""
+        return _("Quota in a project's account is not sold: if the project is not built, apply to return it to the "
+                 "pool (Art 9).")
+
     def priority(self, source: Source, project: Project, factor: Factor) -> tuple:
         """Same key industry first (heavy metals), then same county, same watershed, city-wide; within each, units under
         permit management first (Art 11: 优先来源于排污许可管理的排污单位); earliest expiry."""

@@ -8,6 +8,7 @@
 - Art 16: thermal power draws air quota from thermal power (heat of cogeneration excepted); thermal-power
   reductions not for other industries' stacks under 45 m; paper and dyeing draw water quota from industry;
   agricultural reductions never for industrial projects.
+- Art 18: an unbuilt project's quota obtained for a fee may be traded; quota obtained free may not.
 - seed 003 sets no permit-change deadline of its own: the national 30 working days apply.
 """
 import datetime
@@ -54,6 +55,14 @@ class Shanxi(RuleSet):
         """Art 14: 上一年度 — the previous calendar year, whatever is recorded for this one; when the previous year is
         not recorded, nothing is (the ratio then says so and replaces as if not attained)."""
         return today.year - 1
+
+    def project_quota_offer(self, *, paid: bool) -> str | None:
+        """Art 18: the quota of a project that will not be built may be traded (or used for the unit's other projects)
+        when it was obtained for a fee; quota obtained free may not."""
+        if paid:
+            return None
+        return _("The project's quota was obtained free: it may not be traded or used for the unit's other projects "
+                 "(seed 003 Art 18).")
 
     def is_small(self, emissions: dict) -> bool:
         """Art 17: every air factor <= 3 t/a, COD <= 1 t/a and NH3-N <= 0.5 t/a."""

@@ -96,6 +96,8 @@ class Decision(models.TextChoices):
     CONFIRM = "confirm", _("Confirmed")
     PUBLISH = "publish", _("Published")
     CANCEL = "cancel", _("Cancelled")
+    PAY = "pay", _("Recorded a payment")
+    WAIVE = "waive", _("Waived the fee")
 
 
 Action = Decision  # the name the applications' code used

@@ -33,7 +33,7 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
 
     login(page, base, "city_reviewer")
     page.goto(base + "/trades/new/")
-    page.fill(f"input[name=lot-{lot.pk}]", "10")
+    page.fill(f"input[aria-label$=\"{lot.number}\"]", "10")
     page.get_by_role("button", name="保存挂牌").click()
     page.wait_for_url("**/trades/*/")
     detail = page.url

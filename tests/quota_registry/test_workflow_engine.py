@@ -79,6 +79,15 @@ def _obligation(demo, make_lot):
                              working_days=30)
 
 
+def _fee(demo, make_lot):
+    from trading.fees import fee_create
+
+    org = demo["ent_qilin"].organisation
+    return fee_create(actor=demo["city_reviewer"], enterprise=org, pollutant=make_lot("1").pollutant,
+                      quantity=Decimal("2"), amount_due=Decimal("1000"), due_date=datetime.date(2026, 12, 31),
+                      basis="曲环有偿〔2026〕9号")
+
+
 def _buyer_qualified(demo, trade):
     """What `method` needs besides the trade's state: a qualified buyer (another kind's steps)."""
     engine.perform(actor=demo["ent_huize"], model=Trade, pk=trade.pk, action="interest", data={"wanted_quantity": "4"})
@@ -135,6 +144,9 @@ SCRIPTS = [
     ("trade", _trade, [("cancel", "city_reviewer", {"reason": "无人申请受让"})]),
     ("party", _party, [("qualify", "county_huize", {})]),
     ("party", _party, [("refuse", "city_reviewer", {"opinion": "未提供排污许可证"})]),
+    ("fee", _fee, [("pay", "city_reviewer", {"amount": "400", "paid_on": "2026-11-02", "receipt": "FS-1"}),
+                   ("pay", "city_reviewer", {"amount": "600", "paid_on": "2026-11-03", "receipt": "FS-2"})]),
+    ("fee", _fee, [("waive", "city_approver", {"opinion": "重点项目减免"})]),
     ("obligation", _obligation, [("file", "ent_qilin", lambda o: {"files": [pdf()], "note": "已提交"}),
                                  ("confirm", "county_qilin", {
                                      "permit_number": "P-1", "permit_version": "2026-11-20 变更",

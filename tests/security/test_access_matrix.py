@@ -87,6 +87,10 @@ ROUTES = {
     "trading:party-act": ("trade", "post", post_scoped(QILIN)),
     "trading:obligation-act": ("obligation", "post", post_scoped(QILIN)),
     "trading:prices": (None, "get", public()),
+    "trading:fees": (None, "get", login()),
+    "trading:fee-new": (None, "get", only(CITY)),
+    "trading:fee-detail": ("fee", "get", scoped(QILIN)),
+    "trading:fee-act": ("fee", "post", post_scoped(QILIN)),
     "file-download": ("attachment", "get", scoped(QILIN)),
     "document-page": ("document", "get", scoped(QILIN)),
     "document-download": ("document", "get", scoped(QILIN)),
@@ -141,6 +145,10 @@ ROUTES = {
     "api-token-own-list": (None, "get", login(api=True)),
     "api-token-own-detail": ("token", "get", scoped({"ent_qilin"}, api=True)),
     "api-token-own-revoke": ("token", "post", post_scoped({"ent_qilin"}, api=True)),
+    "fee-list": (None, "get", login(api=True)),
+    "fee-detail": ("fee", "get", scoped(QILIN, api=True)),
+    "fee-pay": ("fee", "post", post_scoped(QILIN, api=True)),
+    "fee-waive": ("fee", "post", post_scoped(QILIN, api=True)),
     "trade-list": (None, "get", login(api=True)),
     "trade-detail": ("trade", "get", scoped(QILIN, api=True)),
 }
@@ -191,6 +199,7 @@ def objects(filed, make_lot, api_as, demo):
     from quota_registry.reference.models import QualityStatus
     from tests.documents.test_excel import enterprise_rows, xlsx
     from trading.services import obligation_create
+    from trading.fees import fee_create
     from trading.trades import trade_create
 
     entry = filed(upto="submitted")
@@ -208,6 +217,8 @@ def objects(filed, make_lot, api_as, demo):
                                    destination="矩阵测试", measure_completed_on=__import__("datetime").date(2026, 9, 1),
                                    approved_on=__import__("datetime").date(2026, 9, 2), working_days=30)
     trade = trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, 5)])
+    fee = fee_create(actor=demo["city_reviewer"], enterprise=org, pollutant=lot.pollutant, quantity=5, amount_due=100,
+                     due_date=__import__("datetime").date(2026, 12, 31), basis="矩阵测试收费决定")
     batch = import_preview(actor=demo["city_admin"], kind="enterprises", uploaded_file=xlsx(enterprise_rows()))
     from quota_registry.orgs.token import token_issue
 
@@ -216,7 +227,7 @@ def objects(filed, make_lot, api_as, demo):
         "token": {"pk": token.pk},
         "org": {"pk": org.pk}, "entry": {"pk": entry["id"]}, "entry_draft": {"pk": draft["id"]},
         "withdrawal": {"pk": withdrawal["id"]}, "lot": {"pk": lot.pk}, "obligation": {"pk": obligation.pk},
-        "trade": {"pk": trade.pk}, "document": {"pk": document.pk}, "import": {"pk": batch.pk},
+        "trade": {"pk": trade.pk}, "fee": {"pk": fee.pk}, "document": {"pk": document.pk}, "import": {"pk": batch.pk},
         "attachment": {"pk": Attachment.objects.filter(object_id=entry["id"]).first().pk},
         "notification": {"pk": Notification.objects.filter(recipient=demo["ent_qilin"]).first().pk},
         "transaction": {"pk": LedgerTransaction.objects.first().pk}, "export": {"name": "lots"},
