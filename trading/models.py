@@ -188,6 +188,12 @@ class Trade(models.Model):
     method_reason = models.TextField(_("basis of the method"), blank=True)
     starting_price = models.DecimalField(_("starting price"), null=True, blank=True, **PRICE)
     increment = models.DecimalField(_("minimum increment"), null=True, blank=True, **PRICE)
+    # seed 001 Art 17: the announcement period, and the trade notice (交易通知书: the method and the trading date)
+    # due within 5 working days from the day after it ends
+    announcement_ends = models.DateField(_("announcement period ends"), null=True, blank=True)
+    notice_due = models.DateField(_("trade notice due"), null=True, blank=True)
+    notice_issued_at = models.DateTimeField(_("trade notice issued at"), null=True, blank=True)
+    trading_date = models.DateField(_("trading date"), null=True, blank=True)
     bidding_opens = models.DateTimeField(_("bidding opens"), null=True, blank=True)
     bidding_closes = models.DateTimeField(_("bidding closes"), null=True, blank=True)
     contract_number = models.CharField(_("contract number"), max_length=60, blank=True)

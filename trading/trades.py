@@ -154,20 +154,50 @@ def interest(ctx) -> None:
 
 # --- announce -----------------------------------------------------------------------------------------------------
 
+NOTICE_WORKING_DAYS = 5  # seed 001 Art 17
+ANNOUNCEMENT_WORKING_DAYS = 10  # what the announce form proposes: the seeds set no length, the city decides
+
+
+def proposed_announcement_end(trade=None, actor=None):
+    return WorkdayCalendar.load().add_working_days(timezone.localdate(), ANNOUNCEMENT_WORKING_DAYS).date
+
+
+def notice_due(period_ends, calendar=None):
+    """Seed 001 Art 17: the trade notice within 5 working days from the day after the announcement period ends."""
+    return (calendar or WorkdayCalendar.load()).add_working_days(period_ends, NOTICE_WORKING_DAYS).date
+
+
+def notice_position(trade, today=None) -> dict | None:
+    """Seed 001 Art 17 on the trade's page: the announcement period, the notice's due day, when it was issued and
+    whether late (issued after the due day, or not yet issued and the day has passed)."""
+    if trade.notice_due is None:
+        return None
+    today = today or timezone.localdate()
+    issued = timezone.localdate(trade.notice_issued_at) if trade.notice_issued_at else None
+    late = (issued or today) > trade.notice_due and (issued is not None or trade.status == TradeStatus.ANNOUNCED)
+    return {"ends": trade.announcement_ends, "due": trade.notice_due, "issued": issued, "late": late}
+
+
 def check_announce(actor, trade, values) -> None:
     if trade.seller_id and not qualified(trade, PartyRole.SELLER).exists():
         raise ValidationError(_("The seller's qualification must be approved before the announcement."))
     fees.check_paid_in_full(trade.seller, trade.pollutant)  # seed 001 Art 21
+    ends = values.get("announcement_ends")
+    if ends is not None and ends <= timezone.localdate():
+        raise ValidationError({"announcement_ends": _("The announcement period must end after today.")})
 
 
 def announce(ctx) -> None:
-    """Publish the offer and hold its quantity, so it cannot be sold twice."""
+    """Publish the offer and hold its quantity, so it cannot be sold twice; the trade notice is due within 5 working
+    days from the day after the announcement period ends (seed 001 Art 17; without a period, from today)."""
     trade = ctx.record
+    trade.announcement_ends = ctx.values.get("announcement_ends")
+    trade.notice_due = notice_due(trade.announcement_ends or timezone.localdate())
     held = ledger.account(AccountKind.ESCROW if trade.seller_id else AccountKind.HOLD)  # the reserve's, or not
     legs = [ledger.Leg(tl.lot, tl.account, held, tl.quantity) for tl in trade.lots.select_related("lot", "account")]
     trade.hold_transaction = ledger.post(actor=ctx.actor, kind=TransactionKind.HOLD, legs=legs, subject=trade,
                                          memo=_("Held for trade %(number)s") % {"number": trade.number})
-    trade.save(update_fields=["hold_transaction"])
+    trade.save(update_fields=["hold_transaction", "announcement_ends", "notice_due"])
 
 
 # --- method -------------------------------------------------------------------------------------------------------
@@ -207,6 +237,11 @@ def method_plan(trade, values) -> dict:
     """The fields the chosen method sets: the method the rules suggest (Art 17), or another with the reason;
     bidding with its window and prices; a fixed sale at the highest historical bidding price. Refused with the
     field and why."""
+    today = timezone.localdate()
+    if trade.announcement_ends and today <= trade.announcement_ends:
+        raise ValidationError(_("The announcement period runs until %(date)s: the trade notice (method and trading "
+                                "date) is issued after it ends (seed 001 Art 17).") % {
+            "date": f"{trade.announcement_ends:%Y-%m-%d}"})
     suggested = suggestion(trade)
     method = values.get("method") or suggested.method
     reason = values.get("reason", "")
@@ -215,7 +250,11 @@ def method_plan(trade, values) -> dict:
             "m": TradeMethod(suggested.method).label}})
     if not qualified(trade).exists():
         raise ValidationError(_("No buyer has qualified yet."))
-    plan = {"method": method, "suggested_method": suggested.method,
+    trading_date = values.get("trading_date") or today
+    if trading_date < today:
+        raise ValidationError({"trading_date": _("The trading date cannot be before today.")})
+    plan = {"method": method, "suggested_method": suggested.method, "trading_date": trading_date,
+            "notice_issued_at": timezone.now(),
             "method_reason": suggested.reason if method == suggested.method else reason}
     if method == TradeMethod.BIDDING:
         errors = {name: message for name, message in (
@@ -227,7 +266,7 @@ def method_plan(trade, values) -> dict:
         if errors:
             raise ValidationError(errors)
         plan.update(starting_price=values["starting_price"], increment=values["increment"], bidding_opens=opens,
-                    bidding_closes=closes)
+                    bidding_closes=closes, trading_date=timezone.localdate(opens))
     if method == TradeMethod.FIXED:
         try:
             plan["starting_price"] = rules.fixed_price(historical_bidding_prices(trade.pollutant))

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from quota_registry.access import get_scoped_or_404, scope
+from quota_registry.documents.selectors import visible_documents
+from quota_registry.documents.services import latest_documents
 from quota_registry.files.services import attachments_of
 from quota_registry.orgs.models import CITY_ROLES, Role
 from quota_registry.portal.history import history
@@ -142,6 +144,8 @@ def trade_detail(request, pk):
             party__organisation_id=user.organisation_id),
         "suggestion": suggestion, "suggested_label": TradeMethod(suggestion.method).label if suggestion else "",
         "timeline": history(trade, technical=request.user.is_city_staff),
+        "documents": [d for d in latest_documents(trade) if visible_documents(user).filter(pk=d.pk).exists()],
+        "notice": trades.notice_position(trade),
         **pages.workflow_context(user, trade, act_url=reverse("trading:trade-act", args=[pk])),
     })
 

@@ -14,7 +14,7 @@ from quota_registry.review import engine
 from quota_registry.review.engine import CITY_APPROVER, CITY_STAFF, Field, Kind, Refusal, Step, Who
 from quota_registry.review.models import Decision, Stage
 
-from . import fees, selectors, services, trades
+from . import documents, fees, selectors, services, trades
 from .models import FeeStatus, ObligationStatus, PaidUseFee, PartyStatus, PermitChangeObligation, Trade, TradeMethod, TradeParty, TradeStatus
 
 
@@ -76,13 +76,17 @@ TRADE = engine.register(Kind(
     number=lambda t: t.number, title=lambda t: _("Trade %(number)s") % {"number": t.number},
     link=lambda t: reverse("trading:trade-detail", args=[t.pk]), organisation=lambda t: t.seller,
     region=lambda t: t.region, recipients=_trade_recipients, queryset=selectors.trades,
-    on_status=trades.trade_timestamps, decisions_shown=_trade_decisions_shown,
+    on_status=trades.trade_timestamps, decisions_shown=_trade_decisions_shown, documents=documents.documents_for,
     description=gettext_lazy("Trade (交易, seed 001 Arts 11-22)"), title_plural=gettext_lazy("Trades"),
     list_url=lambda user: reverse("trading:trades"),
     steps=[
         Step("announce", (TradeStatus.APPLIED,), TradeStatus.ANNOUNCED, CITY_STAFF, Decision.ANNOUNCE, Stage.CITY,
              gettext_lazy("Announce"), opinion="none", check=trades.check_announce, effect=trades.announce,
              style="primary", confirm=gettext_lazy("Announce the trade? Its quantity is held from now on."),
+             fields=(Field("announcement_ends", gettext_lazy("Announcement period ends on"), "date", required=False,
+                           initial=trades.proposed_announcement_end,
+                           help=gettext_lazy("Buyers apply during the period; the trade notice is issued within 5 "
+                                             "working days after it ends (seed 001 Art 17).")),),
              notes=gettext_lazy("the offered quantity is held in the ledger; an enterprise seller must have qualified and "
                                 "paid its paid-use fees in full (Art 21)")),
         Step("interest", (TradeStatus.ANNOUNCED,), None, ENTERPRISE, Decision.INTEREST, Stage.PARTY,
@@ -93,17 +97,22 @@ TRADE = engine.register(Kind(
                                                          "(green channel, seed 001 Art 18)"), "boolean", required=False)),
              notes=gettext_lazy("the buyer's bureau qualifies it within 5 working days")),
         Step("method", (TradeStatus.ANNOUNCED,), TradeStatus.TRADING, CITY_STAFF, Decision.SET_METHOD, Stage.CITY,
-             gettext_lazy("Set the method"), opinion="none", check=trades.check_method, effect=trades.set_method,
+             gettext_lazy("Issue the trade notice"), opinion="none", check=trades.check_method, effect=trades.set_method,
              style="primary",
              fields=(Field("method", gettext_lazy("Method"), "choice", required=False, choices=TradeMethod.choices,
                            help=gettext_lazy("Leave empty for the method the rules suggest.")),
                      Field("reason", gettext_lazy("Reason for another method"), "text", required=False,
                            limit=inputs.REASON),
+                     Field("trading_date", gettext_lazy("Trading date"), "date", required=False,
+                           help=gettext_lazy("Negotiated or fixed sale: the day the parties trade (default today); "
+                                             "bidding: the day bidding opens.")),
                      Field("starting_price", gettext_lazy("starting price"), "price", required=False),
                      Field("increment", gettext_lazy("minimum increment"), "price", required=False),
                      Field("bidding_opens", gettext_lazy("bidding opens"), "datetime", required=False),
                      Field("bidding_closes", gettext_lazy("bidding closes"), "datetime", required=False)),
-             notes=gettext_lazy("the method the rules suggest (Art 17), or another with the reason")),
+             notes=gettext_lazy("the trade notice (交易通知书, Art 17): the method the rules suggest, or another with "
+                                "the reason, and the trading date; after the announcement period, within 5 working "
+                                "days")),
         Step("bid", (TradeStatus.TRADING,), None, QUALIFIED_BUYER, Decision.BID, Stage.PARTY,
              gettext_lazy("Place the bid"), opinion="none", guard=_bidding, check=trades.check_bid, effect=trades.bid,
              notify=lambda ctx: (), documents=False, style="primary",

@@ -13,6 +13,8 @@ class DocumentKind(models.TextChoices):
     ANNEX3 = "annex3", _("Annex 3: entry registration form")
     ANNEX4 = "annex4", _("Annex 4: enterprise application and withdrawal confirmation form")
     ANNEX5 = "annex5", _("Annex 5: regional reduction plan")
+    TRADE_NOTICE = "tnotice", _("Trade notice")
+    TRADE_CERTIFICATE = "tcert", _("Trade confirmation")
     EXPORT = "export", _("Excel export")
     MONTHLY_REPORT = "monthly", _("Monthly report")
     ANNUAL_REPORT = "annual", _("Annual statistics")

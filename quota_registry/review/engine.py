@@ -183,7 +183,7 @@ class Kind:
     organisation: Callable = lambda record: None  # the organisation whose record it is (the decision's scope)
     region: Callable = lambda record: None  # the county it is located in
     recipients: Callable = lambda ctx: ()  # (Context) -> users told of a decision
-    documents: tuple = ()  # document kinds regenerated after a decision
+    documents: tuple | Callable = ()  # document kinds regenerated after a decision (or record -> those kinds)
     queryset: Callable | None = None  # actor -> the records the actor may reach (default: scope)
     on_status: Callable | None = None  # (record, Context, now) -> extra fields saved with the status
     before_lock: Callable | None = None  # a lock taken before the record's (ledger/locks.py: the order)
@@ -530,9 +530,10 @@ def request_documents(record, actor) -> list:
     from quota_registry.documents.services import document_request
 
     kind = kind_for(record)
+    wanted = kind.documents(record) if callable(kind.documents) else kind.documents
     return [document_request(actor=actor, kind=doc, title=f"{DocumentKind(doc).label} {kind.number(record)}",
                              subject=record, organisation=kind.organisation(record), region=kind.region(record))
-            for doc in kind.documents]
+            for doc in wanted]
 
 
 

@@ -88,7 +88,7 @@ class Decision(models.TextChoices):
     INTEREST = "interest", _("Applied to buy")
     QUALIFY = "qualify", _("Qualification approved")
     REFUSE = "refuse", _("Refused the qualification")
-    SET_METHOD = "method", _("Set the trading method")
+    SET_METHOD = "method", _("Issued the trade notice")
     BID = "bid", _("Placed a bid")
     CLOSE = "close", _("Struck the deal")
     CONTRACT = "contract", _("Recorded the contract")

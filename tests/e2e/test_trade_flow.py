@@ -37,8 +37,9 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
     page.get_by_role("button", name="保存挂牌").click()
     page.wait_for_url("**/trades/*/")
     detail = page.url
-    decide(page, "announce")
+    decide(page, "announce")  # the announcement period the form proposes (10 working days)
     assert "已公告" in page.inner_text("h1")
+    assert "公告期至" in page.get_by_test_id("notice").inner_text()  # and the notice's due day (seed 001 Art 17)
     logout(page)
 
     for buyer, county in (("ent_huize", "county_huize"), ("ent_xuanwei", "county_xuanwei")):
@@ -53,6 +54,7 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
         assert "资格审核通过" in page.locator(f"tr[data-party='{org_id}']").first.inner_text()
         logout(page)
 
+    Trade.objects.update(announcement_ends=timezone.localdate() - dt.timedelta(days=1))  # the period has passed
     login(page, base, "city_reviewer")
     page.goto(detail)
     now = timezone.localtime()
@@ -61,6 +63,8 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
            bidding_opens=(now - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
            bidding_closes=(now + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     assert Trade.objects.get().method == "bidding"
+    assert "已于" in page.get_by_test_id("notice").inner_text()  # the trade notice, issued today
+    shoot(page, "trade_flow-notice")
     logout(page)
 
     for buyer, quantity, price, shown in (("ent_huize", "8", "1100", "1,100.00"),
