@@ -32,6 +32,7 @@ class Project:
     relocation: bool = False  # moving out of the built-up area to improve air quality
     power_unit: bool = False  # a thermal power project: 4411, 4412 or a captive power unit of another industry
     chp_heating: bool = False  # the quota is for the heating part of a combined heat and power unit
+    central_heating: bool = False  # a central heating heat source (seed 003 Art 19)
     stack_height_m: Decimal | None = None
     quality_year: int | None = None
     failing: frozenset = frozenset()  # quality indicators the county did not attain in quality_year

@@ -294,6 +294,9 @@ class PrecheckItemSerializer(serializers.Serializer):
     new_emission = QuantityField(label=_("New emissions"))
     # seed 003 Art 12: the three estimates, when given, of which the new emission must be the lowest
     estimates = serializers.DictField(child=serializers.CharField(max_length=40), required=False, write_only=True)
+    dismantled = serializers.CharField(required=False, allow_blank=True, max_length=40, write_only=True,
+                                       help_text="seed 003 Art 19: the reduction from dismantled dispersed coal-fired "
+                                                 "units in a central heating project's area")
 
 
 class PrecheckSerializer(serializers.Serializer):
@@ -306,6 +309,7 @@ class PrecheckSerializer(serializers.Serializer):
     relocation = serializers.BooleanField(required=False, default=False)
     captive_power = serializers.BooleanField(required=False, default=False)
     chp_heating = serializers.BooleanField(required=False, default=False)
+    central_heating = serializers.BooleanField(required=False, default=False)
     stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
                                               min_value=0, max_value=1000)
     items = PrecheckItemSerializer(many=True, min_length=1, max_length=inputs.FACTOR_ROWS)  # at most one per factor
@@ -361,11 +365,15 @@ class WithdrawalItemSerializer(serializers.ModelSerializer):
     allocations = AllocationSerializer(many=True, read_only=True)
     estimates = serializers.DictField(child=serializers.CharField(max_length=40), required=False,
                                       write_only=True)  # seed 003 Art 12; the service refuses unknown or extra keys
+    dismantled = serializers.CharField(required=False, allow_blank=True, max_length=40, write_only=True,
+                                       help_text="seed 003 Art 19 (central heating): parsed by the service")
+    own_replacement = QuantityField(read_only=True)
 
     class Meta:
         model = WithdrawalItem
-        fields = ["id", "pollutant", "unit", "new_emission", "estimates", "ratio", "required", "reason", "allocations"]
-        read_only_fields = ["id", "ratio", "required", "reason", "allocations"]
+        fields = ["id", "pollutant", "unit", "new_emission", "estimates", "dismantled", "ratio", "required",
+                  "own_replacement", "reason", "allocations"]
+        read_only_fields = ["id", "ratio", "required", "own_replacement", "reason", "allocations"]
 
 
 class PlanMeasureSerializer(serializers.ModelSerializer):
@@ -396,6 +404,7 @@ class ProjectSerializer(serializers.Serializer):
     relocation = serializers.BooleanField(required=False, default=False)
     captive_power = serializers.BooleanField(required=False, default=False)
     chp_heating = serializers.BooleanField(required=False, default=False)
+    central_heating = serializers.BooleanField(required=False, default=False)
     stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
                                               min_value=0, max_value=1000)
 
@@ -418,6 +427,7 @@ class WithdrawalApplicationSerializer(EvidenceAndDocumentsMixin, serializers.Mod
                 "watershed": obj.watershed.code if obj.watershed_id else None, "eia_authority": obj.eia_authority,
                 "major_project": obj.major_project, "two_high": obj.two_high, "clean_energy": obj.clean_energy,
                 "relocation": obj.relocation, "captive_power": obj.captive_power, "chp_heating": obj.chp_heating,
+                "central_heating": obj.central_heating,
                 "stack_height_m": str(obj.stack_height_m) if obj.stack_height_m is not None else None}
 
 
@@ -438,7 +448,8 @@ def _withdrawal_payload(data: dict) -> dict:
     payload = {"data": fields, "region": region}
     if "items" in data:
         payload["items"] = [{"pollutant": i["pollutant"], "new_emission": i["new_emission"],
-                             "estimates": i.get("estimates") or {}} for i in data["items"]]
+                             "estimates": i.get("estimates") or {}, "dismantled": i.get("dismantled")}
+                            for i in data["items"]]
     if "allocations" in data:
         payload["allocations"] = [dict(a) for a in data["allocations"]]
     if "plan" in data:

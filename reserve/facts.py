@@ -41,7 +41,8 @@ def deciding_indicators(year: int | None) -> dict:
 
 def project_facts(*, region: Region, industry, watershed=None, major_project=False, two_high=False,
                   clean_energy=False, relocation=False, stack_height_m=None, today: datetime.date | None = None,
-                  rules: rulesets.RuleSet | None = None, captive_power=False, chp_heating=False) -> Project:
+                  rules: rulesets.RuleSet | None = None, captive_power=False, chp_heating=False,
+                  central_heating=False) -> Project:
     """The project as the rules see it, with the county's quality status of the year the rule set reads (the latest
     recorded; Shanxi: the previous year's, seed 003 Art 14)."""
     today = today or timezone.localdate()
@@ -58,7 +59,7 @@ def project_facts(*, region: Region, industry, watershed=None, major_project=Fal
         major_project=major_project, two_high=two_high, clean_energy=clean_energy,
         relocation=relocation, stack_height_m=stack_height_m, quality_year=year,
         power_unit=captive_power or is_thermal_power(industry.code), chp_heating=chp_heating,
-        failing=frozenset(i for i, ok in recorded.items() if not ok),
+        central_heating=central_heating, failing=frozenset(i for i, ok in recorded.items() if not ok),
         missing=frozenset(i for i in QualityIndicator.values if i not in recorded),
         deciding=deciding_indicators(year), indicator_names={k: str(v) for k, v in QualityIndicator.choices},
     )

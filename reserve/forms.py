@@ -139,6 +139,8 @@ class ProjectForm(LabelledErrors, forms.Form):
     captive_power = forms.BooleanField(label=_("A captive thermal power unit of another industry (自备电厂)"),
                                        required=False)
     chp_heating = forms.BooleanField(label=_("For the heating part of a combined heat and power unit"), required=False)
+    central_heating = forms.BooleanField(label=_("A central heating heat source (Shanxi: seed 003 Art 19)"),
+                                         required=False)
     stack_height_m = forms.DecimalField(label=_("Stack height (m)"), required=False, max_digits=6, decimal_places=1,
                                         max_value=1000, min_value=0,
                                         widget=forms.NumberInput(attrs={"step": "0.1"}))
@@ -170,6 +172,10 @@ class WithdrawalItemForm(LabelledErrors, forms.Form):
     permit_norm = QuantityFormField(label=_("Estimate by the permit technical norm"), required=False)
     source_strength = QuantityFormField(label=_("Estimate by the source-strength guideline"), required=False)
     standard_limit = QuantityFormField(label=_("Estimate by the standard limit"), required=False)
+    # seed 003 Art 19 (optional): a central heating project's own replacement source
+    dismantled = QuantityFormField(label=_("Reduction from dismantled dispersed coal-fired units"), required=False,
+                                   help_text=_("Central heating projects (Shanxi): the air-pollutant reduction from "
+                                               "the dispersed coal-fired units dismantled in the heating area."))
 
     def payload(self):
         data = self.cleaned_data
@@ -177,7 +183,8 @@ class WithdrawalItemForm(LabelledErrors, forms.Form):
             return None
         estimates = {name: str(data[name]) for name in ("permit_norm", "source_strength", "standard_limit")
                      if data.get(name) is not None}
-        return {"pollutant": data["pollutant"], "new_emission": data.get("new_emission"), "estimates": estimates}
+        return {"pollutant": data["pollutant"], "new_emission": data.get("new_emission"), "estimates": estimates,
+                "dismantled": str(data["dismantled"]) if data.get("dismantled") is not None else None}
 
 
 class AllocationForm(LabelledErrors, forms.Form):

@@ -111,6 +111,9 @@ class WithdrawalApplication(ReviewableApplication):
     relocation = models.BooleanField(_("relocation out of the built-up area"), default=False)
     captive_power = models.BooleanField(_("a captive thermal power unit of another industry (自备电厂)"), default=False)
     chp_heating = models.BooleanField(_("for the heating part of a combined heat and power unit"), default=False)
+    # seed 003 Art 19: a central heating heat source, whose dismantled dispersed coal-fired units replace its own air
+    # emissions
+    central_heating = models.BooleanField(_("a central heating heat source"), default=False, db_default=False)
     stack_height_m = models.DecimalField(_("stack height (m)"), max_digits=6, decimal_places=1, null=True, blank=True)
     auto_allocate = models.BooleanField(_("allocate sources automatically"), default=True)
     quality_year = models.PositiveSmallIntegerField(_("quality status year used"), null=True, blank=True)
@@ -131,7 +134,8 @@ class WithdrawalApplication(ReviewableApplication):
     # The project's characteristics that change its ratios or sources, as the page and Annex 4 print them
     CHARACTERISTICS = (("major_project", _("major project")), ("two_high", _("two-high")),
                        ("clean_energy", _("clean energy")), ("relocation", _("relocation")),
-                       ("captive_power", _("captive power unit")), ("chp_heating", _("heating part of CHP")))
+                       ("captive_power", _("captive power unit")), ("chp_heating", _("heating part of CHP")),
+                       ("central_heating", _("central heating")))
 
     @property
     def characteristics(self) -> list[str]:
@@ -146,7 +150,9 @@ class WithdrawalItem(models.Model):
     pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT)
     new_emission = models.DecimalField(_("new emissions"), **QUANTITY)
     ratio = models.DecimalField(_("replacement ratio"), max_digits=6, decimal_places=2)
-    required = models.DecimalField(_("required replacement"), **QUANTITY)
+    required = models.DecimalField(_("required replacement"), **QUANTITY)  # from the pool (after own_replacement)
+    # seed 003 Art 19: what the dismantled dispersed coal-fired units in a central heating project's area replace
+    own_replacement = models.DecimalField(_("own replacement source"), default=0, db_default=0, **QUANTITY)
     reason = models.TextField(_("basis of the ratio"))
 
     # Approved withdrawals are published (Art 24) as the pool's deals.

@@ -318,7 +318,8 @@ def precheck(request):
                                                      "project": project, "carry": carry})
 
 
-PRECHECK_FLAGS = ("major_project", "two_high", "clean_energy", "relocation", "captive_power", "chp_heating")
+PRECHECK_FLAGS = ("major_project", "two_high", "clean_energy", "relocation", "captive_power", "chp_heating",
+                  "central_heating")
 
 
 def _precheck_carry(data, rows) -> str:
@@ -387,7 +388,8 @@ def withdrawal_edit(request, pk=None):
     if instance and not data:
         initial = {f: getattr(instance, f) for f in withdrawals.PROJECT_FIELDS if hasattr(instance, f)}
         initial["region"] = instance.region
-        item_initial = [{"pollutant": i.pollutant, "new_emission": i.new_emission} for i in instance.items.all()]
+        item_initial = [{"pollutant": i.pollutant, "new_emission": i.new_emission,
+                         "dismantled": i.own_replacement or None} for i in instance.items.all()]
         alloc_initial = [{"lot": a.lot, "quantity": a.quantity} for a in
                          Allocation.objects.filter(item__application=instance, chosen_by_applicant=True)]
         plan_initial = [{k: getattr(m, k) for k in ("pollutant", "quantity", "source", "measure", "responsible_party",

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounting.projects import ESTIMATES, lowest_estimate
-from accounting.quantities import QuantityError
+from accounting.quantities import QuantityError, show
 from accounting.quantities import quantity as exact_quantity
 from ledger import services as ledger
 from ledger.models import AccountKind, Lot, TransactionKind
@@ -39,7 +39,7 @@ from .models import Allocation, PlanMeasure, WithdrawalApplication, WithdrawalIt
 from .rows import FactorRows
 
 PROJECT_FIELDS = ["project_name", "industry", "watershed", "eia_authority", "major_project", "two_high", "clean_energy",
-                  "relocation", "captive_power", "chp_heating", "stack_height_m", "auto_allocate",
+                  "relocation", "captive_power", "chp_heating", "central_heating", "stack_height_m", "auto_allocate",
                   "relies_on_government"]
 NOT_ENOUGH = _("Not enough eligible quota in the pool for %(factor)s: %(required)s %(unit)s required, "
                "%(available)s %(unit)s eligible and available.")
@@ -53,6 +53,7 @@ class ItemCheck:
     required: Decimal
     reason: str
     eligible_available: Decimal
+    own: Decimal = Decimal("0")  # replaced by the project's own source (seed 003 Art 19), not from the pool
 
     @property
     def sufficient(self) -> bool:
@@ -67,6 +68,7 @@ def _project(application_or_fields, region, today=None):
                                clean_energy=bool(get("clean_energy")), relocation=bool(get("relocation")),
                                stack_height_m=get("stack_height_m"), today=today,
                                captive_power=bool(get("captive_power")), chp_heating=bool(get("chp_heating")),
+                               central_heating=bool(get("central_heating")),
                                rules=facts.rule_set(get("rule_set") or None))
 
 
@@ -84,6 +86,7 @@ class Rows(list):
     def __init__(self, *args):
         super().__init__(*args)
         self.basis: dict[str, str] = {}
+        self.own: dict[str, Decimal] = {}  # pollutant code -> dismantled dispersed coal-fired units (seed 003 Art 19)
 
 
 def _estimates(key, raw, pollutant, amount, errors, rows) -> None:
@@ -117,6 +120,9 @@ def _estimates(key, raw, pollutant, amount, errors, rows) -> None:
         "method": ESTIMATE_LABELS[method]}
 
 
+DISMANTLED_LABEL = gettext_lazy("Reduction from dismantled dispersed coal-fired units")
+
+
 def _clean_rows(raw_items) -> Rows:
     factor_rows, rows = FactorRows("items"), Rows()
     errors = factor_rows.errors
@@ -136,6 +142,17 @@ def _clean_rows(raw_items) -> Rows:
             errors[f"{key}.new_emission"] = _("New emissions must be more than zero.")
             continue
         _estimates(key, raw, pollutant, amount, errors, rows)
+        if raw.get("dismantled") not in (None, ""):
+            try:
+                own = exact_quantity(raw["dismantled"], field=DISMANTLED_LABEL, unit=pollutant.unit)
+            except QuantityError as exc:
+                errors[f"{key}.dismantled"] = str(exc)
+                continue
+            if own < 0:
+                errors[f"{key}.dismantled"] = _("%(field)s cannot be negative.") % {"field": DISMANTLED_LABEL}
+                continue
+            if own > 0:
+                rows.own[pollutant.code] = own
         rows.append((pollutant, amount))
     if errors:
         raise ValidationError(errors)
@@ -162,13 +179,26 @@ def check_items(project, rows, rules, *, today=None) -> list[ItemCheck]:
     today = today or timezone.localdate()
     pool = ledger.account(AccountKind.POOL)
     emissions = {p.code: (p.category, amount) for p, amount in rows}
-    result = []
+    result, refused = [], {}
     for pollutant, amount in rows:
-        r = rules.ratio(project, facts.factor(pollutant), amount, project_emissions=emissions)
+        factor = facts.factor(pollutant)
+        r = rules.ratio(project, factor, amount, project_emissions=emissions)
         ids = [c.lot_id for c in candidates(project, pollutant, today, rules)]
         available = sum(facts.pool_available(pool, ids, today).values(), Decimal("0"))
         reason = getattr(rows, "basis", {}).get(pollutant.code, "") + r.reason
-        result.append(ItemCheck(pollutant, amount, r.ratio, r.required, reason, available))
+        required, own = r.required, getattr(rows, "own", {}).get(pollutant.code, Decimal("0"))
+        if own:
+            if problem := rules.own_replacement(project, factor):
+                refused[pollutant.name] = problem
+                continue
+            own = min(own, r.required)  # what the dismantled units replace; the rest comes from the pool
+            required = r.required - own
+            reason += " " + _("The reduction from dismantling dispersed coal-fired units in its heating area replaces "
+                              "%(own)s (seed 003 Art 19); %(rest)s comes from the pool.") % {
+                "own": show(own, pollutant.unit), "rest": show(required, pollutant.unit)}
+        result.append(ItemCheck(pollutant, amount, r.ratio, required, reason, available, own))
+    if refused:
+        raise ValidationError({"items": [f"{name}：{problem}" for name, problem in refused.items()]})
     return result
 
 
@@ -242,7 +272,7 @@ def _save_items(application, rows) -> list[WithdrawalItem]:
     application.items.all().delete()  # draft rows, recomputed; the audit row keeps the previous version
     return WithdrawalItem.objects.bulk_create([
         WithdrawalItem(application=application, pollutant=c.pollutant, new_emission=c.new_emission, ratio=c.ratio,
-                       required=c.required, reason=c.reason[:2000]) for c in checks])
+                       required=c.required, own_replacement=c.own, reason=c.reason[:2000]) for c in checks])
 
 
 def _save_requested_allocations(application, requested) -> None:

@@ -122,6 +122,12 @@ class RuleSet:
         return (factor.category == HEAVY_METAL and bool(project.key_heavy_metal_industry)
                 and source.key_heavy_metal_industry != project.key_heavy_metal_industry)
 
+    def own_replacement(self, project: Project, factor: Factor) -> str | None:
+        """Why a project may not count the reduction from dismantling dispersed coal-fired units as its own replacement
+        source (None: it may). Qujing's measures have no such rule."""
+        return _("Dismantled dispersed coal-fired units count as a project's own replacement source only under "
+                 "Shanxi's rules (seed 003 Art 19).")
+
     def project_quota_offer(self, *, paid: bool) -> str | None:
         """Why an enterprise may not offer the quota of one of its projects' accounts for sale (None: it may). Qujing
         Art 9: a project not built, or whose process changed, applies to return the quota to the pool."""

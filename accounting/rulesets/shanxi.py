@@ -8,6 +8,7 @@
 - Art 16: thermal power draws air quota from thermal power (heat of cogeneration excepted); thermal-power
   reductions not for other industries' stacks under 45 m; paper and dyeing draw water quota from industry;
   agricultural reductions never for industrial projects.
+- Art 19: a central heating project's dismantled dispersed coal-fired units are its own air replacement source.
 - Art 18: an unbuilt project's quota obtained for a fee may be traded; quota obtained free may not.
 - seed 003 sets no permit-change deadline of its own: the national 30 working days apply.
 """
@@ -55,6 +56,17 @@ class Shanxi(RuleSet):
         """Art 14: 上一年度 — the previous calendar year, whatever is recorded for this one; when the previous year is
         not recorded, nothing is (the ratio then says so and replaces as if not attained)."""
         return today.year - 1
+
+    def own_replacement(self, project: Project, factor: Factor) -> str | None:
+        """Art 19: the air-pollutant reduction from dismantling the dispersed coal-fired units in a central heating
+        project's heating area replaces that project's own emissions; the rest comes by trade."""
+        if not project.central_heating:
+            return _("Only a central heating heat source counts dismantled dispersed coal-fired units as its own "
+                     "replacement source (seed 003 Art 19).")
+        if factor.category != AIR:
+            return _("Dismantled coal-fired units replace air pollutants only, not %(factor)s (seed 003 Art 19).") % {
+                "factor": factor.name}
+        return None
 
     def project_quota_offer(self, *, paid: bool) -> str | None:
         """Art 18: the quota of a project that will not be built may be traded (or used for the unit's other projects)
