@@ -368,10 +368,12 @@ class WithdrawalItemSerializer(serializers.ModelSerializer):
     dismantled = serializers.CharField(required=False, allow_blank=True, max_length=40, write_only=True,
                                        help_text="seed 003 Art 19 (central heating): parsed by the service")
     own_replacement = QuantityField(read_only=True)
+    reused = serializers.CharField(required=False, allow_blank=True, max_length=40,
+                                   help_text="seed 003 Art 18: from the unit's unbuilt project (`project.reuse_from`)")
 
     class Meta:
         model = WithdrawalItem
-        fields = ["id", "pollutant", "unit", "new_emission", "estimates", "dismantled", "ratio", "required",
+        fields = ["id", "pollutant", "unit", "new_emission", "estimates", "dismantled", "reused", "ratio", "required",
                   "own_replacement", "reason", "allocations"]
         read_only_fields = ["id", "ratio", "required", "own_replacement", "reason", "allocations"]
 
@@ -405,6 +407,8 @@ class ProjectSerializer(serializers.Serializer):
     captive_power = serializers.BooleanField(required=False, default=False)
     chp_heating = serializers.BooleanField(required=False, default=False)
     central_heating = serializers.BooleanField(required=False, default=False)
+    reuse_from = serializers.CharField(required=False, allow_blank=True, max_length=20,
+                                       help_text="seed 003 Art 18: the unit's earlier withdrawal whose quota it reuses")
     stack_height_m = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
                                               min_value=0, max_value=1000)
 
@@ -427,7 +431,7 @@ class WithdrawalApplicationSerializer(EvidenceAndDocumentsMixin, serializers.Mod
                 "watershed": obj.watershed.code if obj.watershed_id else None, "eia_authority": obj.eia_authority,
                 "major_project": obj.major_project, "two_high": obj.two_high, "clean_energy": obj.clean_energy,
                 "relocation": obj.relocation, "captive_power": obj.captive_power, "chp_heating": obj.chp_heating,
-                "central_heating": obj.central_heating,
+                "central_heating": obj.central_heating, "reuse_from": obj.reuse_from,
                 "stack_height_m": str(obj.stack_height_m) if obj.stack_height_m is not None else None}
 
 
@@ -448,7 +452,8 @@ def _withdrawal_payload(data: dict) -> dict:
     payload = {"data": fields, "region": region}
     if "items" in data:
         payload["items"] = [{"pollutant": i["pollutant"], "new_emission": i["new_emission"],
-                             "estimates": i.get("estimates") or {}, "dismantled": i.get("dismantled")}
+                             "estimates": i.get("estimates") or {}, "dismantled": i.get("dismantled"),
+                             "reused": i.get("reused")}
                             for i in data["items"]]
     if "allocations" in data:
         payload["allocations"] = [dict(a) for a in data["allocations"]]

@@ -160,6 +160,10 @@ class WithdrawalForm(ProjectForm):
     relies_on_government = forms.BooleanField(label=_("The reduction plan relies on local government action"),
                                               required=False)
     commitment = forms.FileField(label=_("Local government's commitment document (Art 15)"), required=False)
+    reuse_from = forms.CharField(label=_("Reuses the quota of the unit's withdrawal (number)"), max_length=20,
+                                 required=False, help_text=_(
+                                     "Shanxi (seed 003 Art 18): the number of your earlier withdrawal whose project "
+                                     "will not be built; its quota, obtained for a fee, may serve this project."))
     evidence = MultipleFileField(label=_("Other documents (EIA report, reduction plan)"), required=False)
     field_order = ["project_name", "region", "industry", "watershed", "eia_authority"]
 
@@ -176,6 +180,10 @@ class WithdrawalItemForm(LabelledErrors, forms.Form):
     dismantled = QuantityFormField(label=_("Reduction from dismantled dispersed coal-fired units"), required=False,
                                    help_text=_("Central heating projects (Shanxi): the air-pollutant reduction from "
                                                "the dispersed coal-fired units dismantled in the heating area."))
+    # seed 003 Art 18 (optional): from the unit's unbuilt project named on the application
+    reused = QuantityFormField(label=_("Reused from the unit's unbuilt project"), required=False,
+                               help_text=_("Shanxi: quota your unit obtained for a fee for a project it will not "
+                                           "build (give that withdrawal's number above)."))
 
     def payload(self):
         data = self.cleaned_data
@@ -184,7 +192,16 @@ class WithdrawalItemForm(LabelledErrors, forms.Form):
         estimates = {name: str(data[name]) for name in ("permit_norm", "source_strength", "standard_limit")
                      if data.get(name) is not None}
         return {"pollutant": data["pollutant"], "new_emission": data.get("new_emission"), "estimates": estimates,
-                "dismantled": str(data["dismantled"]) if data.get("dismantled") is not None else None}
+                "dismantled": str(data["dismantled"]) if data.get("dismantled") is not None else None,
+                "reused": str(data["reused"]) if data.get("reused") is not None else None}
+
+
+class PrecheckItemForm(WithdrawalItemForm):
+    """The pre-check's rows: reusing an earlier project's quota needs the application's account (not planned here)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["reused"]
 
 
 class AllocationForm(LabelledErrors, forms.Form):
@@ -225,6 +242,8 @@ class PlanMeasureForm(LabelledErrors, forms.Form):
 
 WithdrawalItemFormSet = forms.formset_factory(WithdrawalItemForm, extra=0, min_num=1, max_num=inputs.FACTOR_ROWS,
                                               validate_max=True, absolute_max=inputs.FACTOR_ROWS)
+PrecheckItemFormSet = forms.formset_factory(PrecheckItemForm, extra=0, min_num=1, max_num=inputs.FACTOR_ROWS,
+                                            validate_max=True, absolute_max=inputs.FACTOR_ROWS)
 AllocationFormSet = forms.formset_factory(AllocationForm, extra=3, max_num=inputs.ALLOCATIONS, validate_max=True,
                                           absolute_max=inputs.ALLOCATIONS)
 PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=1, max_num=inputs.PLAN_ROWS, validate_max=True,

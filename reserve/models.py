@@ -114,6 +114,10 @@ class WithdrawalApplication(ReviewableApplication):
     # seed 003 Art 19: a central heating heat source, whose dismantled dispersed coal-fired units replace its own air
     # emissions
     central_heating = models.BooleanField(_("a central heating heat source"), default=False, db_default=False)
+    # seed 003 Art 18: the number of the unit's earlier withdrawal whose project will not be built, and whose quota
+    # (obtained for a fee) this project reuses
+    reuse_from = models.CharField(_("reuses the quota of the unit's withdrawal"), max_length=20, blank=True,
+                                  default="", db_default="")
     stack_height_m = models.DecimalField(_("stack height (m)"), max_digits=6, decimal_places=1, null=True, blank=True)
     auto_allocate = models.BooleanField(_("allocate sources automatically"), default=True)
     quality_year = models.PositiveSmallIntegerField(_("quality status year used"), null=True, blank=True)
@@ -153,6 +157,8 @@ class WithdrawalItem(models.Model):
     required = models.DecimalField(_("required replacement"), **QUANTITY)  # from the pool (after own_replacement)
     # seed 003 Art 19: what the dismantled dispersed coal-fired units in a central heating project's area replace
     own_replacement = models.DecimalField(_("own replacement source"), default=0, db_default=0, **QUANTITY)
+    # seed 003 Art 18: taken from the unit's unbuilt project (`reuse_from`) when the application is approved
+    reused = models.DecimalField(_("reused from the unit's unbuilt project"), default=0, db_default=0, **QUANTITY)
     reason = models.TextField(_("basis of the ratio"))
 
     # Approved withdrawals are published (Art 24) as the pool's deals.

@@ -39,6 +39,7 @@ from .forms import (
     PlanMeasureFormSet,
     ProjectForm,
     WithdrawalForm,
+    PrecheckItemFormSet,
     WithdrawalItemFormSet,
 )
 from .models import Allocation, EntryApplication, WithdrawalApplication
@@ -301,7 +302,7 @@ def ledger_list(request):
 def precheck(request):
     """Public: describe a planned project and see, per factor, ratio, requirement, reason and availability."""
     form = ProjectForm(request.POST or None)
-    items = WithdrawalItemFormSet(request.POST or None, prefix="items")
+    items = PrecheckItemFormSet(request.POST or None, prefix="items")
     result = project = carry = None
     if request.method == "POST" and all([form.is_valid(), items.is_valid()]):  # every problem shown at once
         data = form.cleaned_data
@@ -389,7 +390,8 @@ def withdrawal_edit(request, pk=None):
         initial = {f: getattr(instance, f) for f in withdrawals.PROJECT_FIELDS if hasattr(instance, f)}
         initial["region"] = instance.region
         item_initial = [{"pollutant": i.pollutant, "new_emission": i.new_emission,
-                         "dismantled": i.own_replacement or None} for i in instance.items.all()]
+                         "dismantled": i.own_replacement or None, "reused": i.reused or None}
+                        for i in instance.items.all()]
         alloc_initial = [{"lot": a.lot, "quantity": a.quantity} for a in
                          Allocation.objects.filter(item__application=instance, chosen_by_applicant=True)]
         plan_initial = [{k: getattr(m, k) for k in ("pollutant", "quantity", "source", "measure", "responsible_party",

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,7 @@ from accounting.projects import ESTIMATES, lowest_estimate
 from accounting.quantities import QuantityError, show
 from accounting.quantities import quantity as exact_quantity
 from ledger import services as ledger
-from ledger.models import AccountKind, Lot, TransactionKind
+from ledger.models import Account, AccountKind, Holding, Lot, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
 from quota_registry.files.services import attachments_add, attachments_of
@@ -32,6 +33,7 @@ from quota_registry.reference.models import Industry, Pollutant, PollutantCatego
 from quota_registry.review import engine
 from quota_registry.review import services as review
 from quota_registry.workdays import WorkdayCalendar
+from trading import fees
 from trading.services import obligation_create
 
 from . import facts
@@ -39,7 +41,7 @@ from .models import Allocation, PlanMeasure, WithdrawalApplication, WithdrawalIt
 from .rows import FactorRows
 
 PROJECT_FIELDS = ["project_name", "industry", "watershed", "eia_authority", "major_project", "two_high", "clean_energy",
-                  "relocation", "captive_power", "chp_heating", "central_heating", "stack_height_m", "auto_allocate",
+                  "relocation", "captive_power", "chp_heating", "central_heating", "reuse_from", "stack_height_m", "auto_allocate",
                   "relies_on_government"]
 NOT_ENOUGH = _("Not enough eligible quota in the pool for %(factor)s: %(required)s %(unit)s required, "
                "%(available)s %(unit)s eligible and available.")
@@ -54,6 +56,7 @@ class ItemCheck:
     reason: str
     eligible_available: Decimal
     own: Decimal = Decimal("0")  # replaced by the project's own source (seed 003 Art 19), not from the pool
+    reused: Decimal = Decimal("0")  # from the unit's unbuilt project (seed 003 Art 18), not from the pool
 
     @property
     def sufficient(self) -> bool:
@@ -87,6 +90,7 @@ class Rows(list):
         super().__init__(*args)
         self.basis: dict[str, str] = {}
         self.own: dict[str, Decimal] = {}  # pollutant code -> dismantled dispersed coal-fired units (seed 003 Art 19)
+        self.reused: dict[str, Decimal] = {}  # pollutant code -> from the unit's unbuilt project (seed 003 Art 18)
 
 
 def _estimates(key, raw, pollutant, amount, errors, rows) -> None:
@@ -121,6 +125,7 @@ def _estimates(key, raw, pollutant, amount, errors, rows) -> None:
 
 
 DISMANTLED_LABEL = gettext_lazy("Reduction from dismantled dispersed coal-fired units")
+REUSED_LABEL = gettext_lazy("Reused from the unit's unbuilt project")
 
 
 def _clean_rows(raw_items) -> Rows:
@@ -142,17 +147,18 @@ def _clean_rows(raw_items) -> Rows:
             errors[f"{key}.new_emission"] = _("New emissions must be more than zero.")
             continue
         _estimates(key, raw, pollutant, amount, errors, rows)
-        if raw.get("dismantled") not in (None, ""):
+        for name, label, kept in (("dismantled", DISMANTLED_LABEL, rows.own), ("reused", REUSED_LABEL, rows.reused)):
+            if raw.get(name) in (None, ""):
+                continue
             try:
-                own = exact_quantity(raw["dismantled"], field=DISMANTLED_LABEL, unit=pollutant.unit)
+                value = exact_quantity(raw[name], field=label, unit=pollutant.unit)
             except QuantityError as exc:
-                errors[f"{key}.dismantled"] = str(exc)
+                errors[f"{key}.{name}"] = str(exc)
                 continue
-            if own < 0:
-                errors[f"{key}.dismantled"] = _("%(field)s cannot be negative.") % {"field": DISMANTLED_LABEL}
-                continue
-            if own > 0:
-                rows.own[pollutant.code] = own
+            if value < 0:
+                errors[f"{key}.{name}"] = _("%(field)s cannot be negative.") % {"field": label}
+            elif value > 0:
+                kept[pollutant.code] = value
         rows.append((pollutant, amount))
     if errors:
         raise ValidationError(errors)
@@ -196,7 +202,13 @@ def check_items(project, rows, rules, *, today=None) -> list[ItemCheck]:
             reason += " " + _("The reduction from dismantling dispersed coal-fired units in its heating area replaces "
                               "%(own)s (seed 003 Art 19); %(rest)s comes from the pool.") % {
                 "own": show(own, pollutant.unit), "rest": show(required, pollutant.unit)}
-        result.append(ItemCheck(pollutant, amount, r.ratio, required, reason, available, own))
+        reused = min(getattr(rows, "reused", {}).get(pollutant.code, Decimal("0")), required)
+        if reused:  # whether the unit may reuse it (Art 18) is checked against its account: _check_reuse
+            required -= reused
+            reason += " " + _("%(reused)s comes from the unit's unbuilt project, obtained for a fee (seed 003 Art "
+                              "18); %(rest)s from the pool.") % {
+                "reused": show(reused, pollutant.unit), "rest": show(required, pollutant.unit)}
+        result.append(ItemCheck(pollutant, amount, r.ratio, required, reason, available, own, reused))
     if refused:
         raise ValidationError({"items": [f"{name}：{problem}" for name, problem in refused.items()]})
     return result
@@ -263,16 +275,51 @@ def _water_without_watershed(rows) -> str:
         "factors": "、".join(water)} if water else ""
 
 
+def reuse_account(application):
+    """The account of the unit's earlier project named by `reuse_from` (seed 003 Art 18), or None."""
+    if not application.reuse_from:
+        return None
+    return Account.objects.filter(kind=AccountKind.ENTERPRISE, organisation_id=application.applicant_id,
+                                         reference=application.reuse_from).first()
+
+
+def _reusable(account, pollutant) -> Decimal:
+    return (Holding.objects.filter(account=account, lot__pollutant=pollutant)
+            .aggregate(q=Sum("quantity"))["q"] or Decimal("0"))
+
+
+def check_reuse(application, wanted: dict) -> None:
+    """Seed 003 Art 18: the quota of the unit's unbuilt project serves another of its projects when the rule set
+    allows it (obtained for a fee) and the account still holds it. `wanted`: pollutant -> quantity."""
+    if not wanted:
+        return
+    account = reuse_account(application)
+    if account is None:
+        raise ValidationError({"reuse_from": _("Give the number of your earlier withdrawal whose project will not be "
+                                               "built (seed 003 Art 18).")})
+    problem = facts.rule_set(application.rule_set).project_quota_offer(paid=fees.project_account_paid(account))
+    if problem:
+        raise ValidationError({"reuse_from": problem})
+    short = [_("%(factor)s: %(held)s held, %(wanted)s wanted") % {
+        "factor": p.name, "held": show(_reusable(account, p), p.unit), "wanted": show(q, p.unit)}
+        for p, q in wanted.items() if _reusable(account, p) < q]
+    if short:
+        raise ValidationError({"reuse_from": _("The project account %(number)s does not hold enough: %(short)s.") % {
+            "number": application.reuse_from, "short": "；".join(short)}})
+
+
 def _save_items(application, rows) -> list[WithdrawalItem]:
     if application.watershed_id is None and (missing := _water_without_watershed(rows)):
         raise ValidationError({"watershed": missing})
     project = _project(application, application.region)
     checks = check_items(project, rows, facts.rule_set(application.rule_set))
+    check_reuse(application, {c.pollutant: c.reused for c in checks if c.reused})
     application.quality_year = project.quality_year
     application.items.all().delete()  # draft rows, recomputed; the audit row keeps the previous version
     return WithdrawalItem.objects.bulk_create([
         WithdrawalItem(application=application, pollutant=c.pollutant, new_emission=c.new_emission, ratio=c.ratio,
-                       required=c.required, own_replacement=c.own, reason=c.reason[:2000]) for c in checks])
+                       required=c.required, own_replacement=c.own, reused=c.reused, reason=c.reason[:2000])
+        for c in checks])
 
 
 def _save_requested_allocations(application, requested) -> None:
@@ -532,6 +579,7 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
                     legs=[ledger.Leg(a.lot, held, project_account, a.quantity) for a in allocations],
                     memo=_("Withdrawal %(number)s approved: %(project)s") % {
                         "number": application.number, "project": application.project_name})
+    _move_reused(application, project_account, actor)
     today = timezone.localdate()
     days = facts.rule_set(application.rule_set).permit_change_working_days
     calendar = WorkdayCalendar.load()
@@ -549,6 +597,27 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
             working_days=days)
 
 
+def _move_reused(application, project_account, actor) -> None:
+    """Seed 003 Art 18: what the project reuses moves from the unit's unbuilt project's account to this one (earliest
+    expiry first); its permit-change obligation arose when that quota first left the pool."""
+    reused = {i.pollutant: i.reused for i in application.items.select_related("pollutant") if i.reused > 0}
+    if not reused:
+        return
+    check_reuse(application, reused)
+    source, legs = reuse_account(application), []
+    for pollutant, need in reused.items():
+        for h in (Holding.objects.filter(account=source, lot__pollutant=pollutant, quantity__gt=0)
+                  .select_related("lot").order_by("lot__valid_until", "lot_id")):
+            take = min(need, h.quantity)
+            legs.append(ledger.Leg(h.lot, source, project_account, take))
+            need -= take
+            if need <= 0:
+                break
+    ledger.post(actor=actor, kind=TransactionKind.TRANSFER, legs=legs, subject=application,
+                memo=_("Withdrawal %(number)s reuses the quota of %(source)s (seed 003 Art 18)") % {
+                    "number": application.number, "source": application.reuse_from})
+
+
 def check_submission(actor, application, values) -> None:
     """Before a withdrawal is submitted: its factors, the government's commitment where the plan relies on it
     (Art 15), an active enterprise."""
@@ -560,6 +629,8 @@ def check_submission(actor, application, values) -> None:
     if not application.applicant.is_active:
         raise ValidationError(_("The enterprise is deactivated."))
     facts.check_not_restricted(application)
+    check_reuse(application, {i.pollutant: i.reused for i in application.items.select_related("pollutant")
+                              if i.reused > 0})
 
 
 def check_approval(actor, application, values) -> None:
