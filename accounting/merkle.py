@@ -44,6 +44,33 @@ def root(hashes: Sequence[bytes]) -> bytes:
     return node_hash(root(hashes[:k]), root(hashes[k:]))
 
 
+class CompactRange:
+    """The leaves 0 <= i < size kept as the hashes of their maximal complete subtrees, largest (leftmost) first: at
+    most log2(size) + 1 hashes, enough to append leaves and give the root of every later size. What an incremental
+    verifier keeps between runs (the "compact range" of the transparency-dev Merkle libraries)."""
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()):
+        if len(hashes) != bin(size).count("1"):
+            raise ValueError("a compact range of n leaves has one hash per bit set in n")
+        self.size, self.hashes = size, list(hashes)
+
+    def append(self, leaf_hash_: bytes) -> None:
+        self.hashes.append(leaf_hash_)
+        self.size += 1
+        merges = (self.size & -self.size).bit_length() - 1  # subtrees the new leaf completes: trailing zeros of size
+        for _ in range(merges):
+            right = self.hashes.pop()
+            self.hashes.append(node_hash(self.hashes.pop(), right))
+
+    def root(self) -> bytes:
+        if not self.hashes:
+            return EMPTY_ROOT
+        result = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            result = node_hash(left, result)
+        return result
+
+
 RangeHash = Callable[[int, int], bytes]  # (start, end) -> MTH of the leaves start <= i < end
 
 

@@ -234,22 +234,86 @@ def latest_checkpoint() -> Checkpoint | None:
 
 # --- reconciliation ----------------------------------------------------------------------------------------------
 
-def reconcile(batch: int = 2000) -> list[str]:
-    """Every leaf encoded again from the ledger's rows against the hash it was integrated with, and every stored
-    node against its children: the problems found, naming the transactions (empty when the log holds)."""
-    problems = []
-    total, start = size(), 0
-    while start < total:
-        for leaf, data in leaves(start, min(total, start + batch)):
-            if merkle.leaf_hash(data) != bytes(leaf.hash):
+def _leaves_from(compact: merkle.CompactRange, end: int, problems: list, batch: int) -> None:
+    """Leaves compact.size <= i < end encoded again from the ledger's rows: each against the hash it was integrated
+    with (a difference names the transaction), appended to the compact range."""
+    while compact.size < end:
+        for leaf, data in leaves(compact.size, min(end, compact.size + batch)):
+            h = merkle.leaf_hash(data)
+            if h != bytes(leaf.hash):
                 problems.append(f"transaction #{leaf.transaction.sequence} (log index {leaf.index}) no longer matches "
                                 f"the published log")
-        start += batch
-    nodes = Nodes()
+            compact.append(h)
+
+
+def reconcile(batch: int = 2000) -> list[str]:
+    """Every leaf encoded again from the ledger's rows against the hash it was integrated with, the root they give
+    against the latest checkpoint, and the stored tree's: the problems found, naming the transactions (empty when
+    the log holds)."""
+    problems, compact = [], merkle.CompactRange()
+    _leaves_from(compact, size(), problems, batch)
     checkpoint = latest_checkpoint()
-    if checkpoint is not None and nodes.range_hash(0, checkpoint.tree_size).hex() != checkpoint.root_hash:
+    if checkpoint is not None:
+        problems += _against_checkpoint(checkpoint, compact if compact.size == checkpoint.tree_size else None)
+    return problems
+
+
+def _against_checkpoint(checkpoint, compact: merkle.CompactRange | None) -> list[str]:
+    """The checkpoint's signature with the log's key, its root against the leaves recomputed (when given) and against
+    the stored tree that serves the proofs."""
+    from cryptography.exceptions import InvalidSignature
+
+    problems = []
+    public = _private_key().public_key()
+
+    def check(signature: bytes, message: bytes) -> bool:
+        try:
+            public.verify(signature, message)
+            return True
+        except InvalidSignature:
+            return False
+
+    try:
+        merkle.open_note(checkpoint.note, key_name(), public.public_bytes_raw(), check)
+    except ValueError:
+        problems.append(f"checkpoint {checkpoint.tree_size} is not signed by the log's key")
+    if compact is not None and compact.root().hex() != checkpoint.root_hash:
+        problems.append(f"the ledger's transactions no longer give the root of checkpoint {checkpoint.tree_size}")
+    if Nodes().range_hash(0, checkpoint.tree_size).hex() != checkpoint.root_hash:
         problems.append(f"the stored tree no longer gives the root of checkpoint {checkpoint.tree_size}")
     return problems
+
+
+def check(*, full: bool = False, batch: int = 2000):
+    """`manage.py verify_ledger`: the ledger and the public log, from where the last clean run stopped (`full`: from
+    the start). Ledger: the hash chain of the new transactions and every holding and lot they touched (full: all).
+    Log: the new leaves encoded again and compared, the root they give (from the kept compact range) and the
+    signature of the latest checkpoint. Returns the ledger's report and the run's record (the next run's start)."""
+    import time
+
+    from .models import LedgerHead, LogReconciliation
+    from .verification import verify, verify_since
+
+    started = time.monotonic()
+    checkpoint = latest_checkpoint()
+    base = None if full else (LogReconciliation.objects.filter(problems=[], compact_range__isnull=False,
+                                                               tree_size__lte=checkpoint.tree_size if checkpoint else 0)
+                              .order_by("-tree_size", "-id").first())
+    head = LedgerHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+    report = verify_since(base.sequence, batch) if base and base.sequence else verify()
+    if base is not None:
+        compact = merkle.CompactRange(base.tree_size, [bytes.fromhex(h) for h in base.compact_range])
+    else:
+        compact = merkle.CompactRange()
+    start, problems = compact.size, []
+    if checkpoint is not None:
+        _leaves_from(compact, checkpoint.tree_size, problems, batch)
+        problems += _against_checkpoint(checkpoint, compact)
+    report.problems += problems
+    record = LogReconciliation.objects.create(
+        tree_size=compact.size, problems=report.problems[:1000], full=base is None, from_size=start, sequence=head,
+        compact_range=[h.hex() for h in compact.hashes], seconds=round(time.monotonic() - started, 2))
+    return report, record
 
 
 def reconcile_and_report():
@@ -258,11 +322,8 @@ def reconcile_and_report():
     from quota_registry.notifications.services import notify
     from quota_registry.orgs.models import Role, User
 
-    from .models import LogReconciliation
-
     publish_checkpoint()
-    problems = reconcile()
-    LogReconciliation.objects.create(tree_size=size(), problems=problems)
+    problems = check(full=True)[1].problems
     if problems:
         notify(recipients=list(User.objects.filter(role=Role.CITY_ADMIN, is_active=True)),
                subject=_("The public log does not match the ledger: %(problems)s") % {

@@ -295,6 +295,14 @@ class LogReconciliation(models.Model):
     ran_at = models.DateTimeField(_("run at"), auto_now_add=True)
     tree_size = models.PositiveBigIntegerField(_("tree size"))
     problems = models.JSONField(_("problems found"), default=list)
+    # What the next run starts from (verify_ledger is incremental): the log's leaves 0..tree_size as their compact
+    # range (hex hashes of the maximal complete subtrees), and the last ledger transaction checked. A full run starts
+    # from nothing.
+    full = models.BooleanField(_("everything checked"), default=True, db_default=True)
+    from_size = models.PositiveBigIntegerField(_("checked from leaf"), default=0, db_default=0)
+    sequence = models.PositiveBigIntegerField(_("ledger checked up to transaction"), default=0, db_default=0)
+    compact_range = models.JSONField(_("compact range"), null=True, blank=True)
+    seconds = models.DecimalField(_("duration (s)"), max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
         db_table = "ledger_logreconciliation"

@@ -76,7 +76,7 @@ def test_verify_ledger_detects_a_tampered_holding(make_lot, demo, capsys):
         report = verify()
         assert not report.ok and any("stored 8" in p for p in report.problems)
         with pytest.raises(Exception, match="difference"):
-            call_command("verify_ledger")
+            call_command("verify_ledger", "--full")
         raise Undone
 
 

@@ -199,3 +199,49 @@ def test_without_a_signing_key_the_log_says_so_instead_of_failing(api, activity,
         response = api.get(LOG + path)
         assert response.status_code == 503 and "密钥" in response.json()["detail"]
     assert api.get("/public/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # each posting commits: raw SQL then meets no pending trigger events
+def test_verify_ledger_goes_on_from_the_last_clean_check(activity, make_lot, demo, capsys, is_postgres):
+    """Issue 17: verify_ledger checks the tree incrementally from the last verified checkpoint (the compact range it
+    kept): a second run reads only what is new; a row of the new part changed by raw SQL is found and named; a row
+    of the part already checked is found by --full (and the nightly job)."""
+    from django.core.management import call_command
+
+    from ledger.models import LogReconciliation
+
+    if not is_postgres:
+        pytest.skip("raw SQL on PostgreSQL's triggers")
+    log.publish_checkpoint()
+    call_command("verify_ledger")
+    first = LogReconciliation.objects.order_by("-id").first()
+    assert first.full and first.problems == [] and first.tree_size == log.size()
+    old = Movement.objects.filter(transaction__sequence=first.sequence).first()
+
+    lots = [make_lot(q, pollutant="NOX") for q in ("3.5", "8", "1.25")]
+    log.publish_checkpoint()
+    call_command("verify_ledger")
+    assert "incremental" in capsys.readouterr().out
+    second = LogReconciliation.objects.order_by("-id").first()
+    assert (second.full, second.from_size, second.tree_size) == (False, first.tree_size, first.tree_size + 3)
+    assert merkle.CompactRange(second.tree_size, [bytes.fromhex(h) for h in second.compact_range]).root().hex() == \
+        log.latest_checkpoint().root_hash
+
+    make_lot("2", pollutant="VOCS")
+    log.publish_checkpoint()
+    new = Movement.objects.filter(lot__pollutant__code="VOCS").select_related("transaction").get()
+    tamper(new.pk, "20.0000")
+    with pytest.raises(Exception, match="difference"):
+        call_command("verify_ledger")
+    assert f"#{new.transaction.sequence}" in capsys.readouterr().err
+    tamper(new.pk, "2.0000")
+    call_command("verify_ledger")  # the run that failed is no starting point: this one checks from the second
+
+    tamper(old.pk, "99.0000")  # in the part checked already
+    call_command("verify_ledger")
+    assert "ledger verified" in capsys.readouterr().out
+    with pytest.raises(Exception, match="difference"):
+        call_command("verify_ledger", "--full")
+    assert f"#{old.transaction.sequence}" in capsys.readouterr().err
+    tamper(old.pk, str(old.quantity))
+    assert lots
