@@ -6,6 +6,8 @@ signed-note checkpoint format. Standard library only: the portal and the stand-a
   at k, the largest power of two smaller than n; the empty tree's hash is SHA-256 of nothing;
 - inclusion proofs (RFC 9162 2.1.3) and consistency proofs (RFC 9162 2.1.4), made from any function that gives the
   hash of a range of leaves, and their verification algorithms (2.1.3.2, 2.1.4.2);
+- a witness's cosignature (c2sp.org/tlog-cosignature, Ed25519 cosignature/v1): a signature line whose key ID is of
+  type 0x04 and whose signature covers "cosignature/v1\\ntime <t>\\n" and the checkpoint body, with the timestamp;
 - a checkpoint (c2sp.org/tlog-checkpoint): "<origin>\\n<size>\\n<base64 root>\\n", signed as a note
   (c2sp.org/signed-note) by an Ed25519 key: "\\n— <name> <base64(4-byte key hash || signature)>\\n"; the key hash is the
   first 4 bytes of SHA-256(name || 0x0A || 0x01 || public key), the verifier key "<name>+<8 hex>+<base64(0x01 ||
@@ -19,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 ED25519 = 0x01  # the signature type of an Ed25519 note key
+COSIGNATURE_V1 = 0x04  # the signature type of an Ed25519 cosigner's key (c2sp.org/tlog-cosignature)
 
 
 def leaf_hash(leaf: bytes) -> bytes:
@@ -170,23 +173,26 @@ def checkpoint_body(origin: str, size: int, root_hash: bytes) -> str:
     return f"{origin}\n{size}\n{base64.b64encode(root_hash).decode()}\n"
 
 
-def key_hash(name: str, public_key: bytes) -> bytes:
-    """The 4-byte key hash of c2sp.org/signed-note: SHA-256(name || "\\n" || 0x01 || key)[:4]."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+def key_hash(name: str, public_key: bytes, kind: int = ED25519) -> bytes:
+    """The 4-byte key hash of c2sp.org/signed-note: SHA-256(name || "\\n" || type || key)[:4]; type 0x01 for a note
+    signer's Ed25519 key, 0x04 for a cosigner's (c2sp.org/tlog-cosignature)."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([kind]) + public_key).digest()[:4]
 
 
-def verifier_key(name: str, public_key: bytes) -> str:
-    """The verifier key line: <name>+<8 hex digits of the key hash>+<base64(0x01 || public key)>."""
-    return f"{name}+{key_hash(name, public_key).hex()}+{base64.b64encode(bytes([ED25519]) + public_key).decode()}"
+def verifier_key(name: str, public_key: bytes, kind: int = ED25519) -> str:
+    """The verifier key line: <name>+<8 hex digits of the key hash>+<base64(type || public key)>."""
+    return (f"{name}+{key_hash(name, public_key, kind).hex()}+"
+            f"{base64.b64encode(bytes([kind]) + public_key).decode()}")
 
 
-def parse_verifier_key(line: str) -> tuple[str, bytes]:
-    """(name, 32-byte Ed25519 public key) of a verifier key line; ValueError when it is not one or does not match."""
+def parse_verifier_key(line: str, kind: int = ED25519) -> tuple[str, bytes]:
+    """(name, 32-byte Ed25519 public key) of a verifier key line of that type; ValueError when it is not one or does
+    not match."""
     name, hash_hex, encoded = line.strip().split("+", 2)  # the base64 key may hold "+" itself
     raw = base64.b64decode(encoded, validate=True)
-    if len(raw) != 33 or raw[0] != ED25519:
-        raise ValueError("not an Ed25519 verifier key")
-    if key_hash(name, raw[1:]).hex() != hash_hex:
+    if len(raw) != 33 or raw[0] != kind:
+        raise ValueError("not an Ed25519 verifier key of this type")
+    if key_hash(name, raw[1:], kind).hex() != hash_hex:
         raise ValueError("the key hash does not match the key")
     return name, raw[1:]
 
@@ -211,6 +217,37 @@ def open_note(note: str, name: str, public_key: bytes, verify: Callable[[bytes, 
         if signer == name and raw[:4] == key_hash(name, public_key) and verify(raw[4:], body.encode()):
             return body
     raise ValueError("no valid signature by this key")
+
+
+def cosigned_message(body: str, timestamp: int) -> bytes:
+    """c2sp.org/tlog-cosignature (Ed25519): "cosignature/v1\\n", "time <timestamp>\\n", then the checkpoint's whole
+    note body."""
+    if not 0 <= timestamp < 2 ** 63:
+        raise ValueError("the timestamp does not fit")
+    return f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+
+
+def cosignature_line(body: str, name: str, public_key: bytes, sign: Callable[[bytes], bytes], timestamp: int) -> str:
+    """A cosigner's signature line: "— <name> <base64(key ID || u64 timestamp (big-endian) || signature)>", the key ID
+    of type 0x04, the signature over `cosigned_message`."""
+    signature = sign(cosigned_message(body, timestamp))
+    raw = key_hash(name, public_key, COSIGNATURE_V1) + timestamp.to_bytes(8, "big") + signature
+    return f"\u2014 {name} {base64.b64encode(raw).decode()}\n"
+
+
+def open_cosignature(line: str, body: str, name: str, public_key: bytes,
+                     verify: Callable[[bytes, bytes], bool]) -> int:
+    """The timestamp of a valid cosignature line by this cosigner over the body; ValueError otherwise."""
+    if not line.startswith("\u2014 "):
+        raise ValueError("not a signature line")
+    signer, _space, encoded = line[2:].strip().rpartition(" ")
+    raw = base64.b64decode(encoded, validate=True)
+    if signer != name or len(raw) != 4 + 8 + 64 or raw[:4] != key_hash(name, public_key, COSIGNATURE_V1):
+        raise ValueError("not this cosigner's signature")
+    timestamp = int.from_bytes(raw[4:12], "big")
+    if not verify(raw[12:], cosigned_message(body, timestamp)):
+        raise ValueError("the cosignature does not verify")
+    return timestamp
 
 
 def parse_checkpoint(body: str) -> tuple[str, int, bytes]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting import merkle
@@ -355,8 +356,9 @@ def receipt(subject) -> dict | None:
 
 
 def cosign(note: str) -> list:
-    """Take a checkpoint note carrying witnesses' signatures: each signature line of a registered, active witness that
-    verifies over a checkpoint the log signed is kept (once per witness and checkpoint). Returns what was kept;
+    """Take a checkpoint note carrying witnesses' cosignatures (c2sp.org/tlog-cosignature, Ed25519 cosignature/v1): each
+    line of a registered, active witness that verifies over a checkpoint the log signed is kept, with its time (once
+    per witness and checkpoint). Returns what was kept;
     ValueError when the body is not one of the log's checkpoints."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -373,24 +375,30 @@ def cosign(note: str) -> list:
         raise ValueError(_("This is not a checkpoint of this log."))
     kept = []
     for witness in Witness.objects.filter(active=True):
-        name, public = merkle.parse_verifier_key(witness.key)
-        expected = merkle.key_hash(name, public)
-        for line in signatures.splitlines():
-            signer, _space, encoded = line[2:].rpartition(" ")
-            if not line.startswith("\u2014 ") or signer != name:
-                continue
-            raw = base64.b64decode(encoded, validate=True)
-            if raw[:4] != expected:
-                continue
+        name, public = merkle.parse_verifier_key(witness.key, merkle.COSIGNATURE_V1)
+        verifier = Ed25519PublicKey.from_public_bytes(public)
+
+        def check(signature: bytes, message: bytes, verifier=verifier) -> bool:
             try:
-                Ed25519PublicKey.from_public_bytes(public).verify(raw[4:], body.encode())
+                verifier.verify(signature, message)
+                return True
             except InvalidSignature:
+                return False
+
+        for line in signatures.splitlines():
+            try:
+                timestamp = merkle.open_cosignature(line, body, name, public, check)
+            except ValueError:
                 continue
+            signed_at = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
+            if signed_at > timezone.now() + datetime.timedelta(minutes=10):
+                continue  # a cosignature from the future (c2sp.org/tlog-cosignature: verifiers may reject it)
             found, created = Cosignature.objects.get_or_create(checkpoint=checkpoint, witness=witness,
-                                                               defaults={"signature": line[:300]})
+                                                               defaults={"signature": line[:300], "signed_at": signed_at})
             if created:
                 record(actor=None, action="cosignature.create", obj=found,
-                       after={"witness": witness.name, "tree_size": tree_size, "signature": found.signature})
+                       after={"witness": witness.name, "tree_size": tree_size, "signature": found.signature,
+                              "signed_at": signed_at.isoformat()})
             kept.append(found)
     return kept
 

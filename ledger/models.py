@@ -323,9 +323,10 @@ def validate_verifier_key(value: str) -> None:
     from accounting import merkle
 
     try:
-        merkle.parse_verifier_key(value)
+        merkle.parse_verifier_key(value, merkle.COSIGNATURE_V1)
     except (ValueError, TypeError) as exc:
-        raise ValidationError(_("Give the witness's verifier key: <name>+<8 hex digits>+<base64 key>.")) from exc
+        raise ValidationError(_("Give the witness's cosigner key (c2sp.org/tlog-cosignature, type 0x04): "
+                                "<name>+<8 hex digits>+<base64 key>.")) from exc
 
 
 class Witness(models.Model):
@@ -348,12 +349,13 @@ class Witness(models.Model):
 
 
 class Cosignature(models.Model):
-    """A witness's signature on a checkpoint it found consistent with the last one it saw (a signed-note signature
-    line over the same body)."""
+    """A witness's cosignature on a checkpoint it found consistent with the last one it saw (c2sp.org/tlog-cosignature:
+    a signature line over "cosignature/v1", the time and the checkpoint's body)."""
 
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="cosignatures")
     witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="cosignatures")
     signature = models.CharField(_("signature line"), max_length=300)
+    signed_at = models.DateTimeField(_("cosigned at (the witness's time)"), null=True, blank=True)
     created_at = models.DateTimeField(_("cosigned at"), auto_now_add=True)
 
     class Meta:

@@ -11,8 +11,9 @@ library only):
 
 As a witness (the provincial bureau, an auditor) it cosigns the checkpoint it found consistent: --cosign names a
 file holding the base64 of its 32-byte Ed25519 seed (`--new-witness-key FILE` makes one and prints the verifier key
-to give the city). The cosignature is a signed-note signature line over the same checkpoint, posted back to the
-portal, which publishes it beside the checkpoint.
+to give the city: a cosigner key, type 0x04). The cosignature is a c2sp.org/tlog-cosignature line (Ed25519
+cosignature/v1: the time and the checkpoint's body signed), posted back to the portal, which publishes it beside the
+checkpoint.
 
 It checks the checkpoint's Ed25519 signature with the verifier key (pin the key you trust with --key: the key the
 site serves is only good for a first look), then that the log is consistent with the checkpoint it saw last time
@@ -25,6 +26,7 @@ import argparse
 import base64
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -145,7 +147,7 @@ def cosign(base: str, note: str, seed_file: str, name: str) -> str:
 
     key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(Path(seed_file).read_text().strip()))
     body = note.rpartition("\n\n")[0] + "\n"
-    line = merkle.signed_note(body, name, key.public_key().public_bytes_raw(), key.sign).rpartition("\n\n")[2]
+    line = merkle.cosignature_line(body, name, key.public_key().public_bytes_raw(), key.sign, int(time.time()))
     request = urllib.request.Request(  # noqa: S310 (http(s) only: fetch() checked the address)
         base.rstrip("/") + API + "cosign", data=(note + line).encode(), method="POST",
         headers={"Content-Type": "text/plain; charset=utf-8"})
@@ -162,7 +164,7 @@ def new_witness_key(path: str, name: str) -> str:
     key = Ed25519PrivateKey.generate()
     Path(path).write_text(base64.b64encode(key.private_bytes_raw()).decode() + "\n")
     Path(path).chmod(0o600)
-    return merkle.verifier_key(name, key.public_key().public_bytes_raw())
+    return merkle.verifier_key(name, key.public_key().public_bytes_raw(), merkle.COSIGNATURE_V1)
 
 
 def main(argv=None) -> int:

@@ -180,6 +180,7 @@ def test_a_witness_checks_and_cosigns_the_checkpoint(live_server, tmp_path):
                             "--witness", "yunnan.example/witness"]) == 0
     cosigned = Cosignature.objects.get()
     assert cosigned.checkpoint == log.latest_checkpoint() and cosigned.witness.name == "yunnan.example/witness"
+    assert abs((cosigned.signed_at - __import__("django.utils.timezone").utils.timezone.now()).total_seconds()) < 60
     page = Client().get("/public/").content.decode()
     assert "yunnan.example/witness" in page.split('data-testid="log-cosignatures"')[1][:300]
     stranger = tmp_path / "stranger.key"
@@ -245,3 +246,41 @@ def test_verify_ledger_goes_on_from_the_last_clean_check(activity, make_lot, dem
     assert f"#{old.transaction.sequence}" in capsys.readouterr().err
     tamper(old.pk, str(old.quantity))
     assert lots
+
+
+def test_a_cosignature_is_a_c2sp_cosignature_v1():
+    """c2sp.org/tlog-cosignature: key ID SHA-256(name || "\\n" || 0x04 || key)[:4], then the big-endian u64 time, then
+    the Ed25519 signature over "cosignature/v1\\ntime <t>\\n" and the checkpoint body; a plain note signature (type
+    0x01) or another time does not verify."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    public = key.public_key().public_bytes_raw()
+    body = merkle.checkpoint_body("qujing.example/log", 20852163, bytes(32))
+    line = merkle.cosignature_line(body, "w.example/1", public, key.sign, 1679315147)
+    raw = base64.b64decode(line.split(" ")[2])
+    assert raw[:4] == hashlib.sha256(b"w.example/1\n\x04" + public).digest()[:4]
+    assert raw[4:12] == (1679315147).to_bytes(8, "big") and len(raw) == 76
+    message = b"cosignature/v1\ntime 1679315147\nqujing.example/log\n20852163\n" + base64.b64encode(bytes(32)) + b"\n"
+    key.public_key().verify(raw[12:], message)  # raises if the message differs
+
+    def check(signature, signed):
+        try:
+            key.public_key().verify(signature, signed)
+            return True
+        except Exception:
+            return False
+
+    assert merkle.open_cosignature(line, body, "w.example/1", public, check) == 1679315147
+    plain = merkle.signed_note(body, "w.example/1", public, key.sign).rpartition("\n\n")[2]
+    with pytest.raises(ValueError):
+        merkle.open_cosignature(plain, body, "w.example/1", public, check)
+    forged = base64.b64encode(raw[:4] + (1679315148).to_bytes(8, "big") + raw[12:]).decode()
+    with pytest.raises(ValueError):
+        merkle.open_cosignature(f"\u2014 w.example/1 {forged}", body, "w.example/1", public, check)
+    assert merkle.parse_verifier_key(merkle.verifier_key("w.example/1", public, merkle.COSIGNATURE_V1),
+                                     merkle.COSIGNATURE_V1) == ("w.example/1", public)
+    with pytest.raises(ValueError):  # a note signer's key is not a cosigner's
+        merkle.parse_verifier_key(merkle.verifier_key("w.example/1", public), merkle.COSIGNATURE_V1)
