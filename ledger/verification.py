@@ -108,7 +108,7 @@ def verify_since(since: int, batch: int = 5000) -> Report:
                 report.problems.append(f"holding account {key[0]} lot {key[1]}: stored {stored.get(key, 0)}, "
                                        f"movements give {incoming.get(key, 0)}")
         held = defaultdict(Decimal)
-        for (account, lot), q in stored.items():
+        for (_account, lot), q in stored.items():
             held[lot] += q
         for lot_id, number, quantity in Lot.objects.filter(pk__in=part).values_list("pk", "number", "quantity"):
             report.lots += 1

@@ -109,9 +109,6 @@ def check_not_restricted(application, *, kinds=None) -> None:
     found = restriction_in_force(organisation=application.applicant, region=application.region,
                                  kinds=[k for k in blocking if kinds is None or k in kinds], day=timezone.localdate())
     if found is not None:
-        raise ValidationError(_("%(whom)s is on the city's list: %(kind)s — %(reason)s (%(source)s, since %(since)s). "
-                                "No new quota until it is lifted (%(article)s).") % {
-            "whom": found.organisation.name if found.organisation_id else found.region.name,
-            "kind": found.get_kind_display(), "reason": found.reason, "source": found.source,
-            "since": f"{found.valid_from:%Y-%m-%d}",
+        raise ValidationError(_("%(entry)s. No new quota until it is lifted (%(article)s).") % {
+            "entry": found.describe(),
             "article": _("seed 001 guide Art 4") if found.kind == "unrectified_violation" else _("seed 003 Art 4")})

@@ -12,7 +12,7 @@ from quota_registry.inputs import (
     QuantityFormField,
     text_field,
 )
-from quota_registry.orgs.models import Organisation, OrganisationKind
+from quota_registry.orgs.models import Organisation, OrganisationKind, RestrictionKind
 from quota_registry.reference.models import Pollutant, Watershed
 
 from .models import COUNTY_FILED_SOURCES, EntryApplication
@@ -248,3 +248,25 @@ AllocationFormSet = forms.formset_factory(AllocationForm, extra=3, max_num=input
                                           absolute_max=inputs.ALLOCATIONS)
 PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=1, max_num=inputs.PLAN_ROWS, validate_max=True,
                                            absolute_max=inputs.PLAN_ROWS)
+
+
+class RestrictionForm(LabelledErrors, forms.Form):
+    """An entry of the city's list: whom, why, on whose decision, from when until when."""
+
+    kind = forms.ChoiceField(label=_("Why"), choices=RestrictionKind.choices)
+    organisation = forms.ModelChoiceField(label=_("Enterprise"), required=False, queryset=Organisation.objects.filter(
+        kind=OrganisationKind.ENTERPRISE).order_by("region__code", "name"))
+    region = forms.ModelChoiceField(label=_("Or a county (seed 003 Art 4: a county that missed its target)"),
+                                    required=False, queryset=None)
+    reason = text_field(500, label=_("Reason"))
+    source = forms.CharField(label=_("Source (decision or document)"), max_length=200,
+                             help_text=_("e.g. the court's list, the market regulator's notice, the credit rating "
+                                         "decision, the penalty decision, with its number"))
+    valid_from = BoundedDateField(label=_("In force from"))
+    valid_until = BoundedDateField(label=_("In force until (empty: until lifted)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from quota_registry.reference.models import Region, RegionLevel
+
+        self.fields["region"].queryset = Region.objects.filter(level=RegionLevel.COUNTY)

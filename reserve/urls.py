@@ -25,4 +25,8 @@ urlpatterns = [
     path("public/", views.public_ledger, name="public-ledger"),
     path("public/lots/", views.public_lots, name="public-lots"),
     path("public/log/verify/", views.log_verify, name="log-verify"),
+    path("restrictions/", views.restriction_list, name="restrictions"),
+    path("restrictions/new/", views.restriction_new, name="restriction-new"),
+    path("restrictions/<int:pk>/", views.restriction_detail, name="restriction-detail"),
+    path("restrictions/<int:pk>/act/", views.restriction_act, name="restriction-act"),
 ]

@@ -19,7 +19,7 @@ from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.documents.services import latest_documents
 from quota_registry.files.services import KeptUploads, attachments_of
 from quota_registry.inputs import FACTOR_ROWS
-from quota_registry.orgs.models import CITY_ROLES, Role
+from quota_registry.orgs.models import CITY_ROLES, Restriction, RestrictionKind, RestrictionStatus, Role
 from quota_registry.permissions import is_city_staff, require
 from quota_registry.portal.history import history
 from quota_registry.portal.views import _page
@@ -37,9 +37,9 @@ from .forms import (
     EntryFilterForm,
     EntryItemFormSet,
     PlanMeasureFormSet,
+    PrecheckItemFormSet,
     ProjectForm,
     WithdrawalForm,
-    PrecheckItemFormSet,
     WithdrawalItemFormSet,
 )
 from .models import Allocation, EntryApplication, WithdrawalApplication
@@ -538,3 +538,55 @@ def reports(request):
     kept = Document.objects.filter(kind__in=[DocumentKind.MONTHLY_REPORT, DocumentKind.ANNUAL_REPORT]).order_by(
         "-requested_at")[:50]
     return render(request, "documents/reports.html", {"form": form, "documents": kept})
+
+
+# --- the city's list (seed 001 guide Art 4, seed 003 Art 4; the trading gates) -----------------------------------
+
+@login_required
+def restriction_list(request):
+    """City staff keep the list; a county sees its enterprises' entries and its own, an enterprise its own."""
+    qs = scope(request.user, Restriction.objects.select_related("organisation", "region"))
+    status = request.GET.get("status", RestrictionStatus.IN_FORCE)
+    if status in RestrictionStatus.values:
+        qs = qs.filter(status=status)
+    kind = request.GET.get("kind", "")
+    if kind in RestrictionKind.values:
+        qs = qs.filter(kind=kind)
+    return render(request, "reserve/restriction_list.html", {
+        "page": _page(request, qs.order_by("-valid_from", "-id")), "status": status, "kind": kind,
+        "statuses": RestrictionStatus.choices, "kinds": RestrictionKind.choices,
+        "can_record": request.user.is_city_staff})
+
+
+@login_required
+def restriction_new(request):
+    from quota_registry.orgs.services import restriction_create
+
+    from .forms import RestrictionForm
+
+    if not request.user.is_city_staff:
+        raise PermissionDenied(_("The city's list is kept by the city bureau."))
+    form = RestrictionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = restriction_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Entered on the city's list: %(entry)s.") % {"entry": entry})
+            return redirect("reserve:restriction-detail", pk=entry.pk)
+    return render(request, "reserve/restriction_new.html", {"form": form})
+
+
+@login_required
+def restriction_detail(request, pk):
+    entry = get_scoped_or_404(request.user, Restriction.objects.select_related("organisation", "region",
+                                                                              "created_by"), pk=pk)
+    return render(request, "reserve/restriction_detail.html", {
+        "entry": entry, "evidence": [f for d in engine.decisions_of(entry) for f in attachments_of(d)],
+        "timeline": history(entry, technical=request.user.is_city_staff),
+        **pages.workflow_context(request.user, entry, act_url=reverse("reserve:restriction-act", args=[pk])),
+    })
+
+
+restriction_act = pages.act_view(Restriction, "reserve:restriction-detail")

@@ -41,8 +41,8 @@ from .models import Allocation, PlanMeasure, WithdrawalApplication, WithdrawalIt
 from .rows import FactorRows
 
 PROJECT_FIELDS = ["project_name", "industry", "watershed", "eia_authority", "major_project", "two_high", "clean_energy",
-                  "relocation", "captive_power", "chp_heating", "central_heating", "reuse_from", "stack_height_m", "auto_allocate",
-                  "relies_on_government"]
+                  "relocation", "captive_power", "chp_heating", "central_heating", "reuse_from", "stack_height_m",
+                  "auto_allocate", "relies_on_government"]
 NOT_ENOUGH = _("Not enough eligible quota in the pool for %(factor)s: %(required)s %(unit)s required, "
                "%(available)s %(unit)s eligible and available.")
 

@@ -13,7 +13,7 @@ from ledger.models import Lot, LotStatus
 from quota_registry import inputs
 from quota_registry.documents.models import DocumentKind
 from quota_registry.jurisdiction import COUNTY
-from quota_registry.orgs.models import CITY_ROLES, Role, User
+from quota_registry.orgs.models import CITY_ROLES, Restriction, RestrictionStatus, Role, User
 from quota_registry.review import engine
 from quota_registry.review.engine import CITY_APPROVER, CITY_REVIEWER, CITY_STAFF, SYSTEM, Field, Kind, Milestone, Step, Who
 from quota_registry.review.models import Decision, Stage, Status
@@ -187,4 +187,37 @@ LOT = engine.register(Kind(
         Step("expire", (LotStatus.ACTIVE, LotStatus.PLANNED), LotStatus.EXPIRED, SYSTEM, Decision.EXPIRE, Stage.SYSTEM,
              gettext_lazy("Expire"), opinion="none", effect=expiry.expire_effect,
              notes=gettext_lazy("the daily job, after the lot's validity (seed 001 Art 15)")),
+    ]))
+
+
+# --- the city's list (seed 001 guide Art 4, seed 003 Art 4; issue 18's credit gates) ------------------------------
+
+def _lift(ctx) -> None:
+    """The entry stops blocking from today; the reason is kept with it."""
+    from django.utils import timezone
+
+    entry = ctx.record
+    entry.lifted_on, entry.lifted_reason = timezone.localdate(), ctx.decision.opinion[:500]
+    entry.save(update_fields=["lifted_on", "lifted_reason"])
+
+
+def _listed_recipients(ctx) -> list:
+    entry = ctx.record
+    if entry.organisation_id:
+        return list(User.objects.filter(is_active=True, role=Role.ENTERPRISE_USER, organisation_id=entry.organisation_id))
+    return list(User.objects.filter(is_active=True, role=Role.COUNTY_REVIEWER, organisation__region=entry.region_id))
+
+
+RESTRICTION = engine.register(Kind(
+    name="restriction", model=Restriction, states=RestrictionStatus, initial=RestrictionStatus.IN_FORCE,
+    number=lambda r: f"#{r.pk}", title=lambda r: str(r), link=lambda r: reverse("reserve:restriction-detail", args=[r.pk]),
+    organisation=lambda r: r.organisation, region=lambda r: r.region, recipients=_listed_recipients,
+    description=gettext_lazy("Entry of the city's list (no new quota; no trading or bidding)"),
+    title_plural=gettext_lazy("The city's list"), list_url=lambda user: reverse("reserve:restrictions"),
+    steps=[
+        Step("lift", (RestrictionStatus.IN_FORCE,), RestrictionStatus.LIFTED, CITY_STAFF, Decision.LIFT, Stage.CITY,
+             gettext_lazy("Lift the entry"), opinion="required", attachments=True, effect=_lift, awaited=False,
+             style="primary", confirm=gettext_lazy("Lift the entry? It stops blocking from today; the reason is kept."),
+             notes=gettext_lazy("once rectified (or the court, the market regulator or the credit rating has lifted "
+                                "it): the reason and the evidence")),
     ]))

@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting import money
@@ -28,6 +27,7 @@ from quota_registry.orgs.models import CITY_ROLES, OrganisationKind, Role, User
 from quota_registry.review.services import next_number
 
 from .models import FeeStatus, PaidUseFee
+
 
 @transaction.atomic
 def fee_create(*, actor, enterprise, pollutant, quantity, amount_due, due_date: datetime.date, basis: str,

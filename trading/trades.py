@@ -19,14 +19,16 @@ from accounting import trading as rules
 from accounting.quantities import QuantityError
 from accounting.quantities import quantity as exact_quantity
 from ledger import services as ledger
-from ledger.models import AccountKind, Lot, LotStatus, TransactionKind
+from ledger.models import AccountKind, LotStatus, TransactionKind
 from quota_registry import jurisdiction
 from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Role, User
+from quota_registry.orgs.services import check_may_trade
 from quota_registry.review.services import next_number
 from quota_registry.workdays import WorkdayCalendar
 
+from . import fees
 from .models import (
     Bid,
     Deal,
@@ -39,7 +41,6 @@ from .models import (
     TradeParty,
     TradeStatus,
 )
-from . import fees
 from .services import obligation_create
 
 QUALIFICATION_WORKING_DAYS = 5
@@ -75,6 +76,8 @@ def trade_create(*, actor, pollutant, lots: list[tuple]) -> Trade:
     if not lots:
         raise ValidationError({"lots": _("Choose the lots and quantities to offer.")})
     fees.check_paid_in_full(seller, pollutant)
+    if seller is not None:
+        check_may_trade(seller, timezone.localdate())  # issue 18: the city's list
     general = _seller_account(actor, seller)
     rule_set = jurisdiction.rule_set(jurisdiction.rule_set_code(seller.region)) if seller else None
     errors, rows, total = {}, [], Decimal("0")
@@ -143,6 +146,7 @@ def may_apply_to_buy(actor, trade) -> bool:
 
 
 def check_interest(actor, trade, values) -> None:
+    check_may_trade(actor.organisation, timezone.localdate())
     if values["wanted_quantity"] <= 0:
         raise ValidationError({"wanted_quantity": _("The quantity must be more than zero.")})
 
@@ -293,8 +297,14 @@ def bidder(actor, trade):
                                 status=PartyStatus.QUALIFIED).first()
 
 
+def check_qualify(actor, party, values) -> None:
+    """A party on the city's list for a reason that stops trading does not qualify (the bureau refuses it)."""
+    check_may_trade(party.organisation, timezone.localdate())
+
+
 def check_bid(actor, trade, values, now=None) -> None:
     now = now or timezone.now()
+    check_may_trade(actor.organisation, timezone.localdate(now))
     if not (trade.bidding_opens <= now < trade.bidding_closes):
         raise ValidationError(_("Bids are accepted from %(o)s to %(c)s.") % {
             "o": f"{timezone.localtime(trade.bidding_opens):%Y-%m-%d %H:%M}",

@@ -15,7 +15,17 @@ from quota_registry.review.engine import CITY_APPROVER, CITY_STAFF, Field, Kind,
 from quota_registry.review.models import Decision, Stage
 
 from . import documents, fees, selectors, services, trades
-from .models import FeeStatus, ObligationStatus, PaidUseFee, PartyStatus, PermitChangeObligation, Trade, TradeMethod, TradeParty, TradeStatus
+from .models import (
+    FeeStatus,
+    ObligationStatus,
+    PaidUseFee,
+    PartyStatus,
+    PermitChangeObligation,
+    Trade,
+    TradeMethod,
+    TradeParty,
+    TradeStatus,
+)
 
 
 def _county_or_city(actor) -> str:
@@ -177,6 +187,7 @@ PARTY = engine.register(Kind(
     steps=[
         Step("qualify", (PartyStatus.PENDING,), PartyStatus.QUALIFIED, PARTY_BUREAU, Decision.QUALIFY,
              _county_or_city, gettext_lazy("Qualifies"), group=("qualification", "qualify"),
+             check=trades.check_qualify,
              notes=gettext_lazy("by the party's county bureau or the city, within 5 working days")),
         Step("refuse", (PartyStatus.PENDING,), PartyStatus.REFUSED, PARTY_BUREAU, Decision.REFUSE, _county_or_city,
              gettext_lazy("Does not qualify"), opinion="required", group=("qualification", "refuse"), style="danger"),

@@ -16,6 +16,12 @@ class RestrictionAdmin(AuditedModelAdmin):
     search_fields = ["organisation__name", "reason", "source"]
     autocomplete_fields = ["organisation"]
 
+    def has_add_permission(self, request):
+        return False  # entered on the list's page (reserve:restriction-new), audited
+
+    def has_change_permission(self, request, obj=None):
+        return False  # lifted through the workflow engine, with the reason
+
     def has_delete_permission(self, request, obj=None):
         return False  # lifted with a date and a reason, never deleted
 

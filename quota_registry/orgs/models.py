@@ -213,10 +213,26 @@ class ApiToken(models.Model):
 
 
 class RestrictionKind(models.TextChoices):
-    """Why an enterprise or a county may not get new quota, kept by the city with its source."""
+    """Why an enterprise or a county may not get new quota, or may not trade or bid, kept by the city with its
+    source."""
 
     UNRECTIFIED_VIOLATION = "unrectified_violation", _("Environmental violation not yet rectified")
     MISSED_REDUCTION_TARGET = "missed_reduction_target", _("Last year's reduction target missed")
+    COURT_DEFAULTER = "court_defaulter", _("Listed by a court as a dishonest judgment debtor (失信被执行人)")
+    ABNORMAL_OPERATION = "abnormal_operation", _("Listed for abnormal operations (经营异常名录)")
+    CREDIT_RED = "credit_red", _("Environmental credit rating: red")
+    CREDIT_BLACK = "credit_black", _("Environmental credit rating: black")
+    UNPAID_FEES = "unpaid_fees", _("Fees owed to the bureau not paid")
+
+
+# The entries that stop an enterprise from trading or bidding (issue 18: the trading platforms' credit gates)
+TRADING_GATES = (RestrictionKind.COURT_DEFAULTER, RestrictionKind.ABNORMAL_OPERATION, RestrictionKind.CREDIT_RED,
+                 RestrictionKind.CREDIT_BLACK, RestrictionKind.UNPAID_FEES)
+
+
+class RestrictionStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    LIFTED = "lifted", _("Lifted")
 
 
 class Restriction(models.Model):
@@ -235,6 +251,12 @@ class Restriction(models.Model):
     valid_until = models.DateField(_("in force until (empty: until lifted)"), null=True, blank=True)
     lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
     lifted_reason = models.CharField(_("why it was lifted"), max_length=500, blank=True)
+    # recorded and lifted through the workflow engine (the `restriction` kind, reserve/workflows.py)
+    status = models.CharField(_("status"), max_length=10, choices=RestrictionStatus.choices,
+                              default=RestrictionStatus.IN_FORCE, db_default=RestrictionStatus.IN_FORCE)
+    created_by = models.ForeignKey("orgs.User", verbose_name=_("recorded by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), null=True, blank=True, auto_now_add=True)
 
     SCOPE = ScopeRule(organisation="organisation", region="region")
 
@@ -251,3 +273,15 @@ class Restriction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}：{self.organisation or self.region}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("reserve:restriction-detail", args=[self.pk])
+
+    def describe(self) -> str:
+        """The entry in the words a refusal quotes: whom, why, on whose decision, since when."""
+        return _("%(whom)s is on the city's list: %(kind)s — %(reason)s (%(source)s, since %(since)s)") % {
+            "whom": self.organisation.name if self.organisation_id else self.region.name,
+            "kind": self.get_kind_display(), "reason": self.reason, "source": self.source,
+            "since": f"{self.valid_from:%Y-%m-%d}"}

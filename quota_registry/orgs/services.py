@@ -99,6 +99,56 @@ def user_create(*, actor, username: str, password: str, organisation: Organisati
     return user
 
 
+@transaction.atomic
+def restriction_create(*, actor, kind: str, reason: str, source: str, valid_from, valid_until=None,
+                       organisation=None, region=None):
+    """City staff put an enterprise (or a county) on the city's list, with the reason, the source and the dates; it
+    is lifted through the workflow engine (a date and a reason; never deleted)."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import CITY_ROLES, Restriction, RestrictionKind
+
+    if getattr(actor, "role", None) not in CITY_ROLES:
+        raise PermissionDenied(_("The city's list is kept by the city bureau."))
+    errors = {}
+    if kind not in RestrictionKind.values:
+        errors["kind"] = _("Choose why the entry is made.")
+    if organisation is None and region is None:
+        errors["organisation"] = _("Name the enterprise (or the county).")
+    elif organisation is not None and organisation.kind != OrganisationKind.ENTERPRISE:
+        errors["organisation"] = _("Only an enterprise is put on the list.")
+    for name, value in (("reason", reason), ("source", source)):
+        try:
+            check_text(value, field=name, label=Restriction._meta.get_field(name).verbose_name,
+                              limit=Restriction._meta.get_field(name).max_length, required=True)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if valid_from is None:
+        errors["valid_from"] = _("Give the day it is in force from.")
+    elif valid_until is not None and valid_until < valid_from:
+        errors["valid_until"] = _("The entry cannot end before it begins.")
+    if errors:
+        raise ValidationError(errors)
+    entry = Restriction.objects.create(kind=kind, organisation=organisation,
+                                       region=region if organisation is None else organisation.region,
+                                       reason=reason.strip(), source=source.strip(), valid_from=valid_from,
+                                       valid_until=valid_until, created_by=actor)
+    record(actor=actor, action="restriction.create", obj=entry, after=snapshot(entry))
+    return entry
+
+
+def check_may_trade(organisation, day) -> None:
+    """Issue 18's credit gates: an enterprise on the city's list for a reason that stops trading (a court-listed
+    defaulter, abnormal operations, a red or black environmental credit rating, unpaid fees) may not offer, apply,
+    qualify or bid; the refusal quotes the entry."""
+    from .models import TRADING_GATES
+
+    found = restriction_in_force(organisation=organisation, kinds=TRADING_GATES, day=day)
+    if found is not None:
+        raise ValidationError(_("%(entry)s. It may not trade or bid until the entry is lifted.") % {
+            "entry": found.describe()})
+
+
 def restriction_in_force(*, organisation=None, region=None, kinds, day):
     """The first restriction of one of `kinds` in force on `day` for the enterprise or the county, or None."""
     from django.db.models import Q

@@ -96,6 +96,7 @@ class Decision(models.TextChoices):
     CONFIRM = "confirm", _("Confirmed")
     PUBLISH = "publish", _("Published")
     CANCEL = "cancel", _("Cancelled")
+    LIFT = "lift", _("Lifted the entry")
     PAY = "pay", _("Recorded a payment")
     WAIVE = "waive", _("Waived the fee")
 

@@ -88,6 +88,14 @@ def _fee(demo, make_lot):
                       basis="曲环有偿〔2026〕9号")
 
 
+def _restriction(demo, make_lot):
+    from quota_registry.orgs.services import restriction_create
+
+    return restriction_create(actor=demo["city_reviewer"], kind="credit_black",
+                              organisation=demo["ent_qilin"].organisation, reason="环境信用黑牌",
+                              source="曲环信用〔2026〕3号", valid_from=datetime.date(2026, 1, 5))
+
+
 def _buyer_qualified(demo, trade):
     """What `method` needs besides the trade's state: a qualified buyer (another kind's steps)."""
     engine.perform(actor=demo["ent_huize"], model=Trade, pk=trade.pk, action="interest", data={"wanted_quantity": "4"})
@@ -147,6 +155,7 @@ SCRIPTS = [
     ("fee", _fee, [("pay", "city_reviewer", {"amount": "400", "paid_on": "2026-11-02", "receipt": "FS-1"}),
                    ("pay", "city_reviewer", {"amount": "600", "paid_on": "2026-11-03", "receipt": "FS-2"})]),
     ("fee", _fee, [("waive", "city_approver", {"opinion": "重点项目减免"})]),
+    ("restriction", _restriction, [("lift", "city_reviewer", {"opinion": "信用修复完成"})]),
     ("obligation", _obligation, [("file", "ent_qilin", lambda o: {"files": [pdf()], "note": "已提交"}),
                                  ("confirm", "county_qilin", {
                                      "permit_number": "P-1", "permit_version": "2026-11-20 变更",

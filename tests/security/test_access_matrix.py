@@ -87,6 +87,10 @@ ROUTES = {
     "trading:party-act": ("trade", "post", post_scoped(QILIN)),
     "trading:obligation-act": ("obligation", "post", post_scoped(QILIN)),
     "trading:prices": (None, "get", public()),
+    "reserve:restrictions": (None, "get", login()),
+    "reserve:restriction-new": (None, "get", only(CITY)),
+    "reserve:restriction-detail": ("restriction", "get", scoped(QILIN)),
+    "reserve:restriction-act": ("restriction", "post", post_scoped(QILIN)),
     "trading:fees": (None, "get", login()),
     "trading:fee-new": (None, "get", only(CITY)),
     "trading:fee-detail": ("fee", "get", scoped(QILIN)),
@@ -196,10 +200,11 @@ def objects(filed, make_lot, api_as, demo):
     from quota_registry.documents.services import document_render
     from quota_registry.files.models import Attachment
     from quota_registry.notifications.models import Notification
+    from quota_registry.orgs.services import restriction_create
     from quota_registry.reference.models import QualityStatus
     from tests.documents.test_excel import enterprise_rows, xlsx
-    from trading.services import obligation_create
     from trading.fees import fee_create
+    from trading.services import obligation_create
     from trading.trades import trade_create
 
     entry = filed(upto="submitted")
@@ -217,6 +222,8 @@ def objects(filed, make_lot, api_as, demo):
                                    destination="矩阵测试", measure_completed_on=__import__("datetime").date(2026, 9, 1),
                                    approved_on=__import__("datetime").date(2026, 9, 2), working_days=30)
     trade = trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, 5)])
+    listed = restriction_create(actor=demo["city_reviewer"], kind="credit_red", organisation=org, reason="矩阵测试",
+                               source="曲环信用〔2026〕9号", valid_from=__import__("datetime").date(2026, 1, 1))
     fee = fee_create(actor=demo["city_reviewer"], enterprise=org, pollutant=lot.pollutant, quantity=5, amount_due=100,
                      due_date=__import__("datetime").date(2026, 12, 31), basis="矩阵测试收费决定")
     batch = import_preview(actor=demo["city_admin"], kind="enterprises", uploaded_file=xlsx(enterprise_rows()))
@@ -227,7 +234,8 @@ def objects(filed, make_lot, api_as, demo):
         "token": {"pk": token.pk},
         "org": {"pk": org.pk}, "entry": {"pk": entry["id"]}, "entry_draft": {"pk": draft["id"]},
         "withdrawal": {"pk": withdrawal["id"]}, "lot": {"pk": lot.pk}, "obligation": {"pk": obligation.pk},
-        "trade": {"pk": trade.pk}, "fee": {"pk": fee.pk}, "document": {"pk": document.pk}, "import": {"pk": batch.pk},
+        "trade": {"pk": trade.pk}, "fee": {"pk": fee.pk}, "restriction": {"pk": listed.pk}, "document": {"pk": document.pk},
+        "import": {"pk": batch.pk},
         "attachment": {"pk": Attachment.objects.filter(object_id=entry["id"]).first().pk},
         "notification": {"pk": Notification.objects.filter(recipient=demo["ent_qilin"]).first().pk},
         "transaction": {"pk": LedgerTransaction.objects.first().pk}, "export": {"name": "lots"},
