@@ -27,7 +27,9 @@ from trading.models import Deal, ObligationStatus, PermitChangeObligation, Trade
 from .models import EntryApplication, WithdrawalApplication
 
 RESERVE = (AccountKind.POOL, AccountKind.HOLD)
-IN_KINDS = {TransactionKind.ISSUE: "entered", TransactionKind.RETURN: "entered"}
+# a transfer into the reserve is a buy-back (seed 001 Art 5): what the reserve's own sales leave unsold goes back from
+# the hold, which the report does not count as a flow
+IN_KINDS = {TransactionKind.ISSUE: "entered", TransactionKind.RETURN: "entered", TransactionKind.TRANSFER: "entered"}
 OUT_KINDS = {TransactionKind.WITHDRAW: "withdrawn", TransactionKind.EXPIRE: "expired",
              TransactionKind.REVOKE: "cancelled", TransactionKind.TRANSFER: "transferred"}
 FLOWS = ["entered", "withdrawn", "expired", "cancelled", "transferred", "other"]

@@ -23,7 +23,7 @@ from ledger.models import AccountKind, LotStatus, TransactionKind
 from quota_registry import jurisdiction
 from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
-from quota_registry.orgs.models import CITY_ROLES, Role, User
+from quota_registry.orgs.models import CITY_ROLES, Organisation, OrganisationKind, Role, User
 from quota_registry.orgs.services import check_may_trade
 from quota_registry.review.services import next_number
 from quota_registry.workdays import WorkdayCalendar
@@ -154,6 +154,37 @@ def check_interest(actor, trade, values) -> None:
 def interest(ctx) -> None:
     _party(ctx.record, ctx.actor.organisation, PartyRole.BUYER, ctx.values["wanted_quantity"],
            major_project=bool(ctx.values.get("major_project")))
+
+
+# --- buy-back (收储, seed 001 Art 5) -----------------------------------------------------------------------------
+
+def city_bureau():
+    """The organisation that buys back into the reserve (the city bureau: the buyer of a buy-back's deal)."""
+    return Organisation.objects.filter(kind=OrganisationKind.CITY_BUREAU, is_active=True).order_by("pk").first()
+
+
+def is_reserve(organisation) -> bool:
+    return organisation is not None and organisation.kind == OrganisationKind.CITY_BUREAU
+
+
+def check_buy_back(actor, trade, values) -> None:
+    """Seed 001 Art 5: the government buys quota an enterprise offers back into the reserve, as a buyer of the trade."""
+    if trade.seller_id is None:
+        raise ValidationError(_("The reserve does not buy back its own quota."))
+    if city_bureau() is None:
+        raise ValidationError(_("No city bureau is registered to buy for the reserve."))
+    if trade.parties.filter(organisation=city_bureau()).exists():
+        raise ValidationError(_("The reserve has already applied to buy this offer."))
+    q = values["wanted_quantity"]
+    if q <= 0 or q > trade.quantity:
+        raise ValidationError({"wanted_quantity": _("At most the %(q)s offered.") % {"q": trade.quantity}})
+
+
+def buy_back(ctx) -> None:
+    """The reserve becomes a qualified buyer of the offer: its decision is this step's (who, when, why)."""
+    TradeParty.objects.create(
+        trade=ctx.record, organisation=city_bureau(), role=PartyRole.BUYER, wanted_quantity=ctx.values["wanted_quantity"],
+        qualification_due=timezone.localdate(), status=PartyStatus.QUALIFIED)
 
 
 # --- announce -----------------------------------------------------------------------------------------------------
@@ -467,7 +498,10 @@ def confirm(ctx) -> None:
     remaining = [[tl.lot, tl.account, tl.quantity] for tl in trade.lots.select_related("lot__enterprise", "account")]
     legs, sold_by_lot = [], {}
     for deal in trade.deals.select_related("buyer"):
-        need, buyer_account = deal.quantity, ledger.account(AccountKind.ENTERPRISE, deal.buyer)
+        need = deal.quantity
+        # a buy-back (seed 001 Art 5) enters the reserve; every other buyer gets it in its general account
+        buyer_account = (ledger.account(AccountKind.POOL) if is_reserve(deal.buyer)
+                         else ledger.account(AccountKind.ENTERPRISE, deal.buyer))
         for row in remaining:
             if need <= 0:
                 break

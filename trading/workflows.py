@@ -106,6 +106,14 @@ TRADE = engine.register(Kind(
                      Field("major_project", gettext_lazy("For a major project of an encouraged or fostered industry "
                                                          "(green channel, seed 001 Art 18)"), "boolean", required=False)),
              notes=gettext_lazy("the buyer's bureau qualifies it within 5 working days")),
+        Step("buy_back", (TradeStatus.ANNOUNCED,), None, CITY_APPROVER, Decision.BUY_BACK, Stage.CITY,
+             gettext_lazy("Buy back into the reserve"), opinion="required", check=trades.check_buy_back,
+             effect=trades.buy_back, awaited=False, notify=_trade_recipients,
+             fields=(Field("wanted_quantity", gettext_lazy("Quantity to buy back"), "quantity"),),
+             confirm=gettext_lazy("Buy this offer back into the reserve? The reserve becomes a qualified buyer; the "
+                                  "price is agreed or set by the method."),
+             notes=gettext_lazy("seed 001 Art 5 (收储): the reserve buys an enterprise's offer, as a qualified buyer; "
+                                "on confirmation the quota enters the pool")),
         Step("method", (TradeStatus.ANNOUNCED,), TradeStatus.TRADING, CITY_STAFF, Decision.SET_METHOD, Stage.CITY,
              gettext_lazy("Issue the trade notice"), opinion="none", check=trades.check_method, effect=trades.set_method,
              style="primary",

@@ -97,6 +97,7 @@ class Decision(models.TextChoices):
     PUBLISH = "publish", _("Published")
     CANCEL = "cancel", _("Cancelled")
     LIFT = "lift", _("Lifted the entry")
+    BUY_BACK = "buy_back", _("Decided to buy back into the reserve")
     PAY = "pay", _("Recorded a payment")
     WAIVE = "waive", _("Waived the fee")
 

@@ -64,6 +64,19 @@ def _trade(demo, make_lot):
     return trades.trade_create(actor=demo["city_reviewer"], pollutant=lot.pollutant, lots=[(lot, Decimal("10"))])
 
 
+def _enterprise_offer(demo, make_lot):
+    """ent_qilin offers 5 of NOx it holds; its seller's qualification approved."""
+    from ledger import services as ledger
+    from ledger.models import AccountKind
+
+    lot = make_lot("10", pollutant="NOX", enterprise="ent_xuanwei")
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), ledger.account(
+        AccountKind.ENTERPRISE, demo["ent_qilin"].organisation), Decimal("5"))])
+    trade = trades.trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, Decimal("5"))])
+    engine.perform(actor=demo["county_qilin"], model=TradeParty, pk=trade.parties.get().pk, action="qualify")
+    return trade
+
+
 def _party(demo, make_lot):
     trade = _trade(demo, make_lot)
     engine.perform(actor=demo["city_reviewer"], model=Trade, pk=trade.pk, action="announce")
@@ -150,6 +163,8 @@ SCRIPTS = [
                            "seller_paid_at": (NOW() - datetime.timedelta(days=1)).isoformat()}, _settled_long_ago),
                        ("confirm", "city_approver", {}), ("publish", "city_reviewer", {})]),
     ("trade", _trade, [("cancel", "city_reviewer", {"reason": "无人申请受让"})]),
+    ("trade", _enterprise_offer, [("announce", "city_reviewer", {}),
+                                  ("buy_back", "city_approver", {"wanted_quantity": "5", "opinion": "收储"})]),
     ("party", _party, [("qualify", "county_huize", {})]),
     ("party", _party, [("refuse", "city_reviewer", {"opinion": "未提供排污许可证"})]),
     ("fee", _fee, [("pay", "city_reviewer", {"amount": "400", "paid_on": "2026-11-02", "receipt": "FS-1"}),

@@ -162,8 +162,8 @@ for _kind in ("entryapplication", "withdrawalapplication"):
                                         post_scoped(QILIN, api=True))
 ROUTES["entryapplication-revoke"] = ("entry", "post", post_scoped(QILIN, api=True))
 ROUTES["entryapplication-verify-item"] = ("entry", "post", post_scoped(QILIN, api=True))
-for _action in ("interest", "qualify", "announce", "method", "bid", "close", "contract", "settle", "confirm", "publish",
-                "cancel"):
+for _action in ("interest", "qualify", "announce", "buy-back", "method", "bid", "close", "contract", "settle", "confirm",
+                "publish", "cancel"):
     ROUTES[f"trade-{_action}"] = ("trade", "post", post_scoped(QILIN, api=True))
 
 
