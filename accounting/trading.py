@@ -4,6 +4,7 @@
   negotiated transfer; the government reserve is sold by bidding in principle.
 - Art 18: for major projects when the reserve is scarce, a fixed-quota sale at the highest historical
   bidding price (Art 10).
+- Market statistics: the volume-weighted average price of a quarter's deals against the reference price.
 - Bidding: bids at the starting price or above in whole increments; ranked by price, then by time;
   the quantity goes down the ranking until the offer is exhausted (the last bid may be part-filled).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -76,6 +77,27 @@ def fixed_price(historical_bidding_prices: list[Decimal]) -> Decimal:
         raise ValueError(_("No bidding sale of this factor has been concluded yet: there is no price for a fixed-quota "
                            "sale."))
     return max(historical_bidding_prices)
+
+
+def average_price(amount: Decimal, quantity: Decimal) -> Decimal | None:
+    """The volume-weighted average price of deals: their amount over their quantity, to the fen (half up)."""
+    if not quantity:
+        return None
+    return (Decimal(amount) / Decimal(quantity)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def quarter_of(day) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarters_back(day, n: int) -> list[tuple[int, int]]:
+    """The n quarters ending with the one holding `day`, oldest first."""
+    year, q = quarter_of(day)
+    result = []
+    for _step in range(n):
+        result.append((year, q))
+        year, q = (year, q - 1) if q > 1 else (year - 1, 4)
+    return result[::-1]
 
 
 def deviation_percent(price: Decimal, reference: Decimal | None) -> Decimal | None:

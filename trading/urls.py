@@ -18,4 +18,5 @@ urlpatterns = [
     path("fees/<int:pk>/", views.fee_detail, name="fee-detail"),
     path("fees/<int:pk>/act/", views.fee_act, name="fee-act"),
     path("prices/", views.reference_prices, name="prices"),
+    path("market/", views.market, name="market"),
 ]

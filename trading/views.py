@@ -242,3 +242,14 @@ def fee_detail(request, pk):
 
 
 fee_act = pages.act_view(PaidUseFee, "trading:fee-detail")
+
+
+def market(request):
+    """Public: the quarterly market statistics (issue 18): volume, amount, deals and the average price per factor
+    against the reference price, with a chart."""
+    from . import market as statistics
+
+    rows = statistics.quarterly()
+    return render(request, "trading/market.html", {
+        "rows": rows, "chart": statistics.chart(rows), "quarters": statistics.QUARTERS,
+        "labels": {"average": _("average price"), "reference": _("reference price")}})

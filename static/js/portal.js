@@ -165,6 +165,34 @@
       })});
   }
 
+  // The market statistics: each factor's quarterly average price against its reference price
+  function marketChart() {
+    var data = json("market-data");
+    var box = document.getElementById("chart-market");
+    if (!data || !box || typeof echarts === "undefined" || !Object.keys(data).length) { return; }
+    var labels = json("market-labels") || {};
+    var quarters = [];
+    Object.keys(data).forEach(function (k) {
+      data[k].quarters.forEach(function (q) { if (quarters.indexOf(q) < 0) { quarters.push(q); } });
+    });
+    quarters.sort();
+    var series = [];
+    Object.keys(data).forEach(function (k) {
+      function at(values) {
+        return quarters.map(function (q) {
+          var i = data[k].quarters.indexOf(q);
+          return i < 0 || values[i] === null ? null : Number(values[i]);
+        });
+      }
+      series.push({name: k + " " + labels.average, type: "line", connectNulls: true, data: at(data[k].average)});
+      series.push({name: k + " " + labels.reference, type: "line", connectNulls: true, lineStyle: {type: "dashed"},
+                   data: at(data[k].reference)});
+    });
+    echarts.init(box).setOption({tooltip: {trigger: "axis"}, legend: {type: "scroll"},
+      grid: {left: 60, right: 20, top: 40, bottom: 30}, xAxis: {type: "category", data: quarters},
+      yAxis: {type: "value"}, series: series}, true);
+  }
+
   // On a narrow screen a table's rows are shown as cards (portal.css): each cell carries its column's heading
   function labelCells() {
     each("table.grid", function (table) {
@@ -268,5 +296,6 @@
     documentProgress();
     ledgerCharts();
     priceChart();
+    marketChart();
   });
 })();

@@ -87,6 +87,7 @@ ROUTES = {
     "trading:party-act": ("trade", "post", post_scoped(QILIN)),
     "trading:obligation-act": ("obligation", "post", post_scoped(QILIN)),
     "trading:prices": (None, "get", public()),
+    "trading:market": (None, "get", public()),
     "reserve:restrictions": (None, "get", login()),
     "reserve:restriction-new": (None, "get", only(CITY)),
     "reserve:restriction-detail": ("restriction", "get", scoped(QILIN)),
