@@ -413,7 +413,12 @@ def openings_for(user, sequence: int) -> tuple[LogLeaf, dict] | None:
     organisation = getattr(user, "organisation", None)
     if organisation is None or organisation.kind != OrganisationKind.ENTERPRISE or not organisation.credit_code:
         return leaf, {}
+    return leaf, openings_of(leaf, organisation)
+
+
+def openings_of(leaf: LogLeaf, organisation) -> dict:
+    """The openings of one enterprise's commitments in a leaf: what it (or, for a pledge, its bank) shows a third
+    party to prove that a movement is its own."""
     own = f"{organisation.credit_code}:"
     values = openings(leaf.transaction, _movements([leaf.transaction_id]).get(leaf.transaction_id, []))
-    return leaf, {key: {"salt": leaf.salts[key], "value": value} for key, value in values.items()
-                  if value.startswith(own)}
+    return {key: {"salt": leaf.salts[key], "value": value} for key, value in values.items() if value.startswith(own)}

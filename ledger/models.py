@@ -32,6 +32,9 @@ class AccountKind(models.TextChoices):
     # An enterprise's quota offered in a trade, held until the trade is confirmed or cancelled. Kept apart from HOLD:
     # what is held there is the reserve's, what is here never was (seed 002's one-ledger counts the reserve only).
     ESCROW = "escrow", _("Offered for sale by an enterprise")
+    # An enterprise's quota pledged to a bank (issue 18): still the enterprise's, not withdrawable, returnable,
+    # tradable or pledgeable again while the pledge stands; leaves on release, or into a trade on default
+    PLEDGED = "pledged", _("Pledged to banks")
     USED = "used", _("Used by construction projects")
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled (revoked)")
@@ -156,6 +159,8 @@ class TransactionKind(models.TextChoices):
     EXPIRE = "expire", _("Expiry")
     REVOKE = "revoke", _("Revocation")
     REVERSAL = "reversal", _("Reversal")
+    PLEDGE = "pledge", _("Pledge registered")
+    UNPLEDGE = "unpledge", _("Pledge released")
 
 
 class LedgerTransaction(models.Model):

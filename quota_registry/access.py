@@ -7,6 +7,7 @@ filter for the user's role:
 - city staff (city reviewer, approver, admin) see every row;
 - a county reviewer sees the rows located in the county of their bureau;
 - an enterprise user sees the rows of their own organisation;
+- a bank's user sees the rows its bank holds (the pledges it is the pledgee of) and what the public sees;
 - the public (anonymous users, and anyone for rows marked public) sees only what is published;
 - rows owned by one person (an inbox) are seen by that person only, whatever their role.
 
@@ -27,6 +28,7 @@ class ScopeRule:
     organisation: str | None = None  # lookup from the row to the owning Organisation
     region: str | None = None  # lookup from the row to the Region it is located in
     owner: str | None = None  # lookup to the one User who alone may see the row
+    bank: str | None = None  # lookup to the bank holding the row (a pledge): its users see it, and nothing else
     public: bool = False  # every row may be read by anyone, logged in or not
     published: Q | None = None  # rows the public may read
 
@@ -69,6 +71,8 @@ def scope(user, model_or_queryset) -> QuerySet:
         return qs.filter(**{rule.region: organisation.region_id})
     if user.is_enterprise_user and rule.organisation:
         return qs.filter(**{rule.organisation: organisation.pk})
+    if getattr(user, "is_bank_user", False) and rule.bank:
+        return qs.filter(**{rule.bank: organisation.pk})
     # Roles without a path to these rows (e.g. a technical reviewer before any assignment) see only
     # what the public sees.
     return qs.filter(rule.published) if rule.published is not None else qs.none()

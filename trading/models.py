@@ -391,3 +391,58 @@ class PaidUseFee(models.Model):
     @property
     def outstanding(self):
         return self.amount_due - self.amount_paid if self.status == FeeStatus.DUE else 0
+
+
+class PledgeStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied for registration")
+    REGISTERED = "registered", _("Registered (in force)")
+    REFUSED = "refused", _("Registration refused")
+    RELEASED = "released", _("Released (repaid)")
+    DEFAULTED = "defaulted", _("Enforced on default")
+
+
+class Pledge(models.Model):
+    """排污权抵押 (seed 001 Arts 6, 12(7)): an enterprise pledges quota it holds to a bank as security for a loan. Once
+    the city registers it, the quantity sits in the ledger's PLEDGED account (it cannot be withdrawn, returned, traded or
+    pledged again); it goes back on repayment, or on default is sold through a trade whose proceeds serve the bank.
+    Registered, refused, released and enforced through the workflow engine (the `pledge` kind)."""
+
+    number = models.CharField(_("pledge number"), max_length=20, unique=True)
+    enterprise = models.ForeignKey("orgs.Organisation", verbose_name=_("pledgor (enterprise)"),
+                                   on_delete=models.PROTECT, related_name="pledges_given")
+    bank = models.ForeignKey("orgs.Organisation", verbose_name=_("pledgee (bank)"), on_delete=models.PROTECT,
+                             related_name="pledges_held")
+    region = models.ForeignKey("reference.Region", verbose_name=_("county-level division"), on_delete=models.PROTECT,
+                               related_name="+")
+    lot = models.ForeignKey("ledger.Lot", verbose_name=_("lot"), on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("ledger.Account", verbose_name=_("from the account"), on_delete=models.PROTECT,
+                                related_name="+")
+    quantity = models.DecimalField(_("quantity pledged"), **QUANTITY)
+    contract_number = models.CharField(_("pledge contract number"), max_length=60)
+    secured_amount = models.DecimalField(_("amount secured (yuan)"), **AMOUNT)
+    starts_on = models.DateField(_("pledge period from"))
+    ends_on = models.DateField(_("pledge period until"))
+    status = models.CharField(_("status"), max_length=10, choices=PledgeStatus.choices, default=PledgeStatus.APPLIED)
+    encumbrance = models.ForeignKey("ledger.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")  # the ledger transaction that moved it to PLEDGED
+    trade = models.ForeignKey(Trade, verbose_name=_("enforcement sale"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="pledges")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    SCOPE = ScopeRule(organisation="enterprise", region="region", bank="bank")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0) & Q(secured_amount__gt=0), name="pledge_positive"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="pledge_period_ordered"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("trading:pledge-detail", args=[self.pk])

@@ -17,6 +17,10 @@ urlpatterns = [
     path("fees/new/", views.fee_new, name="fee-new"),
     path("fees/<int:pk>/", views.fee_detail, name="fee-detail"),
     path("fees/<int:pk>/act/", views.fee_act, name="fee-act"),
+    path("pledges/", views.pledge_list, name="pledges"),
+    path("pledges/new/", views.pledge_new, name="pledge-new"),
+    path("pledges/<int:pk>/", views.pledge_detail, name="pledge-detail"),
+    path("pledges/<int:pk>/act/", views.pledge_act, name="pledge-act"),
     path("prices/", views.reference_prices, name="prices"),
     path("market/", views.market, name="market"),
 ]

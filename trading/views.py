@@ -20,7 +20,18 @@ from quota_registry.reference.models import Region, RegionLevel
 from quota_registry.review import engine, pages
 
 from . import selectors
-from .models import FeeStatus, PaidUseFee, PermitChangeObligation, ReferencePrice, Trade, TradeMethod, TradeParty, TradeStatus
+from .models import (
+    FeeStatus,
+    PaidUseFee,
+    PermitChangeObligation,
+    Pledge,
+    PledgeStatus,
+    ReferencePrice,
+    Trade,
+    TradeMethod,
+    TradeParty,
+    TradeStatus,
+)
 
 STATES = [("open", gettext_lazy("Not yet confirmed")), ("due_soon", gettext_lazy("Due within 10 working days")),
           ("overdue", gettext_lazy("Overdue")), ("confirmed", gettext_lazy("Confirmed"))]
@@ -253,3 +264,59 @@ def market(request):
     return render(request, "trading/market.html", {
         "rows": rows, "chart": statistics.chart(rows), "quarters": statistics.QUARTERS,
         "labels": {"average": _("average price"), "reference": _("reference price")}})
+
+
+# --- pledges (seed 001 Arts 6, 12(7)) -------------------------------------------------------------------------------
+
+@login_required
+def pledge_list(request):
+    """An enterprise: its pledges; a bank: the pledges it holds; the county and the city: theirs."""
+    qs = scope(request.user, Pledge.objects.select_related("enterprise", "bank", "lot__pollutant"))
+    status = request.GET.get("status", "")
+    if status in PledgeStatus.values:
+        qs = qs.filter(status=status)
+    return render(request, "trading/pledge_list.html", {
+        "page": _page(request, qs.order_by("-created_at", "-id")), "statuses": PledgeStatus.choices, "status": status,
+        "can_apply": request.user.role == Role.ENTERPRISE_USER})
+
+
+@login_required
+def pledge_new(request):
+    from ledger.models import AccountKind, Holding
+
+    from . import pledges
+    from .forms import PledgeForm
+
+    if request.user.role != Role.ENTERPRISE_USER:
+        raise PermissionDenied(_("A pledge is applied for by the enterprise holding the quota."))
+    holdings = list(Holding.objects.filter(account__kind=AccountKind.ENTERPRISE, account__reference="",
+                                           account__organisation=request.user.organisation, quantity__gt=0,
+                                           lot__status="active"))
+    form = PledgeForm(request.POST or None, request.FILES or None, holdings=holdings)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pledge = pledges.pledge_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Pledge %(number)s applied for: the city bureau registers it.") % {
+                "number": pledge.number})
+            return redirect("trading:pledge-detail", pk=pledge.pk)
+    return render(request, "trading/pledge_new.html", {"form": form})
+
+
+@login_required
+def pledge_detail(request, pk):
+    from . import pledges
+
+    pledge = get_scoped_or_404(request.user, Pledge.objects.select_related("enterprise", "bank", "lot__pollutant",
+                                                                          "encumbrance", "trade"), pk=pk)
+    return render(request, "trading/pledge_detail.html", {
+        "pledge": pledge, "documents": [*attachments_of(pledge),
+                                        *[f for d in engine.decisions_of(pledge) for f in attachments_of(d)]],
+        "log": pledges.position(pledge), "timeline": history(pledge, technical=request.user.is_city_staff),
+        **pages.workflow_context(request.user, pledge, act_url=reverse("trading:pledge-act", args=[pk])),
+    })
+
+
+pledge_act = pages.act_view(Pledge, "trading:pledge-detail")

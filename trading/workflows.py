@@ -14,13 +14,15 @@ from quota_registry.review import engine
 from quota_registry.review.engine import CITY_APPROVER, CITY_STAFF, Field, Kind, Refusal, Step, Who
 from quota_registry.review.models import Decision, Stage
 
-from . import documents, fees, selectors, services, trades
+from . import documents, fees, pledges, selectors, services, trades
 from .models import (
     FeeStatus,
     ObligationStatus,
     PaidUseFee,
     PartyStatus,
     PermitChangeObligation,
+    Pledge,
+    PledgeStatus,
     Trade,
     TradeMethod,
     TradeParty,
@@ -261,4 +263,45 @@ FEE = engine.register(Kind(
              gettext_lazy("Waive the fee"), opinion="required", style="danger", awaited=False,
              effect=fees.waive, confirm=gettext_lazy("Waive what is still due of this fee? The reason is kept."),
              notes=gettext_lazy("by a decision of the bureau, with its reason")),
+    ]))
+
+
+# --- pledges (排污权抵押, seed 001 Arts 6, 12(7)) --------------------------------------------------------------------
+
+PLEDGEE = Who(lambda actor, p: actor.organisation_id == p.bank_id, gettext_lazy("the pledgee bank"),
+              frozenset({Role.BANK_USER}), per_record=True)
+
+
+def _pledge_recipients(ctx) -> list:
+    p = ctx.record
+    return list(User.objects.filter(is_active=True, organisation_id__in=[p.enterprise_id, p.bank_id],
+                                    role__in=[Role.ENTERPRISE_USER, Role.BANK_USER]))
+
+
+PLEDGE = engine.register(Kind(
+    name="pledge", model=Pledge, states=PledgeStatus, initial=PledgeStatus.APPLIED,
+    number=lambda p: p.number, title=lambda p: _("Pledge %(number)s") % {"number": p.number},
+    link=lambda p: reverse("trading:pledge-detail", args=[p.pk]), organisation=lambda p: p.enterprise,
+    region=lambda p: p.region, recipients=_pledge_recipients,
+    description=gettext_lazy("Pledge of quota to a bank (排污权抵押, seed 001 Arts 6, 12(7))"),
+    title_plural=gettext_lazy("Pledges"), list_url=lambda user: reverse("trading:pledges"),
+    steps=[
+        Step("register", (PledgeStatus.APPLIED,), PledgeStatus.REGISTERED, CITY_STAFF, Decision.REGISTER, Stage.CITY,
+             gettext_lazy("Register the pledge"), check=pledges.check_register, effect=pledges.register,
+             style="primary", group=("registration", "register"),
+             confirm=gettext_lazy("Register the pledge? The quantity is encumbered until it is released."),
+             notes=gettext_lazy("the quantity moves to the ledger's pledged account: not withdrawable, returnable, "
+                                "tradable or pledgeable again")),
+        Step("refuse", (PledgeStatus.APPLIED,), PledgeStatus.REFUSED, CITY_STAFF, Decision.REFUSE_PLEDGE, Stage.CITY,
+             gettext_lazy("Refuse to register"), opinion="required", style="danger", group=("registration", "refuse")),
+        Step("release", (PledgeStatus.REGISTERED,), PledgeStatus.RELEASED, PLEDGEE | CITY_STAFF, Decision.RELEASE_PLEDGE,
+             Stage.PARTY, gettext_lazy("Record the repayment"), effect=pledges.release, style="primary",
+             attachments=True, confirm=gettext_lazy("Release the pledge? The quantity goes back to the enterprise."),
+             notes=gettext_lazy("the loan is repaid: the quantity goes back to the enterprise's account")),
+        Step("default", (PledgeStatus.REGISTERED,), PledgeStatus.DEFAULTED, PLEDGEE, Decision.DEFAULT, Stage.PARTY,
+             gettext_lazy("Declare the default"), opinion="required", attachments=True, effect=pledges.enforce,
+             style="danger", awaited=False,
+             confirm=gettext_lazy("Declare the default? The pledged quota is offered for sale through a trade."),
+             notes=gettext_lazy("with the proof of the default: the pledged quantity is offered for sale, the "
+                                "enterprise as the seller (seed 001 Art 12(7))")),
     ]))

@@ -16,6 +16,7 @@ class OrganisationKind(models.TextChoices):
     COUNTY_BUREAU = "county_bureau", _("County bureau of ecology and environment")
     CITY_BUREAU = "city_bureau", _("City bureau of ecology and environment")
     TECH_REVIEWER = "tech_reviewer", _("Technical reviewer (third party)")
+    BANK = "bank", _("Bank (pledgee)")
 
 
 class ManagementCategory(models.TextChoices):
@@ -119,6 +120,7 @@ class Role(models.TextChoices):
     CITY_APPROVER = "city_approver", _("City approver")
     CITY_ADMIN = "city_admin", _("City administrator")
     TECH_REVIEWER = "tech_reviewer", _("Technical reviewer")
+    BANK_USER = "bank_user", _("Bank user")
 
 
 # Which roles a person of each kind of organisation may hold.
@@ -127,6 +129,7 @@ ROLES_BY_KIND = {
     OrganisationKind.COUNTY_BUREAU: {Role.COUNTY_REVIEWER},
     OrganisationKind.CITY_BUREAU: {Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.CITY_ADMIN},
     OrganisationKind.TECH_REVIEWER: {Role.TECH_REVIEWER},
+    OrganisationKind.BANK: {Role.BANK_USER},
 }
 CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.CITY_ADMIN})
 
@@ -177,6 +180,10 @@ class User(AbstractUser):
     @property
     def is_enterprise_user(self) -> bool:
         return self.role == Role.ENTERPRISE_USER
+
+    @property
+    def is_bank_user(self) -> bool:
+        return self.role == Role.BANK_USER
 
     @property
     def display_name(self) -> str:

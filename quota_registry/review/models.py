@@ -98,6 +98,10 @@ class Decision(models.TextChoices):
     CANCEL = "cancel", _("Cancelled")
     LIFT = "lift", _("Lifted the entry")
     BUY_BACK = "buy_back", _("Decided to buy back into the reserve")
+    REGISTER = "register", _("Registered the pledge")
+    REFUSE_PLEDGE = "refuse_pledge", _("Refused to register the pledge")
+    RELEASE_PLEDGE = "release_pledge", _("Recorded the repayment: pledge released")
+    DEFAULT = "default", _("Declared the default: the quota is sold")
     PAY = "pay", _("Recorded a payment")
     WAIVE = "waive", _("Waived the fee")
 

@@ -40,7 +40,7 @@ def test_city_admin_registers_an_enterprise(api_as):
         ({"credit_code": "91350100M0001"}, "credit_code", "18位"),
         ({"region": "999999"}, "region", "999999"),
         ({"industry": "0000"}, "industry", "0000"),
-        ({"kind": "bank"}, "kind", "bank"),
+        ({"kind": "insurer"}, "kind", "insurer"),
         ({"region": None}, "region", "县（市、区）"),
         ({"name": ""}, "name", ""),
     ],

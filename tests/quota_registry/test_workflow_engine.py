@@ -30,7 +30,7 @@ from trading.workflows import _county_or_city
 from ..reserve.conftest import pdf
 
 PEOPLE = ["ent_qilin", "ent_huize", "county_qilin", "county_huize", "city_reviewer", "city_approver", "city_admin",
-          "tech_reviewer"]
+          "tech_reviewer", "bank"]
 NOW = timezone.now
 
 
@@ -109,6 +109,19 @@ def _restriction(demo, make_lot):
                               source="曲环信用〔2026〕3号", valid_from=datetime.date(2026, 1, 5))
 
 
+def _pledge(demo, make_lot):
+    from ledger import services as ledger
+    from ledger.models import AccountKind
+    from trading.pledges import pledge_create
+
+    lot = make_lot("10", pollutant="COD", enterprise="ent_xuanwei")
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), ledger.account(
+        AccountKind.ENTERPRISE, demo["ent_qilin"].organisation), Decimal("4"))])
+    return pledge_create(actor=demo["ent_qilin"], bank=demo["bank"].organisation, lot=lot, quantity="4",
+                         contract_number="QJYH-DY-1", secured_amount="800000", starts_on=datetime.date(2026, 12, 1),
+                         ends_on=datetime.date(2099, 12, 1), files=[pdf()])
+
+
 def _buyer_qualified(demo, trade):
     """What `method` needs besides the trade's state: a qualified buyer (another kind's steps)."""
     engine.perform(actor=demo["ent_huize"], model=Trade, pk=trade.pk, action="interest", data={"wanted_quantity": "4"})
@@ -170,6 +183,9 @@ SCRIPTS = [
     ("fee", _fee, [("pay", "city_reviewer", {"amount": "400", "paid_on": "2026-11-02", "receipt": "FS-1"}),
                    ("pay", "city_reviewer", {"amount": "600", "paid_on": "2026-11-03", "receipt": "FS-2"})]),
     ("fee", _fee, [("waive", "city_approver", {"opinion": "重点项目减免"})]),
+    ("pledge", _pledge, [("register", "city_reviewer", {}), ("release", "bank", {})]),
+    ("pledge", _pledge, [("refuse", "city_reviewer", {"opinion": "抵押合同未载明抵押物"})]),
+    ("pledge", _pledge, [("register", "city_approver", {}), ("default", "bank", {"opinion": "借款逾期未还"})]),
     ("restriction", _restriction, [("lift", "city_reviewer", {"opinion": "信用修复完成"})]),
     ("obligation", _obligation, [("file", "ent_qilin", lambda o: {"files": [pdf()], "note": "已提交"}),
                                  ("confirm", "county_qilin", {

@@ -8,7 +8,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from quota_registry.orgs.twofactor import mark_session_verified
 
 ROLES = ["anon", "ent_qilin", "ent_huize", "county_qilin", "county_huize", "city_reviewer", "city_approver",
-         "city_admin", "tech_reviewer"]
+         "city_admin", "tech_reviewer", "bank"]
 CITY = {"city_reviewer", "city_approver", "city_admin"}
 QILIN = {"ent_qilin", "county_qilin"} | CITY  # the scope of objects belonging to the 麒麟区 enterprise
 ENTERPRISES = {"ent_qilin", "ent_huize"}
@@ -73,8 +73,8 @@ ROUTES = {
     "reserve:log-verify": (None, "get", public()),
     "reserve:pool": (None, "get", only(CITY | COUNTIES)),
     "reserve:lots": (None, "get", login()),
-    "reserve:lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer"})),  # lots are published (Art 24)
-    "reserve:lot-act": ("lot", "post", post_scoped(QILIN | {"tech_reviewer"})),
+    "reserve:lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer", "bank"})),  # lots are published (Art 24)
+    "reserve:lot-act": ("lot", "post", post_scoped(QILIN | {"tech_reviewer", "bank"})),
     "reserve:ledger": (None, "get", only(CITY)),
     "reserve:public-ledger": (None, "get", public()),
     "reserve:public-lots": (None, "get", public()),
@@ -92,6 +92,10 @@ ROUTES = {
     "reserve:restriction-new": (None, "get", only(CITY)),
     "reserve:restriction-detail": ("restriction", "get", scoped(QILIN)),
     "reserve:restriction-act": ("restriction", "post", post_scoped(QILIN)),
+    "trading:pledges": (None, "get", login()),
+    "trading:pledge-new": (None, "get", only(ENTERPRISES)),
+    "trading:pledge-detail": ("pledge", "get", scoped(QILIN | {"bank"})),
+    "trading:pledge-act": ("pledge", "post", post_scoped(QILIN | {"bank"})),
     "trading:fees": (None, "get", login()),
     "trading:fee-new": (None, "get", only(CITY)),
     "trading:fee-detail": ("fee", "get", scoped(QILIN)),
@@ -138,7 +142,7 @@ ROUTES = {
     "withdrawalapplication-list": (None, "get", login(api=True)),
     "withdrawalapplication-detail": ("withdrawal", "get", scoped(QILIN, api=True)),
     "lot-list": (None, "get", login(api=True)),
-    "lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer"}, api=True)),
+    "lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer", "bank"}, api=True)),
     "ledgertransaction-list": (None, "get", only(CITY, api=True)),
     "ledgertransaction-detail": ("transaction", "get", only(CITY, api=True)),
     "document-list": (None, "get", login(api=True)),
@@ -204,7 +208,9 @@ def objects(filed, make_lot, api_as, demo):
     from quota_registry.orgs.services import restriction_create
     from quota_registry.reference.models import QualityStatus
     from tests.documents.test_excel import enterprise_rows, xlsx
+    from tests.reserve.conftest import pdf
     from trading.fees import fee_create
+    from trading.pledges import pledge_create
     from trading.services import obligation_create
     from trading.trades import trade_create
 
@@ -223,6 +229,10 @@ def objects(filed, make_lot, api_as, demo):
                                    destination="矩阵测试", measure_completed_on=__import__("datetime").date(2026, 9, 1),
                                    approved_on=__import__("datetime").date(2026, 9, 2), working_days=30)
     trade = trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, 5)])
+    pledge = pledge_create(actor=demo["ent_qilin"], bank=demo["bank"].organisation, lot=lot, quantity=1,
+                           contract_number="矩阵测试抵押合同", secured_amount=1000,
+                           starts_on=__import__("datetime").date(2026, 1, 1),
+                           ends_on=__import__("datetime").date(2099, 1, 1), files=[pdf("contract.pdf")])
     listed = restriction_create(actor=demo["city_reviewer"], kind="credit_red", organisation=org, reason="矩阵测试",
                                source="曲环信用〔2026〕9号", valid_from=__import__("datetime").date(2026, 1, 1))
     fee = fee_create(actor=demo["city_reviewer"], enterprise=org, pollutant=lot.pollutant, quantity=5, amount_due=100,
@@ -235,7 +245,8 @@ def objects(filed, make_lot, api_as, demo):
         "token": {"pk": token.pk},
         "org": {"pk": org.pk}, "entry": {"pk": entry["id"]}, "entry_draft": {"pk": draft["id"]},
         "withdrawal": {"pk": withdrawal["id"]}, "lot": {"pk": lot.pk}, "obligation": {"pk": obligation.pk},
-        "trade": {"pk": trade.pk}, "fee": {"pk": fee.pk}, "restriction": {"pk": listed.pk}, "document": {"pk": document.pk},
+        "trade": {"pk": trade.pk}, "fee": {"pk": fee.pk}, "restriction": {"pk": listed.pk}, "pledge": {"pk": pledge.pk},
+        "document": {"pk": document.pk},
         "import": {"pk": batch.pk},
         "attachment": {"pk": Attachment.objects.filter(object_id=entry["id"]).first().pk},
         "notification": {"pk": Notification.objects.filter(recipient=demo["ent_qilin"]).first().pk},

@@ -124,6 +124,10 @@ class Command(BaseCommand):
         reviewer = self.org(credit_code=make_code("52", "530300", 30000001), kind=OrganisationKind.TECH_REVIEWER,
                             name="曲靖示范环境技术评估中心", region=city_region)
         users.append(self.user("tech_reviewer", reviewer, Role.TECH_REVIEWER, "技术评估员"))
+        bank = self.org(credit_code=make_code("91", "530300", 40000001), kind=OrganisationKind.BANK,
+                        name="曲靖示范银行麒麟支行", region=city_region, contact_person="公司信贷部",
+                        contact_phone="0874-0000001")
+        users.append(self.user("bank", bank, Role.BANK_USER, "信贷经理"))
 
         admin = User.objects.get(username="city_admin")
         year = timezone.localdate().year - 1

@@ -1,0 +1,111 @@
+"""Pledges (排污权抵押, seed 001 Arts 6, 12(7); issue 18): the enterprise applies with the contract, the city registers
+it (the quantity is encumbered in the ledger), the bank sees only its pledges and checks the holding against the
+public log, records the repayment (released) or declares the default (the quota is offered for sale)."""
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from ledger import log
+from ledger import services as ledger
+from ledger.models import AccountKind
+from ledger.verification import verify
+from quota_registry.review import engine
+from tests.reserve.conftest import pdf
+from trading import pledges, trades
+from trading.models import Pledge, PledgeStatus
+
+D = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def held(make_lot, demo):
+    lot = make_lot("30", pollutant="SO2", enterprise="ent_xuanwei")
+    general = ledger.account(AccountKind.ENTERPRISE, demo["ent_qilin"].organisation)
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), general,
+                                                             Decimal("10"))])
+    return lot, general
+
+
+def apply(demo, lot, quantity="6", **overrides):
+    values = {"bank": demo["bank"].organisation, "lot": lot, "quantity": quantity, "contract_number": "QJYH-DY-2026-07",
+              "secured_amount": "1500000", "starts_on": D, "ends_on": dt.date(2027, 11, 30),
+              "files": [pdf("抵押合同.pdf")], **overrides}
+    return pledges.pledge_create(actor=demo["ent_qilin"], **values)
+
+
+def act(demo, user, pledge, action, **data):
+    return engine.perform(actor=demo[user], model=Pledge, pk=pledge.pk, action=action, data=data)
+
+
+def test_an_application_names_what_is_wrong(held, demo):
+    lot, _general = held
+    with pytest.raises(ValidationError) as refused:
+        apply(demo, lot, quantity="10.0001", bank=demo["ent_huize"].organisation, files=[],
+              ends_on=dt.date(2026, 11, 30), secured_amount="0")
+    assert {"quantity", "bank", "files", "ends_on", "secured_amount"} <= set(refused.value.message_dict)
+    with pytest.raises(PermissionDenied):
+        pledges.pledge_create(actor=demo["city_reviewer"], bank=demo["bank"].organisation, lot=lot, quantity="1",
+                              contract_number="x", secured_amount="1", starts_on=D, ends_on=D, files=[pdf()])
+    assert not Pledge.objects.exists()
+
+
+def test_registered_pledge_is_encumbered_released_on_repayment(held, demo, client):
+    lot, general = held
+    pledge = apply(demo, lot)
+    assert ledger.balance(general, lot) == Decimal("10")  # nothing moves before the city registers it
+    act(demo, "city_reviewer", pledge, "register")
+    pledge.refresh_from_db()
+    pledged = ledger.account(AccountKind.PLEDGED)
+    assert (pledge.status, ledger.balance(general, lot), ledger.balance(pledged, lot)) == (
+        PledgeStatus.REGISTERED, Decimal("4"), Decimal("6"))
+    # encumbered: not sold, not pledged again
+    with pytest.raises(ValidationError, match="4"):
+        trades.trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, Decimal("5"))])
+    with pytest.raises(ValidationError) as again:
+        apply(demo, lot, quantity="5")
+    assert "quantity" in again.value.message_dict
+
+    # the bank sees its pledge, checks the holding in the public log, and nothing of anyone else's
+    client.force_login(demo["bank"])
+    page = client.get(f"/pledges/{pledge.pk}/").content.decode()
+    assert pledge.contract_number in page and 'data-testid="pledge-log"' in page
+    leaf_index, openings = log.openings_for(demo["ent_qilin"], pledge.encumbrance.sequence)
+    shown = pledges.position(pledge)
+    assert shown["leaf"].index == leaf_index.index and shown["openings"] == openings and openings
+    data = json.loads(log.leaves(leaf_index.index, leaf_index.index + 1)[0][1])
+    for key, opening in openings.items():
+        field = data["movements"][int(key.split(".")[1])][key.split(".")[2]]
+        assert hashlib.sha256(bytes.fromhex(opening["salt"]) + opening["value"].encode()).hexdigest() == field
+        assert opening["value"].startswith(demo["ent_qilin"].organisation.credit_code)
+    assert client.get("/entries/").status_code == 200 and "ZB" not in client.get("/entries/").content.decode()
+    client.force_login(demo["ent_huize"])
+    assert client.get(f"/pledges/{pledge.pk}/").status_code == 404
+
+    with pytest.raises(PermissionDenied):
+        act(demo, "ent_qilin", pledge, "release")  # the enterprise does not release its own pledge
+    act(demo, "bank", pledge, "release")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.RELEASED and ledger.balance(general, lot) == Decimal("10")
+    assert ledger.balance(pledged, lot) == 0 and verify().ok
+
+
+def test_on_default_the_pledged_quota_is_offered_for_sale(held, demo):
+    lot, general = held
+    pledge = apply(demo, lot, quantity="3.5")
+    act(demo, "city_reviewer", pledge, "register")
+    with pytest.raises(ValidationError):
+        act(demo, "bank", pledge, "default")  # the proof and the reason are required
+    act(demo, "bank", pledge, "default", opinion="借款人逾期未还，已于2027年1月5日书面催告无果")
+    pledge.refresh_from_db()
+    trade = pledge.trade
+    assert pledge.status == PledgeStatus.DEFAULTED and trade.seller == demo["ent_qilin"].organisation
+    assert (trade.quantity, trade.lots.get().account.kind) == (Decimal("3.5"), AccountKind.PLEDGED)
+    engine.perform(actor=demo["county_qilin"], model=trade.parties.model, pk=trade.parties.get().pk, action="qualify")
+    engine.perform(actor=demo["city_reviewer"], model=type(trade), pk=trade.pk, action="announce")
+    assert ledger.balance(ledger.account(AccountKind.PLEDGED), lot) == 0
+    assert ledger.balance(ledger.account(AccountKind.ESCROW), lot) == Decimal("3.5")
+    assert ledger.balance(general, lot) == Decimal("6.5") and verify().ok
