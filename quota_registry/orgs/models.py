@@ -238,7 +238,7 @@ TRADING_GATES = (RestrictionKind.COURT_DEFAULTER, RestrictionKind.ABNORMAL_OPERA
 
 
 class RestrictionStatus(models.TextChoices):
-    IN_FORCE = "in_force", _("In force")
+    IN_FORCE = "in_force", _("In force (blocking)")
     LIFTED = "lifted", _("Lifted")
 
 

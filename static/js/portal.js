@@ -184,9 +184,9 @@
           return i < 0 || values[i] === null ? null : Number(values[i]);
         });
       }
-      series.push({name: k + " " + labels.average, type: "line", connectNulls: true, data: at(data[k].average)});
+      series.push({name: k + " " + labels.average, type: "bar", barMaxWidth: 48, data: at(data[k].average)});
       series.push({name: k + " " + labels.reference, type: "line", connectNulls: true, lineStyle: {type: "dashed"},
-                   data: at(data[k].reference)});
+                   showAllSymbol: true, data: at(data[k].reference)});
     });
     echarts.init(box).setOption({tooltip: {trigger: "axis"}, legend: {type: "scroll"},
       grid: {left: 60, right: 20, top: 40, bottom: 30}, xAxis: {type: "category", data: quarters},

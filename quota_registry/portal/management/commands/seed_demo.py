@@ -52,6 +52,7 @@ class Command(BaseCommand):
             counts = self.seed()
             if not options["without_pool"]:
                 counts["entry applications"] = self.seed_pool()
+                counts["trades"] = self.seed_market()
         from ledger import log
 
         counts["log leaves"] = log.publish_checkpoint().tree_size  # the public log signs what the demo posted
@@ -174,6 +175,69 @@ class Command(BaseCommand):
                 engine.perform(actor=who, model=EntryApplication, pk=application.pk, action=action,
                                data={"opinion": _("Demo data, not official figures")})
         return len(DEMO_ENTRIES)
+
+
+    def seed_market(self) -> int:
+        """A sale from the reserve to ent_qilin through the whole procedure (published: the market statistics show
+        it), a paid-use fee partly paid, a pledge of part of what was bought registered for the demo bank, and an
+        entry of the city's list; all through the real services and the engine. Only once."""
+        import datetime
+        from decimal import Decimal
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from ledger.models import AccountKind, Holding
+        from quota_registry.orgs.models import Restriction
+        from quota_registry.orgs.services import restriction_create
+        from quota_registry.review import engine
+        from trading import fees, pledges, trades
+        from trading.models import Deal, PaidUseFee, Pledge, Trade, TradeParty
+
+        if Trade.objects.exists():
+            return Trade.objects.count()
+        users = {u.username: u for u in User.objects.filter(username__in=[
+            "city_reviewer", "city_approver", "county_qilin", "ent_qilin", "bank"])}
+        ent = users["ent_qilin"].organisation
+        holding = (Holding.objects.filter(account__kind=AccountKind.POOL, lot__pollutant__code="SO2", quantity__gte=20)
+                   .select_related("lot__pollutant").first())
+        if holding is None:
+            return 0
+        why = _("Demo data, not official figures")
+
+        def act(user, model, pk, action, **data):
+            engine.perform(actor=users[user], model=model, pk=pk, action=action, data=data)
+
+        trade = trades.trade_create(actor=users["city_reviewer"], pollutant=holding.lot.pollutant,
+                                    lots=[(holding.lot, Decimal("20"))])
+        act("city_reviewer", Trade, trade.pk, "announce")
+        act("ent_qilin", Trade, trade.pk, "interest", wanted_quantity="20")
+        act("county_qilin", TradeParty, trade.parties.get().pk, "qualify", opinion=why)
+        act("city_reviewer", Trade, trade.pk, "method", method="negotiated", reason=why)
+        act("city_reviewer", Trade, trade.pk, "close", buyer=ent.pk, quantity="20", unit_price="1260")
+        act("city_reviewer", Trade, trade.pk, "contract", contract_number="QJPW-DEMO-001")
+        paid = timezone.now()  # through the third party, just now
+        act("city_reviewer", Trade, trade.pk, "settle", deal=Deal.objects.get(trade=trade).pk,
+            buyer_paid_at=paid.isoformat(), seller_paid_at=paid.isoformat())
+        act("city_approver", Trade, trade.pk, "confirm")
+        act("city_reviewer", Trade, trade.pk, "publish")
+
+        fee = fees.fee_create(actor=users["city_reviewer"], enterprise=ent, pollutant=holding.lot.pollutant,
+                              quantity="20", amount_due="8000", due_date=timezone.localdate() + datetime.timedelta(30),
+                              basis=f"{DEMO_MARK}{why}")
+        act("city_reviewer", PaidUseFee, fee.pk, "pay", amount="3000", paid_on=timezone.localdate().isoformat(),
+            receipt="DEMO-0001")
+        pledge = pledges.pledge_create(
+            actor=users["ent_qilin"], bank=users["bank"].organisation, lot=holding.lot, quantity="8",
+            contract_number="QJYH-DEMO-DY-01", secured_amount="600000", starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + datetime.timedelta(days=365),
+            files=[SimpleUploadedFile("demo-contract.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")])
+        act("city_reviewer", Pledge, pledge.pk, "register", opinion=why)
+        if not Restriction.objects.exists():
+            restriction_create(actor=users["city_reviewer"], kind="credit_red",
+                               organisation=User.objects.get(username="ent_zhanyi").organisation,
+                               reason=f"{DEMO_MARK}{why}", source="曲环信用〔演示〕1号",
+                               valid_from=timezone.localdate() - datetime.timedelta(days=10))
+        return Trade.objects.count()
 
 
 DEMO_MARK = "【演示】"
