@@ -5,6 +5,9 @@
 - Art 18: for major projects when the reserve is scarce, a fixed-quota sale at the highest historical
   bidding price (Art 10).
 - Market statistics: the volume-weighted average price of a quarter's deals against the reference price.
+- Timed e-bidding (seed 001 Arts 10, 17; the provincial platforms): a registration deposit confirmed before a bidder
+  may bid, at most so many bids a bidder, each bidder's best bid standing, and a bid in the last minutes extending
+  the close.
 - Bidding: bids at the starting price or above in whole increments; ranked by price, then by time;
   the quantity goes down the ranking until the offer is exhausted (the last bid may be part-filled).
 """
@@ -57,6 +60,22 @@ def bid_problem(price: Decimal, *, starting_price: Decimal, increment: Decimal) 
         return _("Bids rise in steps of %(inc)s above the starting price of %(p)s.") % {
             "inc": increment, "p": starting_price}
     return None
+
+
+def extended_close(closes_at: datetime.datetime, bid_at: datetime.datetime, minutes: int) -> datetime.datetime:
+    """Timed e-bidding: a bid in the last `minutes` moves the close to `minutes` after it, so nobody wins by sniping."""
+    if minutes and closes_at - bid_at < datetime.timedelta(minutes=minutes):
+        return bid_at + datetime.timedelta(minutes=minutes)
+    return closes_at
+
+
+def best_bids(bids: list[BidIn], party_of: dict) -> list[BidIn]:
+    """Live bidding: each bidder's best bid (highest, then earliest) stands, its earlier ones are raised away; ranked
+    by price, then time. `party_of`: bid id -> bidder."""
+    best: dict = {}
+    for bid in sorted(bids, key=lambda b: (-b.price, b.placed_at, b.id)):
+        best.setdefault(party_of[bid.id], bid)
+    return sorted(best.values(), key=lambda b: (-b.price, b.placed_at, b.id))
 
 
 def allocate_bids(bids: list[BidIn], offered: Decimal) -> list[tuple[int, Decimal]]:

@@ -196,6 +196,11 @@ class Trade(models.Model):
     trading_date = models.DateField(_("trading date"), null=True, blank=True)
     bidding_opens = models.DateTimeField(_("bidding opens"), null=True, blank=True)
     bidding_closes = models.DateTimeField(_("bidding closes"), null=True, blank=True)
+    # timed e-bidding: the parameters the city sets with the method (the rule varies between platforms)
+    deposit_amount = models.DecimalField(_("registration deposit"), null=True, blank=True, **PRICE)
+    extension_minutes = models.PositiveSmallIntegerField(_("extension when bid in the last minutes"), default=5,
+                                                         db_default=5)
+    max_bids = models.PositiveSmallIntegerField(_("most bids a bidder may place"), null=True, blank=True)
     contract_number = models.CharField(_("contract number"), max_length=60, blank=True)
     hold_transaction = models.ForeignKey("ledger.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="+")
@@ -446,3 +451,38 @@ class Pledge(models.Model):
 
     def get_absolute_url(self):
         return reverse("trading:pledge-detail", args=[self.pk])
+
+
+class DepositStatus(models.TextChoices):
+    DUE = "due", _("To be paid")
+    CONFIRMED = "confirmed", _("Received: may bid")
+    APPLIED = "applied", _("Counted toward the price")
+    RELEASED = "released", _("Released")
+    FORFEITED = "forfeited", _("Forfeited")
+
+
+class Deposit(models.Model):
+    """A bidder's registration deposit (保证金) for a timed e-bidding: confirmed before it may bid; at the close the
+    winner's counts toward the price and the others' are released; a winner that does not sign or pay forfeits it.
+    Through the workflow engine (the `deposit` kind)."""
+
+    trade = models.ForeignKey(Trade, on_delete=models.PROTECT, related_name="deposits")
+    party = models.OneToOneField(TradeParty, on_delete=models.PROTECT, related_name="deposit")
+    amount = models.DecimalField(_("deposit"), **PRICE)
+    status = models.CharField(_("status"), max_length=10, choices=DepositStatus.choices, default=DepositStatus.DUE)
+    receipt = models.CharField(_("receipt"), max_length=60, blank=True)
+    confirmed_at = models.DateTimeField(_("received at"), null=True, blank=True)
+
+    SCOPE = ScopeRule(organisation="party__organisation", region="trade__region")
+
+    class Meta:
+        ordering = ["trade_id", "id"]
+        verbose_name = _("bidding deposit")
+        verbose_name_plural = _("bidding deposits")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_positive")]
+
+    def __str__(self):
+        return f"{self.trade_id} {self.party_id} {self.amount}"
+
+    def get_absolute_url(self):
+        return reverse("trading:trade-detail", args=[self.trade_id])

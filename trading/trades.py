@@ -32,6 +32,8 @@ from . import fees
 from .models import (
     Bid,
     Deal,
+    Deposit,
+    DepositStatus,
     PartyRole,
     PartyStatus,
     ReferencePrice,
@@ -302,6 +304,18 @@ def method_plan(trade, values) -> dict:
             raise ValidationError(errors)
         plan.update(starting_price=values["starting_price"], increment=values["increment"], bidding_opens=opens,
                     bidding_closes=closes, trading_date=timezone.localdate(opens))
+        # the timed e-bidding's parameters: the rule varies between platforms, so the city sets them
+        extension, most = values.get("extension_minutes"), values.get("max_bids")
+        if extension is not None and extension > 60:
+            errors["extension_minutes"] = _("At most 60 minutes.")
+        if most is not None and not 1 <= most <= 100:
+            errors["max_bids"] = _("Between 1 and 100 bids.")
+        if values.get("deposit_amount") is not None and values["deposit_amount"] <= 0:
+            errors["deposit_amount"] = _("The deposit must be more than zero (leave it empty for none).")
+        if errors:
+            raise ValidationError(errors)
+        plan.update(deposit_amount=values.get("deposit_amount"), max_bids=most,
+                    extension_minutes=5 if extension is None else extension)
     if method == TradeMethod.FIXED:
         try:
             plan["starting_price"] = rules.fixed_price(historical_bidding_prices(trade.pollutant))
@@ -318,6 +332,10 @@ def set_method(ctx) -> None:
     for name, value in method_plan(ctx.record, ctx.values).items():
         setattr(ctx.record, name, value)
     ctx.record.save()
+    trade = ctx.record
+    if trade.method == TradeMethod.BIDDING and trade.deposit_amount:
+        Deposit.objects.bulk_create([Deposit(trade=trade, party=p, amount=trade.deposit_amount)
+                                     for p in qualified(trade)])
 
 
 # --- bid ----------------------------------------------------------------------------------------------------------
@@ -336,6 +354,12 @@ def check_qualify(actor, party, values) -> None:
 def check_bid(actor, trade, values, now=None) -> None:
     now = now or timezone.now()
     check_may_trade(actor.organisation, timezone.localdate(now))
+    party = bidder(actor, trade)
+    if trade.deposit_amount and not Deposit.objects.filter(party=party, status=DepositStatus.CONFIRMED).exists():
+        raise ValidationError(_("Your registration deposit of %(amount)s has not been confirmed as received: you may "
+                                "bid once it is.") % {"amount": money.show(trade.deposit_amount, "元")})
+    if trade.max_bids and trade.bids.filter(party=party).count() >= trade.max_bids:
+        raise ValidationError(_("Each bidder may place at most %(n)s bids.") % {"n": trade.max_bids})
     if not (trade.bidding_opens <= now < trade.bidding_closes):
         raise ValidationError(_("Bids are accepted from %(o)s to %(c)s.") % {
             "o": f"{timezone.localtime(trade.bidding_opens):%Y-%m-%d %H:%M}",
@@ -350,8 +374,48 @@ def check_bid(actor, trade, values, now=None) -> None:
 
 
 def bid(ctx) -> Bid:
-    return Bid.objects.create(trade=ctx.record, party=bidder(ctx.actor, ctx.record), quantity=ctx.values["quantity"],
-                              unit_price=ctx.values["unit_price"], placed_at=ctx.decision.created_at)
+    """The bid; one in the last minutes moves the close (no sniping)."""
+    trade = ctx.record
+    placed = Bid.objects.create(trade=trade, party=bidder(ctx.actor, trade), quantity=ctx.values["quantity"],
+                                unit_price=ctx.values["unit_price"], placed_at=ctx.decision.created_at)
+    closes = rules.extended_close(trade.bidding_closes, placed.placed_at, trade.extension_minutes)
+    if closes != trade.bidding_closes:
+        trade.bidding_closes = closes
+        trade.save(update_fields=["bidding_closes"])
+    return placed
+
+
+def deposit_received(ctx) -> None:
+    deposit = ctx.record
+    deposit.receipt, deposit.confirmed_at = ctx.values["receipt"], timezone.now()
+    deposit.save(update_fields=["receipt", "confirmed_at"])
+
+
+def standing(trade) -> list[Bid]:
+    """Each bidder's best bid, ranked (price, then time)."""
+    bids = list(trade.bids.select_related("party__organisation"))
+    by_id = {b.pk: b for b in bids}
+    ranked = rules.best_bids([rules.BidIn(b.pk, b.unit_price, b.placed_at, b.quantity) for b in bids],
+                             {b.pk: b.party_id for b in bids})
+    return [by_id[b.id] for b in ranked]
+
+
+def live(trade, user, now=None) -> dict:
+    """What the bidding page shows and refreshes: the highest price, the close (extended or not), how many bids and
+    bidders, and the caller's own rank and best bid; never another bidder's name."""
+    now = now or timezone.now()
+    ranked = standing(trade)
+    mine = next(((i + 1, b) for i, b in enumerate(ranked)
+                 if b.party.organisation_id == getattr(user, "organisation_id", None)), None)
+    open_now = trade.status == TradeStatus.TRADING and trade.bidding_opens and trade.bidding_opens <= now < \
+        trade.bidding_closes
+    return {"status": trade.status, "open": bool(open_now), "closes_at": trade.bidding_closes.isoformat()
+            if trade.bidding_closes else None,
+            "highest": str(ranked[0].unit_price) if ranked else None, "bids": trade.bids.count(),
+            "bidders": len(ranked), "starting_price": str(trade.starting_price) if trade.starting_price else None,
+            "increment": str(trade.increment) if trade.increment else None,
+            "mine": {"rank": mine[0], "price": str(mine[1].unit_price), "quantity": str(mine[1].quantity)}
+            if mine else None}
 
 
 # --- close (the deals) --------------------------------------------------------------------------------------------
@@ -373,7 +437,7 @@ def deals_for(trade, values, now=None) -> list[Deal]:
     if trade.method == TradeMethod.BIDDING:
         if now < trade.bidding_closes:
             raise ValidationError(_("The bidding window is still open."))
-        bids = list(trade.bids.select_related("party__organisation"))
+        bids = standing(trade)  # each bidder's best bid
         allocation = rules.allocate_bids([rules.BidIn(b.pk, b.unit_price, b.placed_at, b.quantity) for b in bids],
                                          trade.quantity)
         by_id = {b.pk: b for b in bids}
@@ -404,7 +468,19 @@ def check_close(actor, trade, values) -> None:
 
 
 def close(ctx) -> None:
-    Deal.objects.bulk_create(deals_for(ctx.record, ctx.values))
+    """The deals; the winners' deposits count toward their price, the others' are released (the deposit kind's
+    steps, taken by the system)."""
+    deals = Deal.objects.bulk_create(deals_for(ctx.record, ctx.values))
+    winners = {d.buyer_id for d in deals}
+    settle_deposits(ctx.record, winners=winners)
+
+
+def settle_deposits(trade, *, winners=frozenset()) -> None:
+    from quota_registry.review import engine
+
+    for deposit in Deposit.objects.filter(trade=trade, status__in=[DepositStatus.DUE, DepositStatus.CONFIRMED]):
+        won = deposit.status == DepositStatus.CONFIRMED and deposit.party.organisation_id in winners
+        engine.perform(actor=None, model=Deposit, pk=deposit.pk, action="apply" if won else "release")
 
 
 # --- contract -----------------------------------------------------------------------------------------------------
@@ -541,6 +617,7 @@ def cancel(ctx) -> None:
         ledger.release(actor=ctx.actor, hold_transaction=trade.hold_transaction, memo=ctx.values["reason"])
     trade.cancel_reason = ctx.values["reason"]
     trade.save(update_fields=["cancel_reason"])
+    settle_deposits(trade)  # every deposit released
 
 
 def trade_timestamps(trade, ctx, now) -> list[str]:

@@ -21,6 +21,7 @@ from quota_registry.review import engine, pages
 
 from . import selectors
 from .models import (
+    Deposit,
     FeeStatus,
     PaidUseFee,
     PermitChangeObligation,
@@ -147,6 +148,10 @@ def trade_detail(request, pk):
         "trade": trade, "deals": [(d, rules.deviation_percent(d.unit_price, d.reference_price), trades.seller_payment(d))
                                   for d in deals],
         "parties": [(p, pages.offers(user, p), engine.decisions_of(p).last()) for p in parties],
+        "deposits": [(d, pages.offers(user, d)) for d in scope(user, trade.deposits.select_related(
+            "party__organisation"))] if trade.method == TradeMethod.BIDDING else [],
+        "deposit_act": reverse("trading:deposit-act", args=[pk]),
+        "live_url": reverse("trading:trade-live", args=[pk]) if trade.method == TradeMethod.BIDDING else "",
         "party_act": reverse("trading:party-act", args=[pk]),
         "fees": dict(fees.fee_position(trade.seller, trade.pollutant), shown=is_city or trade.seller_id == user.organisation_id)
         if trade.seller_id else None,
@@ -162,6 +167,31 @@ def trade_detail(request, pk):
 
 
 trade_act = pages.act_view(Trade, "trading:trade-detail")
+
+
+@login_required
+def trade_live(request, pk):
+    """The bidding's live state as JSON (the trade's page refreshes it every few seconds): no bidder's name."""
+    from django.http import JsonResponse
+
+    from . import trades
+
+    trade = selectors.trades(request.user).filter(pk=pk).first()
+    if trade is None:
+        raise Http404(_("No such record, or it is not within your area of responsibility."))
+    return JsonResponse(trades.live(trade, request.user), headers={"Cache-Control": "no-store"})
+
+
+@login_required
+@require_POST
+def deposit_act(request, pk):
+    """A bidder's deposit, from its trade's page (`deposit`: which one)."""
+    value = request.POST.get("deposit", "")
+    deposit = Deposit.objects.filter(trade_id=pk, pk=int(value)).first() if value.isdigit() and len(value) < 19 \
+        else None
+    if deposit is None:
+        raise Http404(_("No such record, or it is not within your area of responsibility."))
+    return pages.act(request, Deposit, deposit.pk, next_url=reverse("trading:trade-detail", args=[pk]))
 
 
 @login_required

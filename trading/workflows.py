@@ -11,11 +11,13 @@ from django.utils.translation import gettext_lazy
 from quota_registry import inputs
 from quota_registry.orgs.models import Role, User
 from quota_registry.review import engine
-from quota_registry.review.engine import CITY_APPROVER, CITY_STAFF, Field, Kind, Refusal, Step, Who
+from quota_registry.review.engine import CITY_APPROVER, CITY_STAFF, SYSTEM, Field, Kind, Refusal, Step, Who
 from quota_registry.review.models import Decision, Stage
 
 from . import documents, fees, pledges, selectors, services, trades
 from .models import (
+    Deposit,
+    DepositStatus,
     FeeStatus,
     ObligationStatus,
     PaidUseFee,
@@ -129,7 +131,14 @@ TRADE = engine.register(Kind(
                      Field("starting_price", gettext_lazy("starting price"), "price", required=False),
                      Field("increment", gettext_lazy("minimum increment"), "price", required=False),
                      Field("bidding_opens", gettext_lazy("bidding opens"), "datetime", required=False),
-                     Field("bidding_closes", gettext_lazy("bidding closes"), "datetime", required=False)),
+                     Field("bidding_closes", gettext_lazy("bidding closes"), "datetime", required=False),
+                     Field("deposit_amount", gettext_lazy("Registration deposit (bidding)"), "price", required=False,
+                           help=gettext_lazy("Each qualified buyer pays it before it may bid; empty: none.")),
+                     Field("extension_minutes", gettext_lazy("Extension in minutes (bidding)"), "integer",
+                           required=False, help=gettext_lazy("A bid in the last minutes moves the close by as many "
+                                                             "minutes (default 5).")),
+                     Field("max_bids", gettext_lazy("Most bids a bidder may place (bidding)"), "integer",
+                           required=False)),
              notes=gettext_lazy("the trade notice (交易通知书, Art 17): the method the rules suggest, or another with "
                                 "the reason, and the trading date; after the announcement period, within 5 working "
                                 "days")),
@@ -304,4 +313,34 @@ PLEDGE = engine.register(Kind(
              confirm=gettext_lazy("Declare the default? The pledged quota is offered for sale through a trade."),
              notes=gettext_lazy("with the proof of the default: the pledged quantity is offered for sale, the "
                                 "enterprise as the seller (seed 001 Art 12(7))")),
+    ]))
+
+
+# --- bidding deposits (保证金) ------------------------------------------------------------------------------------
+
+DEPOSIT = engine.register(Kind(
+    name="deposit", model=Deposit, states=DepositStatus, initial=DepositStatus.DUE,
+    number=lambda d: d.trade.number,
+    title=lambda d: _("Trade %(number)s: deposit of %(org)s") % {"number": d.trade.number,
+                                                                 "org": d.party.organisation.name},
+    link=lambda d: reverse("trading:trade-detail", args=[d.trade_id]), organisation=lambda d: d.party.organisation,
+    region=lambda d: d.trade.region,
+    recipients=lambda ctx: list(User.objects.filter(is_active=True, organisation_id=ctx.record.party.organisation_id)),
+    description=gettext_lazy("Registration deposit of a bidder (保证金)"),
+    title_plural=gettext_lazy("Bidding deposits"), list_url=lambda user: reverse("trading:trades"),
+    steps=[
+        Step("confirm", (DepositStatus.DUE,), DepositStatus.CONFIRMED, CITY_STAFF, Decision.CONFIRM_DEPOSIT, Stage.CITY,
+             gettext_lazy("Confirm the deposit received"), opinion="none", effect=trades.deposit_received,
+             style="primary", fields=(Field("receipt", gettext_lazy("Receipt"), "text", limit=60),),
+             notes=gettext_lazy("the bidder may bid from then on")),
+        Step("apply", (DepositStatus.CONFIRMED,), DepositStatus.APPLIED, SYSTEM, Decision.APPLY_DEPOSIT, Stage.SYSTEM,
+             gettext_lazy("Count toward the price"), opinion="none", awaited=False,
+             notes=gettext_lazy("at the close, for a winner")),
+        Step("release", (DepositStatus.DUE, DepositStatus.CONFIRMED), DepositStatus.RELEASED, SYSTEM,
+             Decision.RELEASE_DEPOSIT, Stage.SYSTEM, gettext_lazy("Release"), opinion="none", awaited=False,
+             notes=gettext_lazy("at the close for the others, or when the trade is cancelled")),
+        Step("forfeit", (DepositStatus.APPLIED,), DepositStatus.FORFEITED, CITY_APPROVER, Decision.FORFEIT, Stage.CITY,
+             gettext_lazy("Forfeit the deposit"), opinion="required", attachments=True, style="danger",
+             awaited=False, confirm=gettext_lazy("Forfeit the winner's deposit? It did not sign or pay."),
+             notes=gettext_lazy("a winner that does not sign the contract or pay forfeits it")),
     ]))

@@ -102,6 +102,10 @@ class Decision(models.TextChoices):
     REFUSE_PLEDGE = "refuse_pledge", _("Refused to register the pledge")
     RELEASE_PLEDGE = "release_pledge", _("Recorded the repayment: pledge released")
     DEFAULT = "default", _("Declared the default: the quota is sold")
+    CONFIRM_DEPOSIT = "confirm_deposit", _("Confirmed the deposit received")
+    APPLY_DEPOSIT = "apply_deposit", _("Counted the deposit toward the price")
+    RELEASE_DEPOSIT = "release_deposit", _("Released the deposit")
+    FORFEIT = "forfeit", _("Forfeited the deposit")
     PAY = "pay", _("Recorded a payment")
     WAIVE = "waive", _("Waived the fee")
 

@@ -117,6 +117,36 @@
     setTimeout(poll, 1000);
   }
 
+  // Timed e-bidding: the highest price, the (possibly extended) close and one's own rank, refreshed without reloading
+  function liveBidding() {
+    var box = document.querySelector("[data-live-url]");
+    if (!box) { return; }
+    function field(name) { return box.querySelector("[data-live=" + name + "]"); }
+    function show(name, text) { var el = field(name); if (el) { el.textContent = text; } }
+    function money(v) {
+      return v === null ? box.dataset.none : Number(v).toLocaleString("zh-CN", {minimumFractionDigits: 2,
+                                                                               maximumFractionDigits: 2});
+    }
+    function refresh() {
+      fetch(box.dataset.liveUrl, {credentials: "same-origin", cache: "no-store"})
+        .then(function (r) { return r.json(); })
+        .then(function (d) {
+          show("state", d.open ? box.dataset.open : box.dataset.closed);
+          show("highest", money(d.highest));
+          if (d.closes_at) {
+            var c = new Date(d.closes_at);
+            show("closes", c.toLocaleString("zh-CN", {hour12: false}));
+          }
+          show("bids", d.bids);
+          show("bidders", d.bidders);
+          if (d.mine) { show("mine", d.mine.rank + " / " + d.bidders + "（" + money(d.mine.price) + "）"); }
+          if (d.open) { setTimeout(refresh, 1000 * (+box.dataset.refresh || 5)); }
+        })
+        .catch(function () { setTimeout(refresh, 15000); });
+    }
+    refresh();
+  }
+
   function json(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
@@ -294,6 +324,7 @@
     addRows();
     each(".item-row", methodInputs);
     documentProgress();
+    liveBidding();
     ledgerCharts();
     priceChart();
     marketChart();

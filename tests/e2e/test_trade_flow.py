@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import _ensure_demo
 from tests.e2e.conftest import shoot
@@ -73,6 +74,12 @@ def test_reserve_bidding_sale(live_server, page, transactional_db, tmp_path):
         page.goto(detail)
         decide(page, "bid", quantity=quantity, unit_price=price)
         assert shown in page.get_by_test_id("bids").inner_text()  # prices grouped in thousands, two decimals
+        live = page.get_by_test_id("live")  # refreshed by the page itself: the highest price and one's own rank
+        expect(live).to_contain_text(shown)
+        expect(live.locator("[data-live=mine]")).to_contain_text("1 /")
+        if buyer == "ent_xuanwei":
+            assert "会泽" not in live.inner_text()  # the other bidder is not named
+            shoot(page, "trade_flow-live-bidding")
         logout(page)
 
     Trade.objects.update(bidding_closes=timezone.now() - dt.timedelta(seconds=1))  # the window has passed

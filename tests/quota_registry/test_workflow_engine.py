@@ -122,6 +122,20 @@ def _pledge(demo, make_lot):
                          ends_on=datetime.date(2099, 12, 1), files=[pdf()])
 
 
+def _deposit(demo, make_lot):
+    """A bidding of the reserve's SO2 with a 5,000 yuan deposit: ent_huize's."""
+    from trading.models import Deposit
+
+    trade = _trade(demo, make_lot)
+    engine.perform(actor=demo["city_reviewer"], model=Trade, pk=trade.pk, action="announce")
+    _buyer_qualified(demo, trade)
+    engine.perform(actor=demo["city_reviewer"], model=Trade, pk=trade.pk, action="method", data={
+        "starting_price": "1000", "increment": "50", "deposit_amount": "5000",
+        "bidding_opens": (NOW() - datetime.timedelta(hours=1)).isoformat(),
+        "bidding_closes": (NOW() + datetime.timedelta(hours=1)).isoformat()})
+    return Deposit.objects.get(trade=trade)
+
+
 def _buyer_qualified(demo, trade):
     """What `method` needs besides the trade's state: a qualified buyer (another kind's steps)."""
     engine.perform(actor=demo["ent_huize"], model=Trade, pk=trade.pk, action="interest", data={"wanted_quantity": "4"})
@@ -186,6 +200,9 @@ SCRIPTS = [
     ("pledge", _pledge, [("register", "city_reviewer", {}), ("release", "bank", {})]),
     ("pledge", _pledge, [("refuse", "city_reviewer", {"opinion": "抵押合同未载明抵押物"})]),
     ("pledge", _pledge, [("register", "city_approver", {}), ("default", "bank", {"opinion": "借款逾期未还"})]),
+    ("deposit", _deposit, [("confirm", "city_reviewer", {"receipt": "BZJ-1"}), ("apply", None, {}),
+                           ("forfeit", "city_approver", {"opinion": "竞得后未签约"})]),
+    ("deposit", _deposit, [("release", None, {})]),
     ("restriction", _restriction, [("lift", "city_reviewer", {"opinion": "信用修复完成"})]),
     ("obligation", _obligation, [("file", "ent_qilin", lambda o: {"files": [pdf()], "note": "已提交"}),
                                  ("confirm", "county_qilin", {

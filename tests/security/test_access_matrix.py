@@ -85,6 +85,8 @@ ROUTES = {
     "trading:trade-detail": ("trade", "get", scoped(QILIN)),
     "trading:trade-act": ("trade", "post", post_scoped(QILIN)),
     "trading:party-act": ("trade", "post", post_scoped(QILIN)),
+    "trading:deposit-act": ("trade", "post", post_scoped(QILIN)),
+    "trading:trade-live": ("trade", "get", scoped(QILIN)),
     "trading:obligation-act": ("obligation", "post", post_scoped(QILIN)),
     "trading:prices": (None, "get", public()),
     "trading:market": (None, "get", public()),
