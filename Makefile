@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 .PHONY: run test fuzz install install-test system-packages-run system-packages-test messages check-services \
-	bench bench-setup system-packages-bench bench-data bench-pages bench-throughput bench-allocation bench-pdf bench-excel bench-report bench-verify bench-log
+	bench bench-setup system-packages-bench bench-data bench-pages bench-throughput bench-allocation bench-pdf bench-excel bench-report bench-verify bench-log bench-bidding
 
 run: system-packages-run install messages
 	@echo "Preparing the demo database (var/db.sqlite3)..."
@@ -97,7 +97,7 @@ bench-setup: system-packages-bench install-test messages
 bench-data: bench-setup
 	$(BENCH_PY) bench.data --scale $(SCALE)
 
-bench-pages bench-throughput bench-allocation bench-pdf bench-excel bench-report bench-verify bench-log: bench-setup
+bench-pages bench-throughput bench-allocation bench-pdf bench-excel bench-report bench-verify bench-log bench-bidding: bench-setup
 	$(BENCH_PY) bench.$(@:bench-%=%)
 
 bench: bench-setup

@@ -159,11 +159,23 @@ def trade_detail(request, pk):
         "bids": trade.bids.select_related("party__organisation") if is_city else trade.bids.filter(
             party__organisation_id=user.organisation_id),
         "suggestion": suggestion, "suggested_label": TradeMethod(suggestion.method).label if suggestion else "",
-        "timeline": history(trade, technical=request.user.is_city_staff),
+        "timeline": _shown_events(user, history(trade, technical=request.user.is_city_staff)),
         "documents": [d for d in latest_documents(trade) if visible_documents(user).filter(pk=d.pk).exists()],
         "notice": trades.notice_position(trade),
         **pages.workflow_context(user, trade, act_url=reverse("trading:trade-act", args=[pk])),
     })
+
+
+def _shown_events(user, events):
+    """A trade's history as a party sees it: what the bureaus did and what its own enterprise did, never another
+    party's application or bid (a bidder does not learn who else bids)."""
+    if user.is_city_staff or user.is_county_reviewer:
+        return events
+    from quota_registry.orgs.models import Organisation, OrganisationKind
+
+    shown = set(Organisation.objects.filter(kind__in=[OrganisationKind.CITY_BUREAU, OrganisationKind.COUNTY_BUREAU])
+                .values_list("name", flat=True)) | {getattr(user.organisation, "name", None), ""}
+    return [e for e in events if e.organisation in shown]
 
 
 trade_act = pages.act_view(Trade, "trading:trade-detail")

@@ -1,1 +1,1 @@
-from tests.reserve.conftest import make_lot  # noqa: F401  (shared fixture)
+from tests.reserve.conftest import entry_body, make_lot  # noqa: F401  (shared fixtures)

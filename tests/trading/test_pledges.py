@@ -111,3 +111,69 @@ def test_on_default_the_pledged_quota_is_offered_for_sale(held, demo):
     assert ledger.balance(ledger.account(AccountKind.PLEDGED), lot) == 0
     assert ledger.balance(ledger.account(AccountKind.ESCROW), lot) == Decimal("3.5")
     assert ledger.balance(general, lot) == Decimal("6.5") and verify().ok
+
+
+def test_pledged_quota_is_not_returned(held, demo, api_as, entry_body):
+    """Art 9's return of unused quota reads the enterprise's own accounts: what is pledged is not there."""
+    lot, general = held
+    act(demo, "city_reviewer", apply(demo, lot, quantity="10"), "register")
+    item = {"pollutant": "SO2", "quantity": "1", "completion_date": "2026-01-01", "returned_lot": lot.pk}
+    refused = api_as("ent_qilin").post("/api/v1/entry-applications/",
+                                       entry_body(source_kind="returned_purchase", items=[item]), format="json")
+    assert refused.status_code == 400 and "items[0].returned_lot" in refused.json()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_pledge_and_sale_never_cross_the_holding():
+    """The registration of a pledge and the announcement of a sale of the same 10 held, each of 7, at the same
+    moment: the posting service's locks let one through, the other is refused, and the holding never goes below
+    zero."""
+    import threading
+
+    from django.db import connection
+
+    from quota_registry.orgs.models import User
+    from tests.conftest import _ensure_demo
+    from trading.models import Trade, TradeParty
+
+    _ensure_demo()
+    users = {u.username: u for u in User.objects.filter(username__in=["ent_qilin", "county_qilin", "city_reviewer",
+                                                                      "city_approver", "bank"])}
+    demo = users
+    from django.utils import timezone
+
+    from ledger.models import Lot
+    from quota_registry.reference.models import Pollutant
+
+    org = users["ent_qilin"].organisation
+    lot = Lot(number="CONC-P", pollutant=Pollutant.objects.get(code="NOX"), quantity=Decimal("10"), enterprise=org,
+              region=org.region, industry=org.industry, source_kind="reduction", status="active",
+              verified_on=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=60))
+    ledger.issue(actor=None, lots=[lot], subject=None)
+    general = ledger.account(AccountKind.ENTERPRISE, org)
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), general,
+                                                             Decimal("10"))])
+    pledge = apply(demo, lot, quantity="7")
+    trade = trades.trade_create(actor=users["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, Decimal("7"))])
+    engine.perform(actor=users["county_qilin"], model=TradeParty, pk=trade.parties.get().pk, action="qualify")
+    results, barrier = [], threading.Barrier(2)
+
+    def run(model, pk, action, actor):
+        barrier.wait()
+        try:
+            engine.perform(actor=actor, model=model, pk=pk, action=action)
+            results.append(action)
+        except (ledger.InsufficientQuantity, ValidationError):
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(Pledge, pledge.pk, "register", users["city_reviewer"])),
+               threading.Thread(target=run, args=(Trade, trade.pk, "announce", users["city_approver"]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) in (["announce", "refused"], ["refused", "register"])
+    assert ledger.balance(general, lot) == Decimal("3") and verify().ok
