@@ -567,15 +567,9 @@ def restriction_new(request):
     if not request.user.is_city_staff:
         raise PermissionDenied(_("The city's list is kept by the city bureau."))
     form = RestrictionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = restriction_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("Entered on the city's list: %(entry)s.") % {"entry": entry})
-            return redirect("reserve:restriction-detail", pk=entry.pk)
-    return render(request, "reserve/restriction_new.html", {"form": form})
+    done = pages.create_from_form(request, form, create=restriction_create, detail="reserve:restriction-detail",
+                                  message=lambda entry: _("Entered on the city's list: %(entry)s.") % {"entry": entry})
+    return done or render(request, "reserve/restriction_new.html", {"form": form})
 
 
 @login_required

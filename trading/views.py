@@ -271,16 +271,9 @@ def fee_new(request):
     if request.user.role not in CITY_ROLES:
         raise PermissionDenied(_("Paid-use fees are recorded by the city bureau."))
     form = FeeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            fee = fees.fee_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("Paid-use fee %(number)s recorded; the enterprise is told.") % {
-                "number": fee.number})
-            return redirect("trading:fee-detail", pk=fee.pk)
-    return render(request, "trading/fee_new.html", {"form": form})
+    done = pages.create_from_form(request, form, create=fees.fee_create, detail="trading:fee-detail", message=lambda f: _(
+        "Paid-use fee %(number)s recorded; the enterprise is told.") % {"number": f.number})
+    return done or render(request, "trading/fee_new.html", {"form": form})
 
 
 @login_required
@@ -335,16 +328,10 @@ def pledge_new(request):
                                            account__organisation=request.user.organisation, quantity__gt=0,
                                            lot__status="active"))
     form = PledgeForm(request.POST or None, request.FILES or None, holdings=holdings)
-    if request.method == "POST" and form.is_valid():
-        try:
-            pledge = pledges.pledge_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("Pledge %(number)s applied for: the city bureau registers it.") % {
-                "number": pledge.number})
-            return redirect("trading:pledge-detail", pk=pledge.pk)
-    return render(request, "trading/pledge_new.html", {"form": form})
+    done = pages.create_from_form(request, form, create=pledges.pledge_create, detail="trading:pledge-detail",
+                                  message=lambda p: _("Pledge %(number)s applied for: the city bureau registers it.") % {
+                                      "number": p.number})
+    return done or render(request, "trading/pledge_new.html", {"form": form})
 
 
 @login_required

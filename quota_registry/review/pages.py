@@ -139,3 +139,17 @@ def with_current_status(notifications) -> list:
     for n in notifications:
         n.current_status = now.get((n.about_type_id, n.about_id), "")
     return notifications
+
+
+def create_from_form(request, form, *, create, message, detail: str):
+    """A record filed from a page's form: the service `create(actor=..., **cleaned_data)` makes it (its refusal is
+    shown on the form, each message under its field); then the message and the record's page. None: show the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, message(record))
+            return redirect(detail, pk=record.pk)
+    return None

@@ -132,3 +132,22 @@ def test_an_unbuilt_projects_quota_is_sold_only_when_obtained_for_a_fee(rules, m
     api_as("city_reviewer").post(f"{TRADES}{trade.pk}/cancel/", {"reason": "卖方撤回"}, format="json")
     assert ledger.balance(project, lot) == Decimal("3.75")  # back where it came from
     assert verify().ok
+
+
+def test_the_fee_page_records_a_fee_and_names_a_bad_field(client, demo):
+    from quota_registry.orgs.twofactor import mark_session_verified
+    from quota_registry.reference.models import Pollutant
+
+    client.force_login(demo["city_reviewer"])
+    mark_session_verified(client.session, demo["city_reviewer"])
+    body = {"enterprise": demo["ent_qilin"].organisation.pk, "pollutant": Pollutant.objects.get(code="COD").pk,
+            "quantity": "2.5", "amount_due": "1200.005", "due_date": "2026-12-31", "basis": "曲环有偿〔2026〕11号"}
+    bad = client.post("/fees/new/", body)
+    assert bad.status_code == 200 and "应缴金额" in bad.content.decode() and not PaidUseFee.objects.exists()
+    made = client.post("/fees/new/", {**body, "amount_due": "1200.50", "origin_label": "CK2026000001"})
+    assert made.status_code == 302
+    fee = PaidUseFee.objects.get()
+    assert (fee.amount_due, fee.quantity, fee.account) == (Decimal("1200.50"), Decimal("2.5"), None)
+    client.force_login(demo["ent_qilin"])
+    page = client.get(made.url).content.decode()
+    assert "1,200.50 元" in page and "陕西办法第二十一条" in page
