@@ -375,7 +375,10 @@ def cosign(note: str) -> list:
         raise ValueError(_("This is not a checkpoint of this log."))
     kept = []
     for witness in Witness.objects.filter(active=True):
-        name, public = merkle.parse_verifier_key(witness.key, merkle.COSIGNATURE_V1)
+        try:
+            name, public = merkle.parse_verifier_key(witness.key, merkle.COSIGNATURE_V1)
+        except ValueError:
+            continue  # a key registered before cosigner keys (type 0x04): that witness registers its new key
         verifier = Ed25519PublicKey.from_public_bytes(public)
 
         def check(signature: bytes, message: bytes, verifier=verifier) -> bool:
@@ -390,6 +393,8 @@ def cosign(note: str) -> list:
                 timestamp = merkle.open_cosignature(line, body, name, public, check)
             except ValueError:
                 continue
+            if timestamp > timezone.now().timestamp() + 600:
+                continue  # a cosignature from the future (c2sp.org/tlog-cosignature: verifiers may reject it)
             signed_at = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
             if signed_at > timezone.now() + datetime.timedelta(minutes=10):
                 continue  # a cosignature from the future (c2sp.org/tlog-cosignature: verifiers may reject it)

@@ -44,6 +44,13 @@ def _problem_chars(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in text)
 
 
+def record_id(value, *, digits: int = 18) -> int | None:
+    """A record's id or a sequence number posted by a form or given in the query string: ASCII digits only, at most
+    `digits` of them; None for anything else (the caller answers 404 or 400, never 500)."""
+    text = "" if value is None else str(value)
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= digits else None
+
+
 def check_text(value, *, field: str, label, limit: int, required: bool = False, required_message=None) -> str:
     """Free text, stripped; refused (ValidationError on `field`) when longer than `limit` or holding control
     characters."""

@@ -15,6 +15,7 @@ from accounting import reduction, rulesets
 from accounting.quantities import QuantityError
 from ledger import selectors as ledger_reads
 from ledger.models import AccountKind, Holding, LedgerHead, Lot, LotStatus
+from quota_registry import inputs
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.documents.services import latest_documents
 from quota_registry.files.services import KeptUploads, attachments_of
@@ -182,7 +183,7 @@ def log_verify(request):
     """Public: verify one ledger transaction in the browser against the signed log (static/js/portal.js does the
     hashing and the Ed25519 check with the browser's own Web Crypto; the server only serves the data)."""
     raw = request.GET.get("transaction", "")
-    sequence = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    sequence = inputs.record_id(raw, digits=11)
     return render(request, "reserve/log_verify.html", {"sequence": sequence})
 
 

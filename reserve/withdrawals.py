@@ -297,9 +297,10 @@ def check_reuse(application, wanted: dict) -> None:
     if account is None:
         raise ValidationError({"reuse_from": _("Give the number of your earlier withdrawal whose project will not be "
                                                "built (seed 003 Art 18).")})
-    problem = facts.rule_set(application.rule_set).project_quota_offer(paid=fees.project_account_paid(account))
-    if problem:
-        raise ValidationError({"reuse_from": problem})
+    rules = facts.rule_set(application.rule_set)
+    for pollutant in wanted:
+        if problem := rules.project_quota_offer(paid=fees.project_account_paid(account, pollutant)):
+            raise ValidationError({"reuse_from": f"{pollutant.name}：{problem}"})
     short = [_("%(factor)s: %(held)s held, %(wanted)s wanted") % {
         "factor": p.name, "held": show(_reusable(account, p), p.unit), "wanted": show(q, p.unit)}
         for p, q in wanted.items() if _reusable(account, p) < q]

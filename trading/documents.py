@@ -38,12 +38,12 @@ def documents_for(trade) -> tuple:
 
 @visible_to
 def _parties_read_them(user):
-    """Anyone who sees the trade reads its notice (it is published, Art 17); the confirmation is for the seller, the
-    buyers and the bureaus (its own scope), and for everyone once the deals are published (Art 22)."""
+    """Anyone who sees the trade reads its notice (it is published, Art 17, and names no buyer); the confirmation is
+    for the seller, the buyers that won a deal and the bureaus (its own scope), and for everyone once the deals are
+    published (Art 22)."""
     trade_type = ContentType.objects.get_for_model(Trade)
     seen = selectors.trades(user).values("pk")
-    published_or_party = Q(status=TradeStatus.PUBLISHED) | Q(
-        parties__organisation_id=getattr(user, "organisation_id", None) or 0, parties__role=PartyRole.BUYER)
+    published_or_party = Q(status=TradeStatus.PUBLISHED) | Q(deals__buyer_id=getattr(user, "organisation_id", None) or 0)
     return Q(subject_type=trade_type) & (
         Q(kind=DocumentKind.TRADE_NOTICE, subject_id__in=seen)
         | Q(kind=DocumentKind.TRADE_CERTIFICATE,
@@ -68,8 +68,9 @@ def _pdf(document: Document, template: str, **context) -> bytes:
 @renderer(DocumentKind.TRADE_NOTICE)
 def render_notice(document: Document) -> bytes:
     trade = Trade.objects.get(pk=document.subject_id)
-    buyers = trade.parties.filter(role=PartyRole.BUYER, status=PartyStatus.QUALIFIED).select_related("organisation")
+    buyers = list(trade.parties.filter(role=PartyRole.BUYER, status=PartyStatus.QUALIFIED))
     return _pdf(document, "documents/trade_notice.html", buyers=buyers,
+                wanted=sum((p.wanted_quantity or 0 for p in buyers), 0),
                 announced=trade.hold_transaction.created_at if trade.hold_transaction_id else None)
 
 

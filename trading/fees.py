@@ -141,7 +141,7 @@ def fee_position(seller, pollutant) -> dict:
     return {"fees": list(fees.order_by("due_date", "id")), "due": due, "paid": paid, "outstanding": due - paid}
 
 
-def project_account_paid(account) -> bool:
-    """Seed 003 Art 18: a project's quota was obtained for a fee when a fee recorded for its account is paid in full
-    (quota withdrawn without a fee was obtained free)."""
-    return PaidUseFee.objects.filter(account=account, status=FeeStatus.PAID).exists()
+def project_account_paid(account, pollutant) -> bool:
+    """Seed 003 Art 18: a project's quota of a factor was obtained for a fee when a fee of that factor recorded for its
+    account is paid in full (quota withdrawn without a fee was obtained free)."""
+    return PaidUseFee.objects.filter(account=account, pollutant=pollutant, status=FeeStatus.PAID).exists()

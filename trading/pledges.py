@@ -18,6 +18,7 @@ from ledger import services as ledger
 from ledger.models import AccountKind, LogLeaf, LotStatus, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
+from quota_registry.files.selectors import visible_to
 from quota_registry.files.services import attachments_add
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import OrganisationKind, Role, User
@@ -123,6 +124,23 @@ def enforce(ctx) -> None:
     pledge.save(update_fields=["trade"])
     record(actor=ctx.actor, action="trade.apply", obj=trade,
            after={"status": trade.status, "quantity": str(trade.quantity), "pledge": pledge.number})
+
+
+@visible_to
+def _banks_read_their_pledges_files(user):
+    """The pledge contract, the repayment and default proofs: the bank holding the pledge reads them."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from quota_registry.review.models import Review
+
+    if not getattr(user, "is_bank_user", False):
+        return Q(pk__in=[])
+    mine = Pledge.objects.filter(bank_id=user.organisation_id).values("pk")
+    pledge_type = ContentType.objects.get_for_model(Pledge)
+    decisions = Review.objects.filter(content_type=pledge_type, object_id__in=mine).values("pk")
+    return (Q(content_type=pledge_type, object_id__in=mine)
+            | Q(content_type=ContentType.objects.get_for_model(Review), object_id__in=decisions))
 
 
 def position(pledge) -> dict | None:

@@ -99,7 +99,7 @@ def trade_create(*, actor, pollutant, lots: list[tuple]) -> Trade:
         if account != general:
             problem = (_("Choose one of the seller's own accounts.") if seller is None or account.kind !=
                        AccountKind.ENTERPRISE or account.organisation_id != seller.pk
-                       else rule_set.project_quota_offer(paid=fees.project_account_paid(account)))
+                       else rule_set.project_quota_offer(paid=fees.project_account_paid(account, lot.pollutant)))
             if problem:
                 errors[f"lots[{index}].account"] = problem
                 continue
@@ -287,6 +287,9 @@ def method_plan(trade, values) -> dict:
             "m": TradeMethod(suggested.method).label}})
     if not qualified(trade).exists():
         raise ValidationError(_("No buyer has qualified yet."))
+    if method == TradeMethod.BIDDING and any(is_reserve(p.organisation) for p in qualified(trade)):
+        raise ValidationError({"method": _("The reserve buys back by a negotiated or fixed-quota sale, not by "
+                                           "bidding (it cannot bid): choose another method with the reason.")})
     trading_date = values.get("trading_date") or today
     if trading_date < today:
         raise ValidationError({"trading_date": _("The trading date cannot be before today.")})
@@ -349,6 +352,14 @@ def bidder(actor, trade):
 def check_qualify(actor, party, values) -> None:
     """A party on the city's list for a reason that stops trading does not qualify (the bureau refuses it)."""
     check_may_trade(party.organisation, timezone.localdate())
+
+
+def party_qualified(ctx) -> None:
+    """A buyer qualified once the bidding is set owes its deposit too (it may bid once it is received)."""
+    party, trade = ctx.record, ctx.record.trade
+    if (party.role == PartyRole.BUYER and trade.method == TradeMethod.BIDDING and trade.deposit_amount
+            and not Deposit.objects.filter(party=party).exists()):
+        Deposit.objects.create(trade=trade, party=party, amount=trade.deposit_amount)
 
 
 def check_bid(actor, trade, values, now=None) -> None:
@@ -475,10 +486,13 @@ def close(ctx) -> None:
     settle_deposits(ctx.record, winners=winners)
 
 
-def settle_deposits(trade, *, winners=frozenset()) -> None:
+def settle_deposits(trade, *, winners=frozenset(), cancelled=False) -> None:
+    """At the close: the winners' received deposits count toward the price, the others are released. On a
+    cancellation every deposit is released, a winner's counted one included."""
     from quota_registry.review import engine
 
-    for deposit in Deposit.objects.filter(trade=trade, status__in=[DepositStatus.DUE, DepositStatus.CONFIRMED]):
+    open_states = [DepositStatus.DUE, DepositStatus.CONFIRMED] + ([DepositStatus.APPLIED] if cancelled else [])
+    for deposit in Deposit.objects.filter(trade=trade, status__in=open_states):
         won = deposit.status == DepositStatus.CONFIRMED and deposit.party.organisation_id in winners
         engine.perform(actor=None, model=Deposit, pk=deposit.pk, action="apply" if won else "release")
 
@@ -617,7 +631,7 @@ def cancel(ctx) -> None:
         ledger.release(actor=ctx.actor, hold_transaction=trade.hold_transaction, memo=ctx.values["reason"])
     trade.cancel_reason = ctx.values["reason"]
     trade.save(update_fields=["cancel_reason"])
-    settle_deposits(trade)  # every deposit released
+    settle_deposits(trade, cancelled=True)  # every deposit released
 
 
 def trade_timestamps(trade, ctx, now) -> list[str]:

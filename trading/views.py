@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from quota_registry import inputs
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.documents.selectors import visible_documents
 from quota_registry.documents.services import latest_documents
@@ -166,16 +167,17 @@ def trade_detail(request, pk):
     })
 
 
+PUBLIC_TRADE_ACTIONS = {"trade.apply", "trade.announce", "trade.method", "trade.contract", "trade.confirm",
+                        "trade.publish", "trade.cancel"}
+
+
 def _shown_events(user, events):
-    """A trade's history as a party sees it: what the bureaus did and what its own enterprise did, never another
-    party's application or bid (a bidder does not learn who else bids)."""
+    """A trade's history as a party sees it: the public steps (as the decisions' table shows them, workflows
+    PUBLIC_DECISIONS) and what its own enterprise did; never another party's application, bid or settlement."""
     if user.is_city_staff or user.is_county_reviewer:
         return events
-    from quota_registry.orgs.models import Organisation, OrganisationKind
-
-    shown = set(Organisation.objects.filter(kind__in=[OrganisationKind.CITY_BUREAU, OrganisationKind.COUNTY_BUREAU])
-                .values_list("name", flat=True)) | {getattr(user.organisation, "name", None), ""}
-    return [e for e in events if e.organisation in shown]
+    own = getattr(user, "organisation_id", None)
+    return [e for e in events if e.action in PUBLIC_TRADE_ACTIONS or (own is not None and e.organisation_id == own)]
 
 
 trade_act = pages.act_view(Trade, "trading:trade-detail")
@@ -199,8 +201,7 @@ def trade_live(request, pk):
 def deposit_act(request, pk):
     """A bidder's deposit, from its trade's page (`deposit`: which one)."""
     value = request.POST.get("deposit", "")
-    deposit = Deposit.objects.filter(trade_id=pk, pk=int(value)).first() if value.isdigit() and len(value) < 19 \
-        else None
+    deposit = Deposit.objects.filter(trade_id=pk, pk=inputs.record_id(value)).first()
     if deposit is None:
         raise Http404(_("No such record, or it is not within your area of responsibility."))
     return pages.act(request, Deposit, deposit.pk, next_url=reverse("trading:trade-detail", args=[pk]))
@@ -211,8 +212,7 @@ def deposit_act(request, pk):
 def party_act(request, pk):
     """A party's qualification, posted from its trade's page (`party`: which party of the trade)."""
     value = request.POST.get("party", "")
-    party = TradeParty.objects.filter(trade_id=pk, pk=int(value)).first() if value.isdigit() and len(value) < 19 \
-        else None
+    party = TradeParty.objects.filter(trade_id=pk, pk=inputs.record_id(value)).first()
     if party is None:
         raise Http404(_("No such record, or it is not within your area of responsibility."))
     return pages.act(request, TradeParty, party.pk, next_url=reverse("trading:trade-detail", args=[pk]))

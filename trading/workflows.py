@@ -206,7 +206,7 @@ PARTY = engine.register(Kind(
     steps=[
         Step("qualify", (PartyStatus.PENDING,), PartyStatus.QUALIFIED, PARTY_BUREAU, Decision.QUALIFY,
              _county_or_city, gettext_lazy("Qualifies"), group=("qualification", "qualify"),
-             check=trades.check_qualify,
+             check=trades.check_qualify, effect=trades.party_qualified,
              notes=gettext_lazy("by the party's county bureau or the city, within 5 working days")),
         Step("refuse", (PartyStatus.PENDING,), PartyStatus.REFUSED, PARTY_BUREAU, Decision.REFUSE, _county_or_city,
              gettext_lazy("Does not qualify"), opinion="required", group=("qualification", "refuse"), style="danger"),
@@ -336,7 +336,8 @@ DEPOSIT = engine.register(Kind(
         Step("apply", (DepositStatus.CONFIRMED,), DepositStatus.APPLIED, SYSTEM, Decision.APPLY_DEPOSIT, Stage.SYSTEM,
              gettext_lazy("Count toward the price"), opinion="none", awaited=False,
              notes=gettext_lazy("at the close, for a winner")),
-        Step("release", (DepositStatus.DUE, DepositStatus.CONFIRMED), DepositStatus.RELEASED, SYSTEM,
+        Step("release", (DepositStatus.DUE, DepositStatus.CONFIRMED, DepositStatus.APPLIED), DepositStatus.RELEASED,
+             SYSTEM,
              Decision.RELEASE_DEPOSIT, Stage.SYSTEM, gettext_lazy("Release"), opinion="none", awaited=False,
              notes=gettext_lazy("at the close for the others, or when the trade is cancelled")),
         Step("forfeit", (DepositStatus.APPLIED,), DepositStatus.FORFEITED, CITY_APPROVER, Decision.FORFEIT, Stage.CITY,

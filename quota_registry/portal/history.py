@@ -37,6 +37,8 @@ class Event:
     opinion: str
     changes: list[Change] = field(default_factory=list)
     technical: dict = field(default_factory=dict)
+    action: str = ""  # the audit action ("trade.bid"): what a page may filter on, never shown
+    organisation_id: int | None = None  # the actor's organisation
 
 
 def _moment(value) -> str:
@@ -152,5 +154,5 @@ def history(record, *, technical: bool = False) -> list[Event]:
             _("System") if e.actor_name in ("system", "") else e.actor_name)
         events.append(Event(e.created_at, who, e.organisation_name, e.action_label, e.opinion, changes,
                             {"before": before, "after": after, "action": e.action, "request": e.request_id}
-                            if technical else {}))
+                            if technical else {}, e.action, e.organisation_id))
     return events

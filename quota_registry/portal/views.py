@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from quota_registry import inputs
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.notifications.models import Notification
 from quota_registry.notifications.services import notification_mark_read
@@ -270,7 +271,7 @@ def api_tokens(request):
 
     if request.method == "POST":
         pk = request.POST.get("token", "")
-        token = token_revoke(actor=request.user, pk=int(pk) if pk.isdigit() and len(pk) < 19 else 0)
+        token = token_revoke(actor=request.user, pk=inputs.record_id(pk) or 0)
         messages.success(request, _("The key beginning with %(prefix)s is revoked: it no longer opens the API.") % {
             "prefix": token.prefix})
         return redirect("portal:api-tokens")

@@ -125,3 +125,8 @@ def test_timed_auction_with_deposits(live_server, page, transactional_db):
     assert "排污权交易确认书" in flat and "QJPW-2026-088" in flat and "10,000.00" in flat  # 8 x 1,250
     assert "公开日志第" in flat
     shoot(page, "auction-confirmed")
+    logout(page)
+    login(page, base, "ent_fuyuan")  # the bidder that won nothing: the notice, not the confirmation
+    page.goto(detail)
+    expect(page.get_by_test_id("documents")).to_contain_text("交易通知书")
+    assert "交易确认书" not in page.get_by_test_id("documents").inner_text()

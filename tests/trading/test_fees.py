@@ -113,6 +113,9 @@ def test_an_unbuilt_projects_quota_is_sold_only_when_obtained_for_a_fee(rules, m
     lot, project = holding(make_lot, demo, "3.75", reference="CK2026000042", label="曲靖新建焦化项目")
     free = offer(api_as, lot, "3.75", project)
     assert free.status_code == 400
+    other = record_fee(api_as, demo, pollutant="SO2", amount="50", origin="CK2026000042")  # another factor's fee
+    assert pay(api_as, other, "50", "FS-0099").status_code == 200
+    assert offer(api_as, lot, "3.75", project).status_code == 400  # paid for SO2 says nothing of this NOx
     assert ("第十八条" if rules == "shanxi" else "第九条") in str(free.json())
     fee = record_fee(api_as, demo, amount="3000", origin="CK2026000042")
     assert PaidUseFee.objects.get(pk=fee["id"]).account == project  # the withdrawal's number names its account

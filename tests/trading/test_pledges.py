@@ -72,6 +72,10 @@ def test_registered_pledge_is_encumbered_released_on_repayment(held, demo, clien
 
     # the bank sees its pledge, checks the holding in the public log, and nothing of anyone else's
     client.force_login(demo["bank"])
+    from quota_registry.files.services import attachments_of
+
+    contract = attachments_of(pledge).get()
+    assert client.get(f"/files/{contract.pk}/").status_code == 200  # the bank reads the pledge contract
     page = client.get(f"/pledges/{pledge.pk}/").content.decode()
     assert pledge.contract_number in page and 'data-testid="pledge-log"' in page
     leaf_index, openings = log.openings_for(demo["ent_qilin"], pledge.encumbrance.sequence)
