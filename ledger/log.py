@@ -300,8 +300,8 @@ def check(*, full: bool = False, batch: int = 2000):
     base = None if full else (LogReconciliation.objects.filter(problems=[], compact_range__isnull=False,
                                                                tree_size__lte=checkpoint.tree_size if checkpoint else 0)
                               .order_by("-tree_size", "-id").first())
-    head = LedgerHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
-    report = verify_since(base.sequence, batch) if base and base.sequence else verify()
+    head, head_hash = LedgerHead.objects.filter(pk=1).values_list("sequence", "hash").first() or (0, "")
+    report = verify_since(base.sequence, batch, expected_hash=base.head_hash) if base and base.sequence else verify()
     if base is not None:
         compact = merkle.CompactRange(base.tree_size, [bytes.fromhex(h) for h in base.compact_range])
     else:
@@ -313,6 +313,7 @@ def check(*, full: bool = False, batch: int = 2000):
     report.problems += problems
     record = LogReconciliation.objects.create(
         tree_size=compact.size, problems=report.problems[:1000], full=base is None, from_size=start, sequence=head,
+        head_hash=head_hash,
         compact_range=[h.hex() for h in compact.hashes], seconds=round(time.monotonic() - started, 2))
     return report, record
 

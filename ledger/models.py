@@ -306,6 +306,7 @@ class LogReconciliation(models.Model):
     full = models.BooleanField(_("everything checked"), default=True, db_default=True)
     from_size = models.PositiveBigIntegerField(_("checked from leaf"), default=0, db_default=0)
     sequence = models.PositiveBigIntegerField(_("ledger checked up to transaction"), default=0, db_default=0)
+    head_hash = models.CharField(_("its hash"), max_length=64, blank=True, default="", db_default="")
     compact_range = models.JSONField(_("compact range"), null=True, blank=True)
     seconds = models.DecimalField(_("duration (s)"), max_digits=10, decimal_places=2, null=True, blank=True)
 

@@ -24,7 +24,7 @@ from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import OrganisationKind, Role, User
 from quota_registry.review.services import next_number
 
-from .models import PartyRole, Pledge, Trade, TradeLot
+from .models import PartyRole, Pledge, PledgeStatus, Trade, TradeLot, TradeStatus
 
 
 @transaction.atomic
@@ -101,9 +101,34 @@ def register(ctx) -> None:
 
 
 def release(ctx) -> None:
-    """Repaid: the quantity goes back where it came from."""
-    ledger.reverse(actor=ctx.actor, original=ctx.record.encumbrance, kind=TransactionKind.UNPLEDGE,
-                   memo=_("Pledge %(number)s released") % {"number": ctx.record.number})
+    """Repaid: the quantity goes back where it came from. After an enforcement sale has ended (confirmed or
+    cancelled), what it did not sell goes back to the enterprise."""
+    pledge = ctx.record
+    memo = _("Pledge %(number)s released") % {"number": pledge.number}
+    if ctx.from_status == PledgeStatus.REGISTERED:
+        ledger.reverse(actor=ctx.actor, original=pledge.encumbrance, kind=TransactionKind.UNPLEDGE, memo=memo)
+        return
+    left = unsold(pledge)
+    if left > 0:
+        ledger.post(actor=ctx.actor, kind=TransactionKind.UNPLEDGE, subject=pledge, memo=memo,
+                    legs=[ledger.Leg(pledge.lot, ledger.account(AccountKind.PLEDGED), pledge.account, left)])
+
+
+ENDED = (TradeStatus.CONFIRMED, TradeStatus.PUBLISHED, TradeStatus.CANCELLED)
+
+
+def unsold(pledge):
+    """What of a defaulted pledge its enforcement sale did not sell (all of it when the sale was cancelled)."""
+    trade = pledge.trade
+    if trade is None or trade.status == TradeStatus.CANCELLED:
+        return pledge.quantity
+    return pledge.quantity - sum((d.quantity for d in trade.deals.all()), 0)
+
+
+def check_release(actor, pledge, values) -> None:
+    if pledge.status == PledgeStatus.DEFAULTED and (pledge.trade is None or pledge.trade.status not in ENDED):
+        raise ValidationError(_("The enforcement sale %(number)s has not ended: what it does not sell is released "
+                                "once it is confirmed or cancelled.") % {"number": getattr(pledge.trade, "number", "")})
 
 
 def enforce(ctx) -> None:

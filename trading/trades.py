@@ -350,7 +350,10 @@ def bidder(actor, trade):
 
 
 def check_qualify(actor, party, values) -> None:
-    """A party on the city's list for a reason that stops trading does not qualify (the bureau refuses it)."""
+    """A party on the city's list for a reason that stops trading does not qualify (the bureau refuses it); not the
+    seller of a pledge's enforcement sale (the bank sells through it, seed 001 Art 12(7))."""
+    if party.role == PartyRole.SELLER and party.trade.pledges.exists():
+        return
     check_may_trade(party.organisation, timezone.localdate())
 
 

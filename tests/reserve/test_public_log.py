@@ -247,6 +247,18 @@ def test_verify_ledger_goes_on_from_the_last_clean_check(activity, make_lot, dem
     tamper(old.pk, str(old.quantity))
     assert lots
 
+    # a rewrite of the chain up to the transaction the last check stopped at: the next incremental check sees it
+    call_command("verify_ledger")
+    last = LogReconciliation.objects.order_by("-id").first()
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE reserve_ledgertransaction DISABLE TRIGGER USER")
+        cursor.execute("UPDATE reserve_ledgertransaction SET hash = %s WHERE sequence = %s", ["0" * 64, last.sequence])
+        cursor.execute("ALTER TABLE reserve_ledgertransaction ENABLE TRIGGER USER")
+    make_lot("1", pollutant="PM")
+    with pytest.raises(Exception, match="difference"):
+        call_command("verify_ledger")
+    assert f"transaction #{last.sequence} no longer has the hash" in capsys.readouterr().err
+
 
 def test_a_cosignature_is_a_c2sp_cosignature_v1():
     """c2sp.org/tlog-cosignature: key ID SHA-256(name || "\\n" || 0x04 || key)[:4], then the big-endian u64 time, then

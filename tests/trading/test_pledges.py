@@ -115,6 +115,14 @@ def test_on_default_the_pledged_quota_is_offered_for_sale(held, demo):
     assert ledger.balance(ledger.account(AccountKind.PLEDGED), lot) == 0
     assert ledger.balance(ledger.account(AccountKind.ESCROW), lot) == Decimal("3.5")
     assert ledger.balance(general, lot) == Decimal("6.5") and verify().ok
+    with pytest.raises(ValidationError):
+        act(demo, "bank", pledge, "release")  # not while the sale is under way
+    engine.perform(actor=demo["city_reviewer"], model=type(trade), pk=trade.pk, action="cancel",
+                   data={"reason": "借款人已清偿，撤回处置"})
+    assert ledger.balance(ledger.account(AccountKind.PLEDGED), lot) == Decimal("3.5")  # back under the pledge
+    act(demo, "bank", pledge, "release")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.RELEASED and ledger.balance(general, lot) == Decimal("10") and verify().ok
 
 
 def test_pledged_quota_is_not_returned(held, demo, api_as, entry_body):
