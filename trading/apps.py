@@ -12,3 +12,6 @@ class TradingConfig(AppConfig):
         from . import exports, prices, services, workflows  # noqa: F401  (exports, imports, the engine's kinds)
 
         CALENDAR_LISTENERS.append(services.recompute_provisional)
+        from . import trades
+
+        CALENDAR_LISTENERS.append(trades.recompute_notice_dues)

@@ -204,6 +204,24 @@ def notice_due(period_ends, calendar=None):
     return (calendar or WorkdayCalendar.load()).add_working_days(period_ends, NOTICE_WORKING_DAYS).date
 
 
+def recompute_notice_dues(*, actor=None) -> int:
+    """After the city enters or corrects a year's calendar: the notice due day of every trade still waiting for its
+    notice, counted again (each change audited). Returns how many moved."""
+    calendar, moved = WorkdayCalendar.load(), 0
+    waiting = Trade.objects.filter(status=TradeStatus.ANNOUNCED, notice_due__isnull=False,
+                                   hold_transaction__isnull=False).select_related("hold_transaction")
+    for trade in waiting.select_for_update(of=("self",)):
+        announced = timezone.localdate(trade.hold_transaction.created_at)
+        due = notice_due(trade.announcement_ends or announced, calendar)
+        if due != trade.notice_due:
+            before, trade.notice_due = trade.notice_due, due
+            trade.save(update_fields=["notice_due"])
+            record(actor=actor, action="trade.recompute", obj=trade, before={"notice_due": before.isoformat()},
+                   after={"notice_due": due.isoformat()})
+            moved += 1
+    return moved
+
+
 def notice_position(trade, today=None) -> dict | None:
     """Seed 001 Art 17 on the trade's page: the announcement period, the notice's due day, when it was issued and
     whether late (issued after the due day, or not yet issued and the day has passed)."""

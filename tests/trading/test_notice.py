@@ -99,3 +99,27 @@ def test_the_notice_follows_the_period_and_the_confirmation_carries_the_receipt(
         assert client.get(f"/documents/{certificate.pk}/download/").status_code == status, user
     city.post(f"{URL}{pk}/publish/", {}, format="json")
     assert client.get(f"/documents/{certificate.pk}/download/").status_code == 200
+
+
+def test_the_notice_due_day_moves_with_the_official_calendar(make_lot, demo):
+    """Seed 001 Art 17 on China's calendar: a period ending on Friday 2030-05-10 gives Friday 2030-05-17 counted
+    Monday to Friday (2030 is not yet published); once the city enters 2030 with 13-15 May off, it is Wednesday 22."""
+    from quota_registry.reference.services import calendar_import
+    from quota_registry.review import engine
+
+    lot = make_lot("5", pollutant="SO2")
+    trade = trades_create(demo, lot)
+    engine.perform(actor=demo["city_reviewer"], model=Trade, pk=trade.pk, action="announce",
+                   data={"announcement_ends": "2030-05-10"})
+    trade.refresh_from_db()
+    assert trade.notice_due == dt.date(2030, 5, 17)
+    calendar_import(actor=demo["city_admin"], year=2030, notice="国务院办公厅关于2030年部分节假日安排的通知",
+                    rows=[{"date": f"2030-05-{d}", "kind": "休", "name": "劳动节"} for d in (13, 14, 15)])
+    trade.refresh_from_db()
+    assert trade.notice_due == dt.date(2030, 5, 22)  # 16, 17, 20, 21, 22
+
+
+def trades_create(demo, lot):
+    from trading.trades import trade_create
+
+    return trade_create(actor=demo["city_reviewer"], pollutant=lot.pollutant, lots=[(lot, Decimal("5"))])
