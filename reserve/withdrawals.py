@@ -203,7 +203,7 @@ def check_items(project, rows, rules, *, today=None) -> list[ItemCheck]:
                               "%(own)s (seed 003 Art 19); %(rest)s comes from the pool.") % {
                 "own": show(own, pollutant.unit), "rest": show(required, pollutant.unit)}
         reused = min(getattr(rows, "reused", {}).get(pollutant.code, Decimal("0")), required)
-        if reused:  # whether the unit may reuse it (Art 18) is checked against its account: _check_reuse
+        if reused:  # whether the unit may reuse it (Art 18) is checked against its account: check_reuse
             required -= reused
             reason += " " + _("%(reused)s comes from the unit's unbuilt project, obtained for a fee (seed 003 Art "
                               "18); %(rest)s from the pool.") % {
@@ -280,7 +280,7 @@ def reuse_account(application):
     if not application.reuse_from:
         return None
     return Account.objects.filter(kind=AccountKind.ENTERPRISE, organisation_id=application.applicant_id,
-                                         reference=application.reuse_from).first()
+                                  reference=application.reuse_from).first()
 
 
 def _reusable(account, pollutant) -> Decimal:

@@ -140,7 +140,7 @@
           show("bids", d.bids);
           show("bidders", d.bidders);
           if (d.mine) { show("mine", d.mine.rank + " / " + d.bidders + "（" + money(d.mine.price) + "）"); }
-          if (d.open) { setTimeout(refresh, 1000 * (+box.dataset.refresh || 5)); }
+          if (d.status === "trading") { setTimeout(refresh, 1000 * (+box.dataset.refresh || 5)); }
         })
         .catch(function () { setTimeout(refresh, 15000); });
     }
