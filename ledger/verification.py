@@ -68,6 +68,19 @@ def _chain(report: Report, since: int, batch: int, on_leg) -> tuple[str, int]:
     return previous, expected_sequence
 
 
+def _holdings(report: Report, keys, stored: dict, computed: dict) -> dict:
+    """Each (account, lot) of `keys`: the stored holding against what the movements give; returns the stored
+    quantities per lot (for the lots' conservation)."""
+    for key in keys:
+        if stored.get(key, Decimal(0)) != computed.get(key, Decimal(0)):
+            report.problems.append(f"holding account {key[0]} lot {key[1]}: stored {stored.get(key, 0)}, "
+                                   f"movements give {computed.get(key, 0)}")
+    per_lot = defaultdict(Decimal)
+    for (_account, lot), q in stored.items():
+        per_lot[lot] += q
+    return per_lot
+
+
 def _head(report: Report, previous: str, expected_sequence: int) -> None:
     head = LedgerHead.objects.filter(pk=1).first()
     if report.transactions and (head is None or head.hash != previous or head.sequence != expected_sequence - 1):
@@ -104,16 +117,9 @@ def verify_since(since: int, batch: int = 5000, *, expected_hash: str = "") -> R
         stored = {(a, lot): q for a, lot, q in Holding.objects.filter(lot_id__in=part)
                   .values_list("account_id", "lot_id", "quantity")}
         in_part = set(part)
-        for key in touched_pairs:
-            if key[1] not in in_part or key[0] in source_ids:
-                continue
-            report.holdings += 1
-            if stored.get(key, Decimal(0)) != incoming.get(key, Decimal(0)):
-                report.problems.append(f"holding account {key[0]} lot {key[1]}: stored {stored.get(key, 0)}, "
-                                       f"movements give {incoming.get(key, 0)}")
-        held = defaultdict(Decimal)
-        for (_account, lot), q in stored.items():
-            held[lot] += q
+        keys = [key for key in touched_pairs if key[1] in in_part and key[0] not in source_ids]
+        report.holdings += len(keys)
+        held = _holdings(report, keys, stored, incoming)
         for lot_id, number, quantity in Lot.objects.filter(pk__in=part).values_list("pk", "number", "quantity"):
             report.lots += 1
             issued = -sum((q for (a, lot), q in incoming.items() if lot == lot_id and a in source_ids), Decimal(0))
@@ -149,13 +155,7 @@ def verify(batch: int = 5000) -> Report:
         stored[(account_id, lot_id)] = quantity
         if quantity < 0:
             report.problems.append(f"holding account {account_id} lot {lot_id} is negative: {quantity}")
-    for key in set(stored) | set(computed):
-        if stored.get(key, Decimal(0)) != computed.get(key, Decimal(0)):
-            report.problems.append(f"holding account {key[0]} lot {key[1]}: stored {stored.get(key, 0)}, "
-                                   f"movements give {computed.get(key, 0)}")
-    per_lot = defaultdict(Decimal)
-    for (_account, lot), q in stored.items():
-        per_lot[lot] += q
+    per_lot = _holdings(report, set(stored) | set(computed), stored, computed)
     for lot_id, number, quantity in Lot.objects.values_list("pk", "number", "quantity").iterator(chunk_size=batch):
         report.lots += 1
         if from_source.get(lot_id, Decimal(0)) != quantity:

@@ -20,7 +20,7 @@ from quota_registry.portal.views import _page
 from quota_registry.reference.models import Region, RegionLevel
 from quota_registry.review import engine, pages
 
-from . import selectors
+from . import selectors, workflows
 from .models import (
     Deposit,
     FeeStatus,
@@ -160,24 +160,11 @@ def trade_detail(request, pk):
         "bids": trade.bids.select_related("party__organisation") if is_city else trade.bids.filter(
             party__organisation_id=user.organisation_id),
         "suggestion": suggestion, "suggested_label": TradeMethod(suggestion.method).label if suggestion else "",
-        "timeline": _shown_events(user, history(trade, technical=request.user.is_city_staff)),
+        "timeline": workflows.trade_history_shown(user, history(trade, technical=request.user.is_city_staff)),
         "documents": [d for d in latest_documents(trade) if visible_documents(user).filter(pk=d.pk).exists()],
         "notice": trades.notice_position(trade),
         **pages.workflow_context(user, trade, act_url=reverse("trading:trade-act", args=[pk])),
     })
-
-
-PUBLIC_TRADE_ACTIONS = {"trade.apply", "trade.announce", "trade.method", "trade.contract", "trade.confirm",
-                        "trade.publish", "trade.cancel"}
-
-
-def _shown_events(user, events):
-    """A trade's history as a party sees it: the public steps (as the decisions' table shows them, workflows
-    PUBLIC_DECISIONS) and what its own enterprise did; never another party's application, bid or settlement."""
-    if user.is_city_staff or user.is_county_reviewer:
-        return events
-    own = getattr(user, "organisation_id", None)
-    return [e for e in events if e.action in PUBLIC_TRADE_ACTIONS or (own is not None and e.organisation_id == own)]
 
 
 trade_act = pages.act_view(Trade, "trading:trade-detail")
@@ -196,26 +183,25 @@ def trade_live(request, pk):
     return JsonResponse(trades.live(trade, request.user), headers={"Cache-Control": "no-store"})
 
 
+def _act_on_row(request, pk, model, field: str):
+    """A step on a row of a trade (a party's qualification, a bidder's deposit), posted from the trade's page with
+    the row's id in `field`; 404 for a row of another trade."""
+    row = model.objects.filter(trade_id=pk, pk=inputs.record_id(request.POST.get(field, ""))).first()
+    if row is None:
+        raise Http404(_("No such record, or it is not within your area of responsibility."))
+    return pages.act(request, model, row.pk, next_url=reverse("trading:trade-detail", args=[pk]))
+
+
 @login_required
 @require_POST
 def deposit_act(request, pk):
-    """A bidder's deposit, from its trade's page (`deposit`: which one)."""
-    value = request.POST.get("deposit", "")
-    deposit = Deposit.objects.filter(trade_id=pk, pk=inputs.record_id(value)).first()
-    if deposit is None:
-        raise Http404(_("No such record, or it is not within your area of responsibility."))
-    return pages.act(request, Deposit, deposit.pk, next_url=reverse("trading:trade-detail", args=[pk]))
+    return _act_on_row(request, pk, Deposit, "deposit")
 
 
 @login_required
 @require_POST
 def party_act(request, pk):
-    """A party's qualification, posted from its trade's page (`party`: which party of the trade)."""
-    value = request.POST.get("party", "")
-    party = TradeParty.objects.filter(trade_id=pk, pk=inputs.record_id(value)).first()
-    if party is None:
-        raise Http404(_("No such record, or it is not within your area of responsibility."))
-    return pages.act(request, TradeParty, party.pk, next_url=reverse("trading:trade-detail", args=[pk]))
+    return _act_on_row(request, pk, TradeParty, "party")
 
 
 def reference_prices(request):

@@ -71,6 +71,18 @@ PUBLIC_DECISIONS = {Decision.ANNOUNCE, Decision.SET_METHOD, Decision.CLOSE, Deci
                     Decision.PUBLISH, Decision.CANCEL}
 
 
+def trade_history_shown(user, events):
+    """A trade's history (portal.history events) as a party sees it: the steps whose decisions are public, and what
+    its own enterprise did; never another party's application, bid or settlement. Striking the deal is left out:
+    its entry carries the buyer and the price, public only once the result is published (Art 22)."""
+    if getattr(user, "is_city_staff", False) or getattr(user, "is_county_reviewer", False):
+        return events
+    public = {"trade.apply"} | {f"trade.{s.action}" for s in TRADE.steps
+                                if s.decision in PUBLIC_DECISIONS and s.decision != Decision.CLOSE}
+    own = getattr(user, "organisation_id", None)
+    return [e for e in events if e.action in public or (own is not None and e.organisation_id == own)]
+
+
 def _trade_decisions_shown(user, decisions):
     if getattr(user, "is_city_staff", False) or getattr(user, "is_county_reviewer", False):
         return decisions
