@@ -26,7 +26,7 @@ class FeeForm(LabelledErrors, forms.Form):
     due_date = BoundedDateField(label=_("To be paid by"))
     basis = text_field(PaidUseFee._meta.get_field("basis").max_length, label=_("Document that set the fee"),
                        help_text=_("The fee decision or the paid-use contract, with its number."))
-    origin_label = text_field(PaidUseFee._meta.get_field("origin_label").max_length, label=_("Arising from"),
+    origin_label = text_field(PaidUseFee._meta.get_field("origin_label").max_length, label=_("Withdrawal number (if any)"),
                               required=False, help_text=_(
                                   "The number of the withdrawal (出库) that gave the quota, if any: the fee is then "
                                   "the fee of that project's account."))
