@@ -391,7 +391,8 @@ def perform(*, actor, model, pk, action: str, data=None, files=None) -> Review:
     fields = [kind.status_field, *(kind.on_status(record, ctx, now) if kind.on_status else [])]
     if any(f.name == "updated_at" for f in record._meta.concrete_fields):
         fields.append("updated_at")
-    record.save(update_fields=fields)
+    if fields != [kind.status_field] or to_status != status:  # a step that changes nothing saves nothing (a bid)
+        record.save(update_fields=fields)
     opinion = values.get("opinion", "")
     files_of = {f.name for f in step.fields if f.kind == "files"}
     details = {k: [getattr(f, "name", str(f)) for f in v] if k in files_of else v  # a file: its name (kept apart)
