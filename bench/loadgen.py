@@ -62,6 +62,7 @@ from trading.models import ObligationStatus, PermitChangeObligation
 AT_SCALE_1 = {"enterprises": 10_000, "applications": 100_000, "lots": 20_000, "movements": 1_000_000}
 TIERS = "county,city"  # every generated application is an enterprise's: its county pre-reviews it
 NAME_MARK = "负载测试"  # in every generated enterprise's name: a second run refuses to add more
+CITY_CODE = "530300"  # the city the generated data is of (Qujing)
 DAYS = 730  # two years of history, ending now
 # The review path that leads to each final status (the actions of reserve/workflows.py's tables).
 PATHS = {
@@ -194,19 +195,22 @@ class Generator:
 
     def load_references(self):
         self.pollutants = list(Pollutant.objects.all())
-        self.counties = list(Region.objects.filter(level=RegionLevel.COUNTY).prefetch_related("watersheds"))
+        # the city-scale data is Qujing's (the demo's main city)
+        self.counties = list(Region.objects.filter(level=RegionLevel.COUNTY, parent__code=CITY_CODE)
+                             .prefetch_related("watersheds"))
         self.industries = list(Industry.objects.all())
         self.county_users = {u.organisation.region_id: u for u in User.objects.filter(
             role=Role.COUNTY_REVIEWER, is_active=True).select_related("organisation").order_by("id")}
-        city = {role: User.objects.filter(role=role, is_active=True).select_related("organisation").order_by("id").first()
-                for role in (Role.CITY_REVIEWER, Role.CITY_APPROVER)}
+        city = {role: User.objects.filter(role=role, is_active=True, organisation__region__code=CITY_CODE)
+                .select_related("organisation").order_by("id").first() for role in (Role.CITY_REVIEWER, Role.CITY_APPROVER)}
         missing = [c.name for c in self.counties if c.pk not in self.county_users]
         if len(self.pollutants) != 13 or not self.counties or missing or None in city.values():
             raise RuntimeError("Reference data, the county bureaus' reviewers and the city reviewer and approver are "
                                "needed first: run `manage.py seed_demo --without-pool`.")
         self.city = city
         self.ct = {m: ContentType.objects.get_for_model(m).pk for m in (EntryApplication, WithdrawalApplication)}
-        self.accounts = {k: account(k).pk for k in (AccountKind.SOURCE, AccountKind.POOL, AccountKind.HOLD)}
+        self.accounts = {k: account(k, city=self.counties[0]).pk for k in (AccountKind.SOURCE, AccountKind.POOL,
+                                                                             AccountKind.HOLD)}
         self.validity = rule_set().validity_years
         self.rule_code = rule_set().code
         # Air and water factors are filed far more often than heavy metals.

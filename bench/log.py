@@ -92,7 +92,7 @@ def post_batch(n: int) -> int:
     from ledger import services as ledger
     from ledger.models import AccountKind, Holding
 
-    pool, hold = ledger.account(AccountKind.POOL), ledger.account(AccountKind.HOLD)
+    pool, hold = ledger.pool("530300"), ledger.account(AccountKind.HOLD)
     lots = list(Holding.objects.filter(account=pool, quantity__gte=1).select_related("lot")[:500])
     rng = random.Random(20261129)  # noqa: S311
     for i in range(n // 2):

@@ -51,8 +51,11 @@ class Account(models.Model):
     # named by the record it came from (the withdrawal's number) and labelled with what it is for.
     reference = models.CharField(_("reference"), max_length=40, blank=True)
     label = models.CharField(_("for"), max_length=200, blank=True)
+    # The city whose reserve pool this is (issue 19: each city of the province keeps its own pool); only a POOL.
+    city = models.ForeignKey("reference.Region", verbose_name=_("city"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
 
-    SCOPE = ScopeRule(organisation="organisation", region="organisation__region")
+    SCOPE = ScopeRule(organisation="organisation", region="organisation__region", city="city")
 
     class Meta:
         db_table = "reserve_account"
@@ -60,7 +63,11 @@ class Account(models.Model):
         verbose_name = _("ledger account")
         verbose_name_plural = _("ledger accounts")
         constraints = [
-            models.UniqueConstraint(fields=["kind"], condition=~Q(kind="enterprise"), name="account_singletons"),
+            models.UniqueConstraint(fields=["kind"], condition=~Q(kind__in=["enterprise", "pool"]),
+                                    name="account_singletons"),
+            models.UniqueConstraint(fields=["city"], condition=Q(kind="pool"), name="account_pool_per_city"),
+            models.CheckConstraint(condition=Q(kind="pool", city__isnull=False) | (~Q(kind="pool") & Q(city__isnull=True)),
+                                   name="account_city_iff_pool"),
             models.UniqueConstraint(fields=["organisation"], condition=Q(kind="enterprise", reference=""),
                                     name="account_per_enterprise"),
             models.UniqueConstraint(fields=["organisation", "reference"], condition=~Q(reference=""),
@@ -78,6 +85,10 @@ class Account(models.Model):
             return f"{label}：{self.organisation}（{self.label or self.reference}）"
         if self.kind == AccountKind.ENTERPRISE:
             return f"{label}：{self.organisation}"
+        if self.kind == AccountKind.POOL and self.city_id:
+            from quota_registry.jurisdiction import division_name
+
+            return f"{label}：{division_name(self.city_id)}"
         return str(label)
 
 

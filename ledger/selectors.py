@@ -56,7 +56,7 @@ def ledger_transactions():
     movements = Movement.objects.select_related("lot__pollutant", *accounts).only(
         "transaction_id", "quantity", "lot__number", "lot__pollutant__code", "lot__pollutant__name",
         "lot__pollutant__unit", *(f"{side}_account__kind" for side in ("from", "to")),
-        *(f"{side}_account__{name}" for side in ("from", "to") for name in ("reference", "label")),
+        *(f"{side}_account__{name}" for side in ("from", "to") for name in ("reference", "label", "city_id")),
         *(f"{a}__name" for a in accounts))
     return LedgerTransaction.objects.select_related("reverses", "log_leaf").defer(
         "log_leaf__salts", "log_leaf__hash").prefetch_related(Prefetch("movements", movements))

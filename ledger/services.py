@@ -43,15 +43,34 @@ class Leg:
     quantity: Decimal
 
 
-def account(kind: str, organisation=None, *, reference: str = "", label: str = "") -> Account:
-    """The singleton account of `kind`, or an enterprise's account, general or for one purpose named by
-    `reference` (a withdrawal's number) and shown with `label` (its project), created on first use."""
+def account(kind: str, organisation=None, *, reference: str = "", label: str = "", city=None) -> Account:
+    """The singleton account of `kind`, a city's pool (`city`: the city, or any of its counties), or an
+    enterprise's account, general or for one purpose named by `reference` (a withdrawal's number) and shown with
+    `label` (its project), created on first use."""
     if kind == AccountKind.ENTERPRISE:
         acc, _ = Account.objects.get_or_create(kind=kind, organisation=organisation, reference=reference,
                                                defaults={"label": label[:200]})
         return acc
+    if kind == AccountKind.POOL:
+        from quota_registry.jurisdiction import city_id_of
+
+        city_id = city_id_of(getattr(city, "pk", city))
+        if city_id is None:
+            raise ValueError("a reserve pool is a city's: name the city or one of its counties")
+        acc, _ = Account.objects.get_or_create(kind=kind, city_id=city_id)
+        return acc
     acc, _ = Account.objects.get_or_create(kind=kind, organisation=None)
     return acc
+
+
+def pool(region) -> Account:
+    """The reserve pool of the city `region` belongs to: a Region, its id or its division code (the city or one of
+    its counties)."""
+    if isinstance(region, str):
+        from quota_registry.reference.models import Region
+
+        region = Region.objects.get(code=region)
+    return account(AccountKind.POOL, city=region)
 
 
 def legs_hash(*, sequence, kind, created_at, actor_id, reverses_id, subject, memo, legs, previous_hash) -> str:
@@ -158,16 +177,18 @@ def issue(*, actor, lots: list[Lot], subject, memo: str = "") -> LedgerTransacti
         return None
     for lot in lots:
         lot.save()
-    source, pool = account(AccountKind.SOURCE), account(AccountKind.POOL)
-    return post(actor=actor, kind=TransactionKind.ISSUE, legs=[Leg(lot, source, pool, lot.quantity) for lot in lots],
-                subject=subject, memo=memo)
+    source = account(AccountKind.SOURCE)
+    return post(actor=actor, kind=TransactionKind.ISSUE, legs=[Leg(lot, source, pool(lot.region_id), lot.quantity)
+                                                               for lot in lots], subject=subject, memo=memo)
 
 
 def hold(*, actor, allocations: list[tuple[Lot, Decimal]], subject, memo: str = "", pool: Account | None = None,
          held: Account | None = None) -> LedgerTransaction:
-    """Reserve quantities of pool lots for a pending withdrawal: POOL -> HOLD. `pool` and `held` are those two
-    accounts when the caller has them already (the allocator reads them before it takes the ledger lock)."""
-    pool, held = pool or account(AccountKind.POOL), held or account(AccountKind.HOLD)
+    """Reserve quantities of lots in a city's pool for a pending withdrawal: POOL -> HOLD. `pool` is the city's pool
+    (default: that of the first lot's origin city); `pool` and `held` are those accounts when the caller has them
+    already (the allocator reads them before it takes the ledger lock)."""
+    pool = pool or account(AccountKind.POOL, city=allocations[0][0].region_id)
+    held = held or account(AccountKind.HOLD)
     return post(actor=actor, kind=TransactionKind.HOLD, legs=[Leg(lot, pool, held, q) for lot, q in allocations],
                 subject=subject, memo=memo)
 

@@ -4,7 +4,9 @@ Each model that pages or the API show declares a `SCOPE = ScopeRule(...)` saying
 to an organisation, a county or a single user. `scope(user, model_or_queryset)` turns that into a
 filter for the user's role:
 
-- city staff (city reviewer, approver, admin) see every row;
+- the province's staff see every row of every city;
+- city staff (city reviewer, approver, admin) see the rows located in their city (its counties, or the city itself)
+  and the rows located nowhere (the shared accounts of the ledger); another city's rows are not found;
 - a county reviewer sees the rows located in the county of their bureau;
 - an enterprise user sees the rows of their own organisation;
 - a bank's user sees the rows its bank holds (the pledges it is the pledgee of) and what the public sees;
@@ -29,6 +31,7 @@ class ScopeRule:
     region: str | None = None  # lookup from the row to the Region it is located in
     owner: str | None = None  # lookup to the one User who alone may see the row
     bank: str | None = None  # lookup to the bank holding the row (a pledge): its users see it, and nothing else
+    city: str | None = None  # lookup to the city (a Region) of a row located in no county (a city's pool account)
     public: bool = False  # every row may be read by anyone, logged in or not
     published: Q | None = None  # rows the public may read
 
@@ -63,8 +66,10 @@ def scope(user, model_or_queryset) -> QuerySet:
     organisation = getattr(user, "organisation", None)
     if organisation is None:
         return qs.none()
-    if user.is_city_staff:
+    if getattr(user, "is_province_staff", False):
         return qs
+    if user.is_city_staff:
+        return qs.filter(_in_city(rule, user.city_region_ids))
     if user.is_county_reviewer and rule.region:
         if organisation.region_id is None:
             return qs.none()
@@ -76,6 +81,22 @@ def scope(user, model_or_queryset) -> QuerySet:
     # Roles without a path to these rows (e.g. a technical reviewer before any assignment) see only
     # what the public sees.
     return qs.filter(rule.published) if rule.published is not None else qs.none()
+
+
+def _in_city(rule: ScopeRule, ids: list[int]) -> Q:
+    """The rows of one city (`ids`: the city and its counties): located in it (by the row's county or, failing that,
+    its organisation's), or by its `city` lookup; rows located nowhere are shared."""
+    if not ids:
+        return Q(pk__in=[])
+    path = rule.region or (f"{rule.organisation}__region" if rule.organisation else None)
+    if path is None and rule.city is None:
+        return Q()
+    inside, nowhere = Q(pk__in=[]), Q()
+    for lookup in (path, rule.city):
+        if lookup:
+            inside |= Q(**{f"{lookup}__in": ids})
+            nowhere &= Q(**{f"{lookup}__isnull": True})
+    return inside | nowhere
 
 
 def get_scoped_or_404(user, model_or_queryset, **lookup):

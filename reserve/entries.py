@@ -288,7 +288,7 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
     today = timezone.localdate()
     enterprise = application.applicant
     lots, return_legs = [], []
-    pool = ledger.account(AccountKind.POOL)
+    pool = ledger.pool(application.region_id)
     for item in application.items.select_related("pollutant"):
         q = item.effective_quantity
         if q <= 0:
@@ -345,14 +345,16 @@ def _return_legs(enterprise, lot, quantity, pool) -> list:
 def revoke_lots(application: EntryApplication, actor, reason: str) -> dict:
     """Art 25: what of the application's lots is still in the pool leaves to CANCELLED; what was already
     held or used stays where it is and is reported as a discrepancy to follow up."""
-    pool, cancelled = ledger.account(AccountKind.POOL), ledger.account(AccountKind.CANCELLED)
+    cancelled = ledger.account(AccountKind.CANCELLED)
     ledger.lock()  # before reading what is in the pool: the expiry cannot move it meanwhile (ledger/locks.py)
     legs, discrepancy = [], {}
     lots = list(Lot.objects.filter(entry_item__application=application).select_related("pollutant"))
     for lot in lots:
-        in_pool = ledger.balance(pool, lot)
-        if in_pool > 0:
-            legs.append(ledger.Leg(lot, pool, cancelled, in_pool))
+        # in any city's pool: a transfer between cities may have moved part of the lot to another's
+        pools = list(Holding.objects.filter(lot=lot, account__kind=AccountKind.POOL, quantity__gt=0)
+                     .select_related("account"))
+        legs += [ledger.Leg(lot, h.account, cancelled, h.quantity) for h in pools]
+        in_pool = sum((h.quantity for h in pools), Decimal("0"))
         if lot.quantity - in_pool > 0:
             discrepancy[lot.number] = str(lot.quantity - in_pool)
     if legs:

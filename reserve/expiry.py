@@ -70,8 +70,10 @@ def expire_lots(*, today: datetime.date | None = None) -> int:
 def expire_effect(ctx) -> None:
     """What is left of the lot in the pool moves to the EXPIRED account."""
     lot = ctx.record
-    pool, sink = ledger.account(AccountKind.POOL), ledger.account(AccountKind.EXPIRED)
-    in_pool = ledger.balance(pool, lot)
-    if in_pool > 0:
-        ledger.post(actor=None, kind=TransactionKind.EXPIRE, legs=[ledger.Leg(lot, pool, sink, in_pool)], subject=lot,
+    sink = ledger.account(AccountKind.EXPIRED)
+    # what is left in any city's pool (a transfer between cities may have moved part of the lot to another's)
+    legs = [ledger.Leg(lot, h.account, sink, h.quantity) for h in
+            Holding.objects.filter(lot=lot, account__kind=AccountKind.POOL, quantity__gt=0).select_related("account")]
+    if legs:
+        ledger.post(actor=None, kind=TransactionKind.EXPIRE, legs=legs, subject=lot,
                     memo=_("Lot %(lot)s expired on %(date)s") % {"lot": lot.number, "date": f"{lot.valid_until:%Y-%m-%d}"})

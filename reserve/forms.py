@@ -265,8 +265,33 @@ class RestrictionForm(LabelledErrors, forms.Form):
     valid_from = BoundedDateField(label=_("In force from"))
     valid_until = BoundedDateField(label=_("In force until (empty: until lifted)"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from quota_registry.reference.models import Region, RegionLevel
+        from quota_registry import jurisdiction
 
-        self.fields["region"].queryset = Region.objects.filter(level=RegionLevel.COUNTY)
+        self.fields["region"].queryset = jurisdiction.counties(user)  # the city's own
+        self.fields["organisation"].queryset = self.fields["organisation"].queryset.filter(
+            region__in=jurisdiction.counties(user))
+
+
+class TransferForm(LabelledErrors, forms.Form):
+    """The receiving city's request for quota from another city's pool (seed 003 Arts 20-21)."""
+
+    from_city = forms.ChoiceField(label=_("Giving city"))
+    pollutant = forms.ChoiceField(label=_("Pollutant factor"))
+    quantity = QuantityFormField(label=_("Quantity"), help_text=_("In the factor's unit, at most 4 decimal places."))
+    project_name = text_field(200, label=_("Project"))
+    region = forms.ChoiceField(label=_("Project's county"))
+    watershed = forms.ChoiceField(label=_("Project's watershed (water factors)"), required=False)
+    reason = text_field(inputs.REASON, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from quota_registry import jurisdiction
+
+        self.fields["from_city"].choices = [("", "—")] + [(c.code, c.name) for c in jurisdiction.cities().exclude(
+            pk=user.city_id)]
+        self.fields["pollutant"].choices = [("", "—")] + [(p.code, f"{p.name}（{p.unit}）") for p in Pollutant.objects.all()]
+        self.fields["region"].choices = [("", "—")] + [(r.code, r.name) for r in jurisdiction.counties(user)]
+        self.fields["watershed"].choices = [("", "—")] + [(w.code, f"{w.name}（{w.basin}）")
+                                                          for w in Watershed.objects.all()]

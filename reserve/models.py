@@ -242,3 +242,90 @@ class LotExpiryNotice(models.Model):
 
     def __str__(self):
         return f"{self.lot_id} {self.days_ahead}"
+
+
+class CityMonthReport(models.Model):
+    """A city's monthly report to the province's one-ledger (一本账, seed 002 Art 7): per factor, what its pool held
+    at the start of the month, what was added, used, transferred in and out, and held at the end. Made by the
+    monthly job from the ledger (reserve/province.py), never typed in; kept as it was sent."""
+
+    city = models.ForeignKey("reference.Region", verbose_name=_("city"), on_delete=models.PROTECT, related_name="+")
+    month = models.CharField(_("month"), max_length=7)  # "2026-11"
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT,
+                                  related_name="+")
+    opening = models.DecimalField(_("opening balance"), **QUANTITY)
+    added = models.DecimalField(_("added"), **QUANTITY)
+    used = models.DecimalField(_("used"), **QUANTITY)
+    transferred_in = models.DecimalField(_("transferred in"), **QUANTITY)
+    transferred_out = models.DecimalField(_("transferred out"), **QUANTITY)
+    closing = models.DecimalField(_("closing balance"), **QUANTITY)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+
+    SCOPE = ScopeRule(region="city")
+
+    class Meta:
+        ordering = ["month", "city__sort_order", "pollutant__sort_order"]
+        verbose_name = _("monthly report to the province")
+        verbose_name_plural = _("monthly reports to the province")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "month", "pollutant"], name="city_month_report_once"),
+            models.CheckConstraint(condition=models.Q(closing=models.F("opening") + models.F("added") - models.F("used")
+                                                      + models.F("transferred_in") - models.F("transferred_out")),
+                                   name="city_month_report_adds_up"),
+        ]
+
+    def __str__(self):
+        return f"{self.month} {self.city_id} {self.pollutant_id}"
+
+
+class TransferStatus(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting the giving city")
+    AGREED = "agreed", _("Awaiting the province")
+    TRANSFERRED = "transferred", _("Moved between the pools")
+    REFUSED = "refused", _("Not agreed")
+
+
+class CityTransfer(models.Model):
+    """A transfer of quota from one city's pool to another's, for a project in the receiving city (seed 003 Arts
+    20-21; issue 19): requested by the receiving city, agreed by the giving city, approved by the province, then
+    moved in one ledger transaction between the two pools."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    from_city = models.ForeignKey("reference.Region", verbose_name=_("giving city"), on_delete=models.PROTECT,
+                                  related_name="+")
+    to_city = models.ForeignKey("reference.Region", verbose_name=_("receiving city"), on_delete=models.PROTECT,
+                                related_name="+")
+    region = models.ForeignKey("reference.Region", verbose_name=_("project's county"), on_delete=models.PROTECT,
+                               related_name="+")
+    watershed = models.ForeignKey("reference.Watershed", verbose_name=_("project's watershed"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT,
+                                  related_name="+")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    project_name = models.CharField(_("project"), max_length=200)
+    reason = models.TextField(_("reason"), max_length=REASON)
+    status = models.CharField(_("status"), max_length=12, choices=TransferStatus.choices,
+                              default=TransferStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    ledger_transaction = models.OneToOneField("ledger.LedgerTransaction", verbose_name=_("ledger transaction"), null=True,
+                                              blank=True, on_delete=models.PROTECT, related_name="+")
+
+    # The receiving city's staff (by the project's county) and the giving city's (by `from_city`); the province's.
+    SCOPE = ScopeRule(region="region", city="from_city")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("transfer between cities")
+        verbose_name_plural = _("transfers between cities")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="city_transfer_positive"),
+            models.CheckConstraint(condition=~models.Q(from_city=models.F("to_city")), name="city_transfer_two_cities"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("reserve:transfer-detail", args=[self.pk])

@@ -4,13 +4,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ledger.selectors import balances
-from quota_registry.reference.models import Pollutant, Region, RegionLevel
+from quota_registry import jurisdiction
+from quota_registry.reference.models import Pollutant
 
 
 def pool_overview(user, today=None) -> dict:
     """The factor x county grid of the pool overview page, with per-factor totals."""
     rows = balances(user, today=today)
-    counties = list(Region.objects.filter(level=RegionLevel.COUNTY))
+    counties = list(jurisdiction.counties(user))  # the user's city's
     grid = {}
     for row in rows:
         grid.setdefault(row["pollutant"], {})[row["region"].pk] = row

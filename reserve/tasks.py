@@ -10,6 +10,8 @@ def expire_lots(self) -> dict:
 
 @portal_task()
 def scheduled_reports(self) -> list[int]:
-    from . import reports
+    """The 1st of the month: the city's report, and each city's monthly report to the province's one-ledger."""
+    from . import province, reports
 
+    province.report_last_month()
     return [d.pk for d in reports.scheduled_reports()]

@@ -29,4 +29,10 @@ urlpatterns = [
     path("restrictions/new/", views.restriction_new, name="restriction-new"),
     path("restrictions/<int:pk>/", views.restriction_detail, name="restriction-detail"),
     path("restrictions/<int:pk>/act/", views.restriction_act, name="restriction-act"),
+    path("transfers/", views.transfer_list, name="transfers"),
+    path("transfers/new/", views.transfer_new, name="transfer-new"),
+    path("transfers/<int:pk>/", views.transfer_detail, name="transfer-detail"),
+    path("transfers/<int:pk>/act/", views.transfer_act, name="transfer-act"),
+    path("province/", views.one_ledger, name="one-ledger"),
+    path("public/province/", views.public_one_ledger, name="public-one-ledger"),
 ]

@@ -15,7 +15,7 @@ from accounting import reduction, rulesets
 from accounting.quantities import QuantityError
 from ledger import selectors as ledger_reads
 from ledger.models import AccountKind, Holding, LedgerHead, Lot, LotStatus
-from quota_registry import inputs
+from quota_registry import inputs, jurisdiction
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.documents.services import latest_documents
 from quota_registry.files.services import KeptUploads, attachments_of
@@ -43,7 +43,7 @@ from .forms import (
     WithdrawalForm,
     WithdrawalItemFormSet,
 )
-from .models import Allocation, EntryApplication, WithdrawalApplication
+from .models import Allocation, CityTransfer, EntryApplication, WithdrawalApplication
 
 
 def application_list(request, model, template, *, search, can_file, extra_filters=()):
@@ -261,7 +261,7 @@ def lot_list(request):
         qs = qs.filter(status=request.GET["status"])
     return render(request, "reserve/lot_list.html", {
         "page": _page(request, qs.order_by("valid_until", "id")), "statuses": LotStatus.choices,
-        "pollutants": Pollutant.objects.all(), "regions": Region.objects.filter(level="county"),
+        "pollutants": Pollutant.objects.all(), "regions": jurisdiction.counties(request.user),
     })
 
 
@@ -362,11 +362,12 @@ def withdrawal_list(request):
 
 
 def _candidate_lots(user):
-    """Lots an applicant may pick from: complete, valid, with quantity in the pool (eligibility is checked
+    """Lots an applicant may pick from: complete, valid, with quantity in its city's pool (eligibility is checked
     by the service against the project)."""
     from ledger.models import Lot
 
-    in_pool = Holding.objects.filter(account__kind=AccountKind.POOL, quantity__gt=0).values("lot")
+    in_pool = Holding.objects.filter(account__kind=AccountKind.POOL, account__city_id=user.city_id,
+                                     quantity__gt=0).values("lot")
     return Lot.objects.filter(pk__in=in_pool, status=LotStatus.ACTIVE, valid_until__gte=timezone.localdate()).select_related(
         "pollutant", "region", "industry").order_by("pollutant__sort_order", "valid_until")
 
@@ -567,7 +568,7 @@ def restriction_new(request):
 
     if not request.user.is_city_staff:
         raise PermissionDenied(_("The city's list is kept by the city bureau."))
-    form = RestrictionForm(request.POST or None)
+    form = RestrictionForm(request.POST or None, user=request.user)
     done = pages.create_from_form(request, form, create=restriction_create, detail="reserve:restriction-detail",
                                   message=lambda entry: _("Entered on the city's list: %(entry)s.") % {"entry": entry})
     return done or render(request, "reserve/restriction_new.html", {"form": form})
@@ -585,3 +586,91 @@ def restriction_detail(request, pk):
 
 
 restriction_act = pages.act_view(Restriction, "reserve:restriction-detail")
+
+
+# --- transfers between cities, the province's one-ledger (issue 19) -------------------------------------------------
+
+@login_required
+def transfer_list(request):
+    """The transfers a city requested or is asked to give (its staff), every one (the province)."""
+    from .models import TransferStatus
+
+    qs = scope(request.user, CityTransfer.objects.select_related("from_city", "to_city", "region", "pollutant"))
+    status = request.GET.get("status", "")
+    if status in TransferStatus.values:
+        qs = qs.filter(status=status)
+    return render(request, "reserve/transfer_list.html", {
+        "page": _page(request, qs), "status": status, "statuses": TransferStatus.choices,
+        "can_request": request.user.is_city_staff})
+
+
+@login_required
+def transfer_new(request):
+    from .forms import TransferForm
+    from .transfers import transfer_create
+
+    if not request.user.is_city_staff:
+        raise PermissionDenied(_("A transfer between cities is requested by the receiving city's bureau."))
+    form = TransferForm(request.POST or None, user=request.user)
+    done = pages.create_from_form(
+        request, form, create=lambda actor, **data: transfer_create(actor=actor, data=data),
+        detail="reserve:transfer-detail",
+        message=lambda t: _("Transfer %(number)s requested: it now awaits %(city)s.") % {
+            "number": t.number, "city": t.from_city.name})
+    return done or render(request, "reserve/transfer_new.html", {"form": form})
+
+
+@login_required
+def transfer_detail(request, pk):
+    transfer = get_scoped_or_404(request.user, CityTransfer.objects.select_related(
+        "from_city", "to_city", "region", "watershed", "pollutant", "requested_by", "ledger_transaction"), pk=pk)
+    return render(request, "reserve/transfer_detail.html", {
+        "transfer": transfer, "progress": engine.progress(transfer),
+        "movements": transfer.ledger_transaction.movements.select_related("lot") if transfer.ledger_transaction else [],
+        "timeline": history(transfer, technical=True),
+        **pages.workflow_context(request.user, transfer, act_url=reverse("reserve:transfer-act", args=[pk])),
+    })
+
+
+transfer_act = pages.act_view(CityTransfer, "reserve:transfer-detail")
+
+
+def _one_ledger_context(request, *, city_ids=None) -> dict:
+    from . import province
+
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), today.year)
+    table = province.year_table(year, city_ids=city_ids, today=today)
+    month = request.GET.get("month", "")
+    months = table["months"]
+    month = month if month in months else (months[-1] if months else "")
+    cities = {c.pk: c for c in jurisdiction.cities()}
+    factors = {p.code: p for p in Pollutant.objects.all()}
+    rows = [r for r in table["rows"] if r.month == month and (r.closing or r.opening or r.added or r.used
+                                                               or r.transferred_in or r.transferred_out)]
+    rows.sort(key=lambda r: (factors[r.factor].sort_order, r.city is None, cities[r.city].sort_order if r.city else 0))
+    return {"year": year, "years": list(range(today.year, today.year - 5, -1)), "months": months, "month": month,
+            "rows": [{"row": r, "city": cities.get(r.city), "factor": factors[r.factor]} for r in rows],
+            "reported": {cities[c].name for c, m in table.get("reported", ()) if m == month and c in cities},
+            "current": month == province.month_of(today)}
+
+
+@login_required
+def one_ledger(request):
+    """The province's one-ledger (一本账): every city's pool, per factor, month by month; a city's staff see their
+    city's rows."""
+    user = request.user
+    if not (user.is_province_staff or user.is_city_staff):
+        raise PermissionDenied(_("The one-ledger is the province's and the cities' bureaus'."))
+    city_ids = None if user.is_province_staff else [user.city_id]
+    return render(request, "reserve/one_ledger.html", {**_one_ledger_context(request, city_ids=city_ids),
+                                                        "public": False})
+
+
+def public_one_ledger(request):
+    """The province-wide public page: the one-ledger of every city, per factor and month."""
+    return render(request, "reserve/one_ledger.html", {**_one_ledger_context(request), "public": True})

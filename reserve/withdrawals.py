@@ -180,10 +180,9 @@ def candidates(project, pollutant: Pollutant, today: datetime.date, rules) -> li
     return [c for _p, _pk, c in ranked]
 
 
-def check_items(project, rows, rules, *, today=None) -> list[ItemCheck]:
-    """Ratio, required quantity, reason and eligible availability per factor (the pre-check)."""
+def check_items(project, rows, rules, *, pool, today=None) -> list[ItemCheck]:
+    """Ratio, required quantity, reason and eligible availability in the city's `pool` per factor (the pre-check)."""
     today = today or timezone.localdate()
-    pool = ledger.account(AccountKind.POOL)
     emissions = {p.code: (p.category, amount) for p, amount in rows}
     result, refused = [], {}
     for pollutant, amount in rows:
@@ -238,7 +237,8 @@ def precheck(*, region_code: str, industry_code: str, items: list[dict], watersh
     if errors:
         raise ValidationError(errors)
     project = _project({"industry": industry, "watershed": watershed, **flags}, region)
-    return project, check_items(project, rows, facts.rule_set())
+    return project, check_items(project, rows, facts.rule_set(jurisdiction.rule_set_code(region)),
+                                pool=ledger.pool(region))
 
 
 TEXT_FIELDS = {
@@ -313,7 +313,7 @@ def _save_items(application, rows) -> list[WithdrawalItem]:
     if application.watershed_id is None and (missing := _water_without_watershed(rows)):
         raise ValidationError({"watershed": missing})
     project = _project(application, application.region)
-    checks = check_items(project, rows, facts.rule_set(application.rule_set))
+    checks = check_items(project, rows, facts.rule_set(application.rule_set), pool=ledger.pool(application.region_id))
     check_reuse(application, {c.pollutant: c.reused for c in checks if c.reused})
     application.quality_year = project.quality_year
     application.items.all().delete()  # draft rows, recomputed; the audit row keeps the previous version
@@ -506,7 +506,7 @@ def allocate_and_hold(application: WithdrawalApplication, actor):
         for a in Allocation.objects.filter(item__application=application).select_related("lot", "item"):
             chosen[a.item_id].append(a)
     Allocation.objects.filter(item__application=application, chosen_by_applicant=False).delete()
-    pool, held = ledger.account(AccountKind.POOL), ledger.account(AccountKind.HOLD)
+    pool, held = ledger.pool(application.region_id), ledger.account(AccountKind.HOLD)
     ledger.lock()
     errors, holds = {}, []
     for item in items:

@@ -19,8 +19,8 @@ from quota_registry.review.engine import CITY_APPROVER, CITY_REVIEWER, CITY_STAF
 from quota_registry.review.models import Decision, Stage, Status
 from quota_registry.review.services import is_applicant
 
-from . import entries, expiry, facts, withdrawals
-from .models import EntryApplication, WithdrawalApplication
+from . import entries, expiry, facts, transfers, withdrawals
+from .models import CityTransfer, EntryApplication, TransferStatus, WithdrawalApplication
 
 APPLICANT = Who(is_applicant, gettext_lazy("the applicant (the enterprise; the county for what it filed)"),
                 frozenset({Role.ENTERPRISE_USER, Role.COUNTY_REVIEWER}))
@@ -220,4 +220,48 @@ RESTRICTION = engine.register(Kind(
              style="primary", confirm=gettext_lazy("Lift the entry? It stops blocking from today; the reason is kept."),
              notes=gettext_lazy("once rectified (or the court, the market regulator or the credit rating has lifted "
                                 "it): the reason and the evidence")),
+    ]))
+
+
+# --- transfers between cities (issue 19; seed 003 Arts 20-21) -----------------------------------------------------
+
+GIVING_CITY = Who(lambda actor, t: actor.city_id == t.from_city_id, gettext_lazy("the giving city's staff"),
+                  frozenset(CITY_ROLES))
+PROVINCE = engine.role(Role.PROVINCE_REVIEWER, text=gettext_lazy("the province"))
+
+
+def _transfer_recipients(ctx) -> list:
+    transfer = ctx.record
+    cities = [transfer.from_city_id, transfer.to_city_id]
+    return [u for u in User.objects.filter(is_active=True, role__in=[*CITY_ROLES, Role.PROVINCE_REVIEWER])
+            .select_related("organisation") if u.is_province_staff or u.city_id in cities]
+
+
+CITY_TRANSFER = engine.register(Kind(
+    name="citytransfer", model=CityTransfer, states=TransferStatus, initial=TransferStatus.REQUESTED,
+    number=lambda t: t.number, title=lambda t: _("Transfer %(number)s") % {"number": t.number},
+    link=lambda t: reverse("reserve:transfer-detail", args=[t.pk]), region=lambda t: t.region,
+    recipients=_transfer_recipients,
+    description=gettext_lazy("Transfer of quota between two cities' pools (seed 003 Arts 20-21)"),
+    title_plural=gettext_lazy("Transfers between cities"), list_url=lambda user: reverse("reserve:transfers"),
+    progress=(Milestone((TransferStatus.REQUESTED,), gettext_lazy("Requested"), gettext_lazy("the giving city")),
+              Milestone((TransferStatus.AGREED,), gettext_lazy("Agreed by the giving city"), gettext_lazy("the province")),
+              Milestone((TransferStatus.TRANSFERRED,), gettext_lazy("Moved between the pools"), "")),
+    steps=[
+        Step("agree", (TransferStatus.REQUESTED,), TransferStatus.AGREED, GIVING_CITY, Decision.APPROVE, Stage.CITY,
+             gettext_lazy("Agree to give"), opinion="optional", check=transfers.check_approval, style="primary",
+             done=gettext_lazy("Agreed by the giving city"),
+             notes=gettext_lazy("the giving city's bureau agrees that its reserve is used (seed 003 Art 20(2))")),
+        Step("decline", (TransferStatus.REQUESTED,), TransferStatus.REFUSED, GIVING_CITY, Decision.REJECT, Stage.CITY,
+             gettext_lazy("Decline"), opinion="required", style="danger", done=gettext_lazy("Declined by the giving city"),
+             confirm=gettext_lazy("Decline the transfer? The reason is sent to the requesting city.")),
+        Step("approve", (TransferStatus.AGREED,), TransferStatus.TRANSFERRED, PROVINCE, Decision.APPROVE,
+             Stage.PROVINCE, gettext_lazy("Approve the transfer"), opinion="optional", check=transfers.check_approval,
+             effect=transfers.move, style="primary", done=gettext_lazy("Approved by the province: transferred"),
+             confirm=gettext_lazy("Approve? The quota moves from the giving city's pool to the receiving city's now."),
+             notes=gettext_lazy("the province checks the limits of seed 003 Art 21 again; the quota moves between "
+                                "the two pools in one ledger transaction")),
+        Step("refuse", (TransferStatus.AGREED,), TransferStatus.REFUSED, PROVINCE, Decision.REJECT, Stage.PROVINCE,
+             gettext_lazy("Refuse"), opinion="required", style="danger", done=gettext_lazy("Refused by the province"),
+             confirm=gettext_lazy("Refuse the transfer? The reason is sent to both cities.")),
     ]))

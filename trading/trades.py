@@ -59,7 +59,7 @@ def _link(trade):
 
 def _seller_account(actor, seller):
     if seller is None:
-        return ledger.account(AccountKind.POOL)
+        return ledger.pool(actor.organisation.region_id)  # the reserve of the city whose staff offer it
     return ledger.account(AccountKind.ENTERPRISE, seller)
 
 
@@ -617,7 +617,7 @@ def confirm(ctx) -> None:
     for deal in trade.deals.select_related("buyer"):
         need = deal.quantity
         # a buy-back (seed 001 Art 5) enters the reserve; every other buyer gets it in its general account
-        buyer_account = (ledger.account(AccountKind.POOL) if is_reserve(deal.buyer)
+        buyer_account = (ledger.pool(deal.buyer.region_id) if is_reserve(deal.buyer)
                          else ledger.account(AccountKind.ENTERPRISE, deal.buyer))
         for row in remaining:
             if need <= 0:

@@ -91,7 +91,7 @@ def trade_new(request):
     holdings = Holding.objects.filter(quantity__gt=0, lot__status="active").select_related(
         "lot__pollutant", "lot__region", "account")
     if user.role in CITY_ROLES:
-        holdings = holdings.filter(account__kind=AccountKind.POOL)
+        holdings = holdings.filter(account__kind=AccountKind.POOL, account__city_id=user.city_id)  # its city's pool
     elif user.role == Role.ENTERPRISE_USER:
         # its general account and its projects' accounts (whether a project's quota may be sold is the rule set's:
         # trades.trade_create says why not)

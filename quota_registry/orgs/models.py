@@ -15,6 +15,7 @@ class OrganisationKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise")
     COUNTY_BUREAU = "county_bureau", _("County bureau of ecology and environment")
     CITY_BUREAU = "city_bureau", _("City bureau of ecology and environment")
+    PROVINCE_BUREAU = "province_bureau", _("Provincial department of ecology and environment")
     TECH_REVIEWER = "tech_reviewer", _("Technical reviewer (third party)")
     BANK = "bank", _("Bank (pledgee)")
 
@@ -72,8 +73,9 @@ class Organisation(models.Model):
                 violation_error_message=_("This division already has a county bureau."),
             ),
             models.UniqueConstraint(
-                fields=["kind"], condition=models.Q(kind="city_bureau"), name="one_city_bureau",
-                violation_error_message=_("The city bureau is already registered."),
+                fields=["kind", "region"], condition=models.Q(kind__in=["city_bureau", "province_bureau"]),
+                name="one_bureau_per_city", violation_error_message=_("This city's (or province's) bureau is already "
+                                                                      "registered."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind="enterprise")
@@ -121,6 +123,7 @@ class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", _("City administrator")
     TECH_REVIEWER = "tech_reviewer", _("Technical reviewer")
     BANK_USER = "bank_user", _("Bank user")
+    PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
 
 
 # Which roles a person of each kind of organisation may hold.
@@ -130,8 +133,11 @@ ROLES_BY_KIND = {
     OrganisationKind.CITY_BUREAU: {Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.CITY_ADMIN},
     OrganisationKind.TECH_REVIEWER: {Role.TECH_REVIEWER},
     OrganisationKind.BANK: {Role.BANK_USER},
+    OrganisationKind.PROVINCE_BUREAU: {Role.PROVINCE_REVIEWER},
 }
 CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.CITY_ADMIN})
+# Who decides on quota gives a second factor after the password: the city's staff and the province's.
+SECOND_FACTOR_ROLES = CITY_ROLES | {Role.PROVINCE_REVIEWER}
 
 
 class User(AbstractUser):
@@ -172,6 +178,26 @@ class User(AbstractUser):
     @property
     def is_city_staff(self) -> bool:
         return self.role in CITY_ROLES
+
+    @property
+    def is_province_staff(self) -> bool:
+        return self.role == Role.PROVINCE_REVIEWER
+
+    @property
+    def city_id(self) -> int | None:
+        """The city whose registry the user works in (its own city's pool, staff and records), or None: the
+        province's staff, a superuser."""
+        from quota_registry.jurisdiction import city_id_of
+
+        organisation = self.organisation
+        return city_id_of(organisation.region_id) if organisation is not None else None
+
+    @property
+    def city_region_ids(self) -> list[int]:
+        """The user's city and its counties: what its staff see is located in one of them."""
+        from quota_registry.jurisdiction import city_region_ids
+
+        return city_region_ids(self.city_id) if self.city_id else []
 
     @property
     def is_county_reviewer(self) -> bool:

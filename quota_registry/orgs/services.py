@@ -20,7 +20,10 @@ EDITABLE_FIELDS = [
 
 
 def _check_jurisdiction(actor, org: Organisation) -> None:
-    """A county reviewer registers and edits only enterprises in their own county."""
+    """A county reviewer registers and edits only enterprises in their own county; a city's staff only
+    organisations located in their city (issue 19)."""
+    if actor.is_city_staff and org.region_id and org.region_id not in actor.city_region_ids:
+        raise ValidationError({"region": _("You can register organisations of your own city only.")})
     if actor.role == Role.COUNTY_REVIEWER:
         if org.kind != OrganisationKind.ENTERPRISE:
             raise ValidationError({"kind": _("A county bureau can register enterprises only.")})
@@ -117,6 +120,9 @@ def restriction_create(*, actor, kind: str, reason: str, source: str, valid_from
         errors["organisation"] = _("Name the enterprise (or the county).")
     elif organisation is not None and organisation.kind != OrganisationKind.ENTERPRISE:
         errors["organisation"] = _("Only an enterprise is put on the list.")
+    elif (organisation.region_id if organisation is not None else region.pk) not in actor.city_region_ids:
+        errors["organisation" if organisation is not None else "region"] = _(
+            "The city's list holds the enterprises and counties of your own city only.")
     for name, value in (("reason", reason), ("source", source)):
         try:
             check_text(value, field=name, label=Restriction._meta.get_field(name).verbose_name,

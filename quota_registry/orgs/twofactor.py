@@ -1,5 +1,6 @@
 """Two-factor authentication (TOTP, django-otp) for city staff, who approve entries and withdrawals and
-keep the ledger. After the password, a city reviewer, approver or administrator must give the 6-digit
+keep the ledger, and the province's, who approve transfers between cities. After the password, a city reviewer,
+approver or administrator (or a province reviewer) must give the 6-digit
 code of their authenticator app; the first time they set the app up from a QR code. Other roles log in
 with their password (and the lockout of django-axes)."""
 from __future__ import annotations
@@ -9,14 +10,14 @@ from django.urls import reverse
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import CITY_ROLES
+from .models import SECOND_FACTOR_ROLES
 
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/media/")
 API_PREFIX = "/api/v1/"
 
 
 def requires_second_factor(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in CITY_ROLES)
+    return bool(user and user.is_authenticated and user.role in SECOND_FACTOR_ROLES)
 
 
 class RequireSecondFactorMiddleware:

@@ -27,7 +27,9 @@ class OrganisationForm(LabelledErrors, forms.ModelForm):
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.filter(level=RegionLevel.COUNTY)
+        from quota_registry import jurisdiction
+
+        self.fields["region"].queryset = jurisdiction.counties(actor)  # the actor's city's
         if actor is not None and actor.role == Role.COUNTY_REVIEWER:
             # A county bureau registers enterprises of its own county only.
             self.fields["kind"].initial = OrganisationKind.ENTERPRISE
@@ -55,6 +57,13 @@ class QualityStatusForm(LabelledErrors, forms.Form):
     )
     basis = forms.CharField(label=_("Basis (bulletin or monitoring report)"), required=False,
                             max_length=QualityStatus._meta.get_field("basis").max_length)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            from quota_registry import jurisdiction
+
+            self.fields["region"].queryset = jurisdiction.counties(user)  # the city's own
 
 
 class OrganisationFilterForm(LabelledErrors, forms.Form):

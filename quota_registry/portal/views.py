@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from quota_registry import inputs
+from quota_registry import inputs, jurisdiction
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.notifications.models import Notification
 from quota_registry.notifications.services import notification_mark_read
@@ -105,8 +105,9 @@ def home(request):
         )
     elif user.is_city_staff:
         year = timezone.localdate().year - 1
-        counties = Region.objects.filter(level=RegionLevel.COUNTY).count()
-        recorded = QualityStatus.objects.filter(year=year).count()
+        counties = jurisdiction.counties(user)  # the city's
+        recorded = QualityStatus.objects.filter(year=year, region__in=counties).count()
+        counties = counties.count()
         context["counts"] = organisations.aggregate(
             enterprises=Count("pk", filter=Q(kind=OrganisationKind.ENTERPRISE, is_active=True)),
             county_bureaus=Count("pk", filter=Q(kind=OrganisationKind.COUNTY_BUREAU)),
@@ -220,12 +221,12 @@ def quality_status(request):
     except ValueError:
         year = default_year
     rows = {(s.region_id, s.indicator): s for s in scope(request.user, QualityStatus).filter(year=year)}
-    counties = Region.objects.filter(level=RegionLevel.COUNTY)
+    counties = jurisdiction.counties(request.user)  # a city's staff: their city's; anyone else: every city's
     grid = [(county, [rows.get((county.pk, code)) for code in QualityIndicator.values]) for county in counties]
     can_edit = can_maintain_reference_data(request.user)
     form = None
     if can_edit:
-        form = QualityStatusForm(request.POST or None, initial={"year": year})
+        form = QualityStatusForm(request.POST or None, initial={"year": year}, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
                 reference_services.quality_status_set(actor=request.user, **form.cleaned_data)

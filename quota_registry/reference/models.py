@@ -66,14 +66,16 @@ class Watershed(models.Model):
 
 
 class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
     CITY = "city", _("City")
     COUNTY = "county", _("County-level division")
 
 
 class Region(models.Model):
-    """An administrative division: the city, and its county-level divisions (the economic development
-    zone counts as one, Art 8). `code` is the GB/T 2260 code where one exists; a division without a
-    national code carries an internal code that cannot be mistaken for one (it has letters)."""
+    """An administrative division: the province, its cities (each with its own reserve pool) and their
+    county-level divisions (the economic development zone counts as one, Art 8). `code` is the GB/T 2260 code
+    where one exists; a division without a national code carries an internal code that cannot be mistaken for one
+    (it has letters)."""
 
     code = models.CharField(_("code"), max_length=16, unique=True)
     national_code = models.BooleanField(_("GB/T 2260 code"), default=True)
@@ -85,6 +87,8 @@ class Region(models.Model):
     )
     watersheds = models.ManyToManyField(Watershed, verbose_name=_("watersheds"), blank=True, related_name="regions")
     heavy_metal_key_area = models.BooleanField(_("heavy-metal key area"), default=False)
+    # 大气污染防治重点区域 (seed 003 Art 21(3)): a county in it receives air factors only from inside its city.
+    air_key_area = models.BooleanField(_("key air-pollution control area"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     SCOPE = ScopeRule(public=True)

@@ -22,6 +22,8 @@ def quality_status_set(*, actor, region: Region, year: int, indicator: str, atta
     require(can_maintain_reference_data(actor))
     if region.level != RegionLevel.COUNTY:
         raise ValidationError({"region": _("Quality status is kept per county-level division.")})
+    if getattr(actor, "city_id", None) and region.parent_id != actor.city_id:
+        raise ValidationError({"region": _("A city keeps the quality status of its own counties only.")})
     existing = (
         QualityStatus.objects.select_for_update().filter(region=region, year=year, indicator=indicator).first()
     )

@@ -66,6 +66,7 @@ class Stage(models.TextChoices):
     CITY_PREPARATION = "city_prep", _("City preparatory review")
     CITY = "city", _("City review")
     PARTY = "party", _("Party to the trade")
+    PROVINCE = "province", _("Province review")
     SYSTEM = "system", _("System")
 
 

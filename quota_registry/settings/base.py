@@ -236,6 +236,10 @@ SPECTACULAR_SETTINGS = {
 PORTAL_CITY_NAME = _("Qujing")
 # The rule set (accounting/rulesets/): validity of entered quota, substitution ratios, deadlines.
 PORTAL_RULE_SET = env("PORTAL_RULE_SET", default="qujing")
+# A city deciding under another rule set than PORTAL_RULE_SET: its division code -> the rule set (issue 19).
+PORTAL_CITY_RULE_SETS = env.dict("PORTAL_CITY_RULE_SETS", default={})
+# The limits the province applies to transfers between cities (seed 003 Art 21, accounting/transfers.py).
+PORTAL_TRANSFER_RULES = tuple(env.list("PORTAL_TRANSFER_RULES", default=["basin", "non_attainment", "air_key_area"]))
 # 倍量削减: the multiple where the county does not attain the standard (Art 13: 2 unless the city sets another).
 PORTAL_NON_ATTAINMENT_MULTIPLE = env("PORTAL_NON_ATTAINMENT_MULTIPLE", default="2")
 # Uploads: one file at most PORTAL_MAX_UPLOAD_BYTES; one request at most PORTAL_MAX_REQUEST_BYTES (refused before

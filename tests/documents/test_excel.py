@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ledger import services as ledger
-from ledger.models import AccountKind, LedgerTransaction, Lot
+from ledger.models import LedgerTransaction, Lot
 from ledger.verification import verify
 from quota_registry.documents.excel import export_request
 from quota_registry.documents.imports import import_commit, import_preview
@@ -131,7 +131,7 @@ def test_ledger_import_enters_lots_as_one_opening_transaction(demo):
     cod = Lot.objects.get(number="QJ-2023-001")
     assert cod.quantity == Decimal("12.5") and cod.watershed.code == "beipan" and cod.paid
     assert Lot.objects.get(number="QJ-2023-002").status == "planned"
-    assert ledger.balance(ledger.account(AccountKind.POOL), cod) == Decimal("12.5")
+    assert ledger.balance(ledger.pool("530300"), cod) == Decimal("12.5")
     assert verify().ok
     with pytest.raises(ValidationError):
         import_commit(actor=demo["city_admin"], batch_id=batch.pk)  # not twice

@@ -31,7 +31,7 @@ def _commit_check(sql: str, params=()):
 
 def test_a_holding_changed_by_hand_is_refused(make_lot):
     lot = make_lot("10", pollutant="SO2")
-    pool = ledger.account(AccountKind.POOL)
+    pool = ledger.pool("530300")
     with pytest.raises(DatabaseError, match="movements add up to 10"):
         _commit_check("UPDATE reserve_holding SET quantity = quantity - 1 WHERE account_id = %s AND lot_id = %s",
                       [pool.pk, lot.pk])
@@ -42,7 +42,7 @@ def test_a_holding_changed_by_hand_is_refused(make_lot):
 
 def test_a_movement_without_its_holdings_is_refused(make_lot):
     lot = make_lot("10", pollutant="SO2")
-    pool, hold = ledger.account(AccountKind.POOL), ledger.account(AccountKind.HOLD)
+    pool, hold = ledger.pool("530300"), ledger.account(AccountKind.HOLD)
     txn = lot.movements.get().transaction
     with pytest.raises(DatabaseError, match="holding of account"):
         _commit_check("INSERT INTO reserve_movement (transaction_id, lot_id, from_account_id, to_account_id, quantity)"
@@ -76,7 +76,7 @@ def test_a_transaction_that_moves_nothing_is_refused(make_lot):
 def test_what_the_posting_service_writes_passes_the_checks(make_lot, demo):
     lot = make_lot("10", pollutant="SO2")
     with transaction.atomic():
-        ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+        ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                     ledger.account(AccountKind.ENTERPRISE, demo["ent_huize"].organisation), Decimal("4"))])
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the commit's checks, now: nothing to refuse
@@ -128,7 +128,7 @@ def test_revocation_and_expiry_of_the_same_lots_at_once(filed, demo):
         assert EntryApplication.objects.get(pk=data["id"]).status == "revoked"
         statuses = set(lots.values_list("status", flat=True))
         assert statuses <= {LotStatus.REVOKED, LotStatus.EXPIRED}
-        pool = ledger.account(AccountKind.POOL)
+        pool = ledger.pool("530300")
         assert not Holding.objects.filter(account=pool, lot__in=lots, quantity__gt=0).exists()  # nothing left behind
         outcomes.append(frozenset(statuses))
     assert verify().ok

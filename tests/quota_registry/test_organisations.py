@@ -1,5 +1,6 @@
 """Registering organisations: bad input gets a clear message and changes nothing."""
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 
 from quota_registry.audit.models import AuditEntry
@@ -135,6 +136,7 @@ def test_list_filters_and_paginates(as_user, demo):
     html = client.get(reverse("portal:organisations"), {"q": "会泽"}).content.decode()
     assert demo["ent_huize"].organisation.name in html and demo["ent_qilin"].organisation.name not in html
     first = client.get(reverse("portal:organisations"))
-    assert first.context["page"].paginator.count == Organisation.objects.count()
+    qujing = Organisation.objects.filter(Q(region__code="530300") | Q(region__parent__code="530300")).count()
+    assert first.context["page"].paginator.count == qujing < Organisation.objects.count()  # not Honghe's (issue 19)
     assert len(first.context["page"].object_list) == 20
     assert "第1页，共2页" in first.content.decode()

@@ -75,7 +75,8 @@ def test_seed_demo_is_idempotent(demo):
     assert demo["county_huize"].organisation.region.code == "530326"
     from quota_registry.reference.models import Region
 
-    counties = set(Region.objects.filter(level="county").values_list("pk", flat=True))
+    counties = set(Region.objects.filter(level="county", parent__code="530300").values_list("pk", flat=True))
+    counties |= set(Region.objects.filter(code__in=["532501", "532503"]).values_list("pk", flat=True))  # Honghe's two
     with_enterprise = set(Organisation.objects.filter(kind="enterprise").values_list("region", flat=True))
     with_bureau = set(Organisation.objects.filter(kind="county_bureau").values_list("region", flat=True))
     assert counties == with_enterprise == with_bureau
@@ -114,9 +115,10 @@ def test_seed_demo_fills_the_pool_through_the_services_once(demo):
 
     call_command("seed_demo", force=True, verbosity=0)
     approved = EntryApplication.objects.filter(status="approved").count()
-    assert approved == 6 and EntryApplication.objects.filter(status="submitted").count() == 1
+    assert approved == 8 and EntryApplication.objects.filter(status="submitted").count() == 1
+    assert EntryApplication.objects.filter(status="approved", region__parent__code="532500").count() == 2  # Honghe
     lots = Lot.objects.count()
     assert Lot.objects.filter(status="planned").count() == 1 and Lot.objects.filter(earmarked=True).count() == 1
     call_command("seed_demo", force=True, verbosity=0)
-    assert Lot.objects.count() == lots and EntryApplication.objects.count() == 7
+    assert Lot.objects.count() == lots and EntryApplication.objects.count() == 9
     assert verify().ok

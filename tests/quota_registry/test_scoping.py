@@ -1,5 +1,6 @@
 """Invariant 4: nobody reads a record outside their scope, through pages or the API; outside is 404."""
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 
 from quota_registry.access import scope
@@ -44,10 +45,16 @@ def test_county_list_page_shows_only_own_county(as_user, orgs):
     assert orgs["ent_huize"].name not in html and orgs["ent_xuanwei"].name not in html
 
 
-def test_city_staff_see_every_organisation(api_as, orgs):
+def test_city_staff_see_every_organisation_of_their_city_and_none_of_another(api_as, orgs):
+    """Issue 19: the city's staff see their city (its counties and itself), the other city's are not found."""
     response = api_as("city_reviewer").get("/api/v1/organisations/")
-    assert response.json()["count"] == Organisation.objects.count()
+    qujing = Organisation.objects.filter(Q(region__code="530300") | Q(region__parent__code="530300")).count()
+    assert response.json()["count"] == qujing < Organisation.objects.count()
     assert api_as("city_reviewer").get(f"/api/v1/organisations/{orgs['ent_huize'].pk}/").status_code == 200
+    gejiu = Organisation.objects.get(region__code="532501", kind="enterprise")
+    assert api_as("city_reviewer").get(f"/api/v1/organisations/{gejiu.pk}/").status_code == 404
+    assert api_as("honghe_reviewer").get(f"/api/v1/organisations/{orgs['ent_huize'].pk}/").status_code == 404
+    assert api_as("honghe_reviewer").get(f"/api/v1/organisations/{gejiu.pk}/").status_code == 200
 
 
 def test_updating_outside_scope_is_404_and_changes_nothing(api_as, orgs):

@@ -30,7 +30,7 @@ from trading.workflows import _county_or_city
 from ..reserve.conftest import pdf
 
 PEOPLE = ["ent_qilin", "ent_huize", "county_qilin", "county_huize", "city_reviewer", "city_approver", "city_admin",
-          "tech_reviewer", "bank"]
+          "tech_reviewer", "bank", "honghe_reviewer", "county_gejiu", "ent_gejiu", "province"]
 NOW = timezone.now
 
 
@@ -70,7 +70,7 @@ def _enterprise_offer(demo, make_lot):
     from ledger.models import AccountKind
 
     lot = make_lot("10", pollutant="NOX", enterprise="ent_xuanwei")
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), ledger.account(
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"), ledger.account(
         AccountKind.ENTERPRISE, demo["ent_qilin"].organisation), Decimal("5"))])
     trade = trades.trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, Decimal("5"))])
     engine.perform(actor=demo["county_qilin"], model=TradeParty, pk=trade.parties.get().pk, action="qualify")
@@ -115,7 +115,7 @@ def _pledge(demo, make_lot):
     from trading.pledges import pledge_create
 
     lot = make_lot("10", pollutant="COD", enterprise="ent_xuanwei")
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), ledger.account(
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"), ledger.account(
         AccountKind.ENTERPRISE, demo["ent_qilin"].organisation), Decimal("4"))])
     return pledge_create(actor=demo["ent_qilin"], bank=demo["bank"].organisation, lot=lot, quantity="4",
                          contract_number="QJYH-DY-1", secured_amount="800000", starts_on=datetime.date(2026, 12, 1),
@@ -154,6 +154,15 @@ def _settled_long_ago(demo, trade):
 OPINION = {"opinion": "意见：材料已核"}
 APPLICATION_MAIN = [("submit", "ent_qilin", {}), ("county_approve", "county_qilin", {}),
                     ("city_prepare", "city_reviewer", OPINION), ("city_approve", "city_approver", {})]
+
+def _transfer(demo, make_lot):
+    from reserve.transfers import transfer_create
+
+    make_lot("20", pollutant="SO2", enterprise="ent_gejiu")
+    return transfer_create(actor=demo["city_reviewer"], data={
+        "from_city": "532500", "pollutant": "SO2", "quantity": "5", "project_name": "麒麟示范热电扩建", "region": "530302",
+        "reason": "本市储备不足"})
+
 
 # (kind, maker, steps: (action, user or None for the system, input: dict or function of the record, before))
 SCRIPTS = [
@@ -204,6 +213,9 @@ SCRIPTS = [
                            ("forfeit", "city_approver", {"opinion": "竞得后未签约"})]),
     ("deposit", _deposit, [("release", None, {})]),
     ("restriction", _restriction, [("lift", "city_reviewer", {"opinion": "信用修复完成"})]),
+    ("citytransfer", _transfer, [("agree", "honghe_reviewer", {}), ("approve", "province", {"opinion": "同意"})]),
+    ("citytransfer", _transfer, [("decline", "honghe_reviewer", OPINION)]),
+    ("citytransfer", _transfer, [("agree", "honghe_reviewer", {}), ("refuse", "province", OPINION)]),
     ("obligation", _obligation, [("file", "ent_qilin", lambda o: {"files": [pdf()], "note": "已提交"}),
                                  ("confirm", "county_qilin", {
                                      "permit_number": "P-1", "permit_version": "2026-11-20 变更",

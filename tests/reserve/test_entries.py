@@ -323,7 +323,7 @@ def test_county_files_abandoned_quota_earmarked_for_major_projects(api_as, entry
 def test_returned_purchase_moves_the_holding_back(api_as, entry_body, demo, make_lot):
     lot = make_lot("20", pollutant="VOCS")
     ent = demo["ent_qilin"].organisation
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE, ent), Decimal("8"))])
     item = {"pollutant": "VOCS", "quantity": "9", "completion_date": "2026-01-01", "returned_lot": lot.pk}
     too_much = api_as("ent_qilin").post(URL, entry_body(source_kind="returned_purchase", items=[item]), format="json")
@@ -340,7 +340,7 @@ def test_returned_purchase_moves_the_holding_back(api_as, entry_body, demo, make
     act(api_as("city_reviewer"), pk, "city-prepare", opinion="建议同意")
     act(api_as("city_approver"), pk, "city-review", decision="approve")
     assert ledger.balance(ledger.account(AccountKind.ENTERPRISE, ent), lot) == Decimal("2")
-    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("18")
+    assert ledger.balance(ledger.pool("530300"), lot) == Decimal("18")
     assert verify().ok
 
 
@@ -351,9 +351,9 @@ def test_unused_project_quota_is_returned_from_the_project_account(api_as, entry
     ent = demo["ent_qilin"].organisation
     project = ledger.account(AccountKind.ENTERPRISE, ent, reference="CK2026990001", label="焦炉扩建（未建设）")
     general = ledger.account(AccountKind.ENTERPRISE, ent)
-    ledger.post(actor=None, kind="withdraw", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), project,
+    ledger.post(actor=None, kind="withdraw", legs=[ledger.Leg(lot, ledger.pool("530300"), project,
                                                              Decimal("11.25"))])
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), general,
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"), general,
                                                              Decimal("2"))])
     item = {"pollutant": "NOX", "quantity": "13.25", "completion_date": "2026-02-01", "returned_lot": lot.pk}
     over = dict(item, quantity="13.2501")
@@ -369,7 +369,7 @@ def test_unused_project_quota_is_returned_from_the_project_account(api_as, entry
     act(api_as("city_reviewer"), pk, "city-prepare", opinion="项目未建设，建议同意")
     assert act(api_as("city_approver"), pk, "city-review", decision="approve").status_code == 200
     assert ledger.balance(general, lot) == 0 and ledger.balance(project, lot) == 0
-    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("30")
+    assert ledger.balance(ledger.pool("530300"), lot) == Decimal("30")
     assert verify().ok
 
 
@@ -383,7 +383,7 @@ def test_revocation_cancels_what_is_left_and_reports_what_was_used(filed, api_as
     assert revoked["status"] == "revoked" and revoked["revoke_reason"].startswith("弄虚作假")
     lot.refresh_from_db()
     assert lot.status == LotStatus.REVOKED
-    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == 0
+    assert ledger.balance(ledger.pool("530300"), lot) == 0
     assert ledger.balance(ledger.account(AccountKind.CANCELLED), lot) == Decimal("70")
     html = as_user("city_approver").get(f"/entries/{data['id']}/").content.decode()
     assert "30.0000" in html  # the held part is shown as a discrepancy to follow up

@@ -20,7 +20,7 @@ def test_expired_lot_leaves_the_pool_once(make_lot, demo):
     assert expire_lots(today=dt.date(2026, 11, 21)) == 1
     lot.refresh_from_db()
     assert lot.status == LotStatus.EXPIRED
-    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == 0
+    assert ledger.balance(ledger.pool("530300"), lot) == 0
     assert ledger.balance(ledger.account(AccountKind.EXPIRED), lot) == Decimal("15")
     assert ledger.balance(ledger.account(AccountKind.HOLD), lot) == Decimal("5")  # a pending withdrawal keeps its hold
     assert expire_lots(today=dt.date(2026, 11, 22)) == 0

@@ -16,7 +16,7 @@ from ledger.verification import verify
 
 
 def pool():
-    return ledger.account(AccountKind.POOL)
+    return ledger.pool("530300")
 
 
 def test_issue_puts_quantity_in_the_pool_and_chains(make_lot, demo):
@@ -152,7 +152,7 @@ def test_concurrent_holds_never_overdraw():
     for t in threads:
         t.join()
     assert results.count("ok") == 3 and results.count("refused") == 5
-    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("1")
+    assert ledger.balance(ledger.pool("530300"), lot) == Decimal("1")
     assert verify().ok
 
 

@@ -25,9 +25,9 @@ def activity(make_lot, demo):
     project = ledger.account(AccountKind.ENTERPRISE, demo["ent_qilin"].organisation, reference="CK2026000777",
                              label="焦炉煤气综合利用项目")
     ledger.post(actor=demo["city_approver"], kind="withdraw",
-                legs=[ledger.Leg(so2, ledger.account(AccountKind.POOL), project, Decimal("12.25"))])
+                legs=[ledger.Leg(so2, ledger.pool("530300"), project, Decimal("12.25"))])
     ledger.post(actor=demo["city_approver"], kind="return",
-                legs=[ledger.Leg(so2, project, ledger.account(AccountKind.POOL), Decimal("2"))])
+                legs=[ledger.Leg(so2, project, ledger.pool("530300"), Decimal("2"))])
     return so2, pb
 
 

@@ -7,12 +7,14 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from quota_registry.orgs.twofactor import mark_session_verified
 
+# Qujing's roles, the second city's (Honghe: its reviewer, a county's reviewer and an enterprise) and the province.
 ROLES = ["anon", "ent_qilin", "ent_huize", "county_qilin", "county_huize", "city_reviewer", "city_approver",
-         "city_admin", "tech_reviewer", "bank"]
-CITY = {"city_reviewer", "city_approver", "city_admin"}
-QILIN = {"ent_qilin", "county_qilin"} | CITY  # the scope of objects belonging to the 麒麟区 enterprise
-ENTERPRISES = {"ent_qilin", "ent_huize"}
-COUNTIES = {"county_qilin", "county_huize"}
+         "city_admin", "tech_reviewer", "bank", "honghe_reviewer", "county_gejiu", "ent_gejiu", "province"]
+QUJING = {"city_reviewer", "city_approver", "city_admin"}
+CITY = QUJING | {"honghe_reviewer"}  # what any city's staff may do
+QILIN = {"ent_qilin", "county_qilin", "province"} | QUJING  # the scope of objects belonging to the 麒麟区 enterprise
+ENTERPRISES = {"ent_qilin", "ent_huize", "ent_gejiu"}
+COUNTIES = {"county_qilin", "county_huize", "county_gejiu"}
 ALL = set(ROLES) - {"anon"}
 
 
@@ -54,7 +56,8 @@ ROUTES = {
     "portal:organisation-new": (None, "get", only({"city_admin"} | COUNTIES)),
     "portal:organisation-detail": ("org", "get", scoped(QILIN)),
     "portal:organisation-edit": ("org", "get", {"anon": 302, "city_admin": 200, "county_qilin": 200,
-                                                "county_huize": 404, **{r: 403 for r in ALL - {"city_admin"} - COUNTIES}}),
+                                                "county_huize": 404, "county_gejiu": 404,
+                                                **{r: 403 for r in ALL - {"city_admin"} - COUNTIES}}),
     "portal:organisation-set-active": ("org", "post", post_scoped(QILIN | {"county_huize"}) | {"county_huize": 404}),
     "reserve:entries": (None, "get", login()),
     "reserve:entry-new": (None, "get", only(ENTERPRISES | COUNTIES)),
@@ -65,7 +68,7 @@ ROUTES = {
     "reserve:withdrawals": (None, "get", login()),
     "reserve:withdrawal-new": (None, "get", only(ENTERPRISES)),
     "reserve:withdrawal-detail": ("withdrawal", "get", scoped(QILIN)),
-    "reserve:withdrawal-edit": ("withdrawal", "get", {"anon": 302, "ent_qilin": 200, "ent_huize": 404,
+    "reserve:withdrawal-edit": ("withdrawal", "get", {"anon": 302, "ent_qilin": 200, "ent_huize": 404, "ent_gejiu": 404,
                                                       **{r: 403 for r in ALL - ENTERPRISES}}),
     "reserve:withdrawal-act": ("withdrawal", "post", post_scoped(QILIN)),
     "reserve:precheck": (None, "get", public()),
@@ -94,6 +97,13 @@ ROUTES = {
     "reserve:restriction-new": (None, "get", only(CITY)),
     "reserve:restriction-detail": ("restriction", "get", scoped(QILIN)),
     "reserve:restriction-act": ("restriction", "post", post_scoped(QILIN)),
+    # issue 19: a transfer between cities is seen by both cities' staff and the province, by nobody else
+    "reserve:transfers": (None, "get", login()),
+    "reserve:transfer-new": (None, "get", only(CITY)),
+    "reserve:transfer-detail": ("transfer", "get", scoped(CITY | {"province", "county_qilin"})),  # the project's county
+    "reserve:transfer-act": ("transfer", "post", post_scoped(CITY | {"province", "county_qilin"})),
+    "reserve:one-ledger": (None, "get", only(CITY | {"province"})),
+    "reserve:public-one-ledger": (None, "get", public()),
     "trading:pledges": (None, "get", login()),
     "trading:pledge-new": (None, "get", only(ENTERPRISES)),
     "trading:pledge-detail": ("pledge", "get", scoped(QILIN | {"bank"})),
@@ -220,7 +230,7 @@ def objects(filed, make_lot, api_as, demo):
     draft = filed(upto="draft")
     lot = make_lot("30", pollutant="NOX", enterprise="ent_qilin")
     org = demo["ent_qilin"].organisation
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE, org), 5)])
     withdrawal = api_as("ent_qilin").post("/api/v1/withdrawal-applications/", {
         "project": {"name": "矩阵测试", "industry": "2521", "eia_authority": "曲靖市生态环境局"},
@@ -235,6 +245,10 @@ def objects(filed, make_lot, api_as, demo):
                            contract_number="矩阵测试抵押合同", secured_amount=1000,
                            starts_on=__import__("datetime").date(2026, 1, 1),
                            ends_on=__import__("datetime").date(2099, 1, 1), files=[pdf("contract.pdf")])
+    from tests.reserve.test_province import _request
+
+    make_lot("20", pollutant="SO2", enterprise="ent_gejiu")
+    transfer = _request(demo, quantity="5")
     listed = restriction_create(actor=demo["city_reviewer"], kind="credit_red", organisation=org, reason="矩阵测试",
                                source="曲环信用〔2026〕9号", valid_from=__import__("datetime").date(2026, 1, 1))
     fee = fee_create(actor=demo["city_reviewer"], enterprise=org, pollutant=lot.pollutant, quantity=5, amount_due=100,
@@ -248,6 +262,7 @@ def objects(filed, make_lot, api_as, demo):
         "org": {"pk": org.pk}, "entry": {"pk": entry["id"]}, "entry_draft": {"pk": draft["id"]},
         "withdrawal": {"pk": withdrawal["id"]}, "lot": {"pk": lot.pk}, "obligation": {"pk": obligation.pk},
         "trade": {"pk": trade.pk}, "fee": {"pk": fee.pk}, "restriction": {"pk": listed.pk}, "pledge": {"pk": pledge.pk},
+        "transfer": {"pk": transfer.pk},
         "document": {"pk": document.pk},
         "import": {"pk": batch.pk},
         "attachment": {"pk": Attachment.objects.filter(object_id=entry["id"]).first().pk},

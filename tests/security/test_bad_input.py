@@ -199,7 +199,7 @@ def test_negative_fees_and_a_payout_before_the_payment_are_refused(api_as, demo,
     from ledger import services as ledger
     from ledger.models import AccountKind
 
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE, ledger_org), 5)])
     trade = trade_create(actor=demo["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, Decimal("5"))])
     Trade.objects.filter(pk=trade.pk).update(status="traded", method="negotiated",

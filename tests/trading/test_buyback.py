@@ -20,7 +20,7 @@ def test_the_reserve_buys_an_enterprises_offer_back(make_lot, api_as, demo):
     lot = make_lot("30", pollutant="NH3N", enterprise="ent_xuanwei")
     seller = demo["ent_qilin"].organisation
     general = ledger.account(AccountKind.ENTERPRISE, seller)
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), general,
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"), general,
                                                              Decimal("7.5"))])
     today = timezone.localdate()
     start, end, _label = period_of(year=today.year, month=today.month)
@@ -57,7 +57,7 @@ def test_the_reserve_buys_an_enterprises_offer_back(make_lot, api_as, demo):
     assert approver.post(f"{URL}{pk}/confirm/", {}, format="json").status_code == 200
 
     assert ledger.balance(general, lot) == 0
-    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("30")  # 22.5 left + 7.5 bought back
+    assert ledger.balance(ledger.pool("530300"), lot) == Decimal("30")  # 22.5 left + 7.5 bought back
     assert deal.amount == Decimal("18000.00")
     after = next(x for x in compute(start, end)["lines"] if x["pollutant"].code == "NH3N")
     assert after["entered"] - before["entered"] == Decimal("7.5") and after["closing"] - before["closing"] == Decimal(

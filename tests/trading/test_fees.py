@@ -26,7 +26,7 @@ def holding(make_lot, demo, quantity, *, pollutant="NOX", reference="", label=""
     """`quantity` of a new lot of ent_huize's reduction, held by ent_qilin (in a project's account if `reference`)."""
     lot = make_lot("20", pollutant=pollutant, enterprise="ent_huize")
     account = ledger.account(AccountKind.ENTERPRISE, demo["ent_qilin"].organisation, reference=reference, label=label)
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), account,
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"), account,
                                                              Decimal(quantity))])
     return lot, account
 

@@ -29,7 +29,7 @@ def listed(demo, who, kind, *, since=None, until=None):
                                   "unpaid_fees"])
 def test_a_listed_seller_cannot_offer(kind, make_lot, api_as, demo):
     lot = make_lot("5", pollutant="NOX", enterprise="ent_xuanwei")
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE,
                                                                             demo["ent_qilin"].organisation),
                                                              Decimal("5"))])

@@ -37,7 +37,7 @@ def sold(make_lot, api_as, demo):
     trades = []
     for quantity, sold_q, price in (("5", "2.5", "700"), ("4", "4", "910")):
         lot = make_lot("20", pollutant="NOX", enterprise="ent_xuanwei")
-        ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+        ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                                  ledger.account(AccountKind.ENTERPRISE, owner),
                                                                  Decimal(quantity))])
         trades.append(sell_between_enterprises(api_as, demo, lot, seller="ent_qilin", buyer="ent_huize",

@@ -40,7 +40,7 @@ def test_notice_late_or_on_time(db):
 def test_the_notice_follows_the_period_and_the_confirmation_carries_the_receipt(make_lot, api_as, demo, client):
     lot = make_lot("12", pollutant="NOX", enterprise="ent_xuanwei")
     seller = demo["ent_qilin"].organisation
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE, seller),
                                                              Decimal("8"))])
     city = api_as("city_reviewer")

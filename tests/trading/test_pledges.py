@@ -26,7 +26,7 @@ D = dt.date(2026, 12, 1)
 def held(make_lot, demo):
     lot = make_lot("30", pollutant="SO2", enterprise="ent_xuanwei")
     general = ledger.account(AccountKind.ENTERPRISE, demo["ent_qilin"].organisation)
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), general,
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"), general,
                                                              Decimal("10"))])
     return lot, general
 
@@ -164,7 +164,7 @@ def test_concurrent_pledge_and_sale_never_cross_the_holding():
               verified_on=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=60))
     ledger.issue(actor=None, lots=[lot], subject=None)
     general = ledger.account(AccountKind.ENTERPRISE, org)
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL), general,
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"), general,
                                                              Decimal("10"))])
     pledge = apply(demo, lot, quantity="7")
     trade = trades.trade_create(actor=users["ent_qilin"], pollutant=lot.pollutant, lots=[(lot, Decimal("7"))])

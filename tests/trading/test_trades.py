@@ -144,7 +144,7 @@ def test_reserve_bidding_sale_end_to_end(reserve_trade, api_as, api, demo):
 def test_negotiated_sale_by_an_enterprise_needs_its_qualification(make_lot, api_as, demo):
     lot = make_lot("20", pollutant="NOX")
     seller = demo["ent_qilin"].organisation
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE, seller), Decimal("6"))])
     ent = api_as("ent_qilin")
     too_much = ent.post(URL, {"pollutant": "NOX", "lots": [{"lot": lot.pk, "quantity": "7"}]}, format="json")
@@ -183,7 +183,7 @@ def test_cancel_releases_the_hold(reserve_trade, api_as):
     city = api_as("city_reviewer")
     assert city.post(f"{URL}{trade['id']}/cancel/", {"reason": ""}, format="json").status_code == 400
     assert city.post(f"{URL}{trade['id']}/cancel/", {"reason": "无人竞买"}, format="json").json()["status"] == "cancelled"
-    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("10")
+    assert ledger.balance(ledger.pool("530300"), lot) == Decimal("10")
     assert city.post(f"{URL}{trade['id']}/announce/", {}, format="json").status_code == 409
 
 
@@ -237,7 +237,7 @@ def test_concurrent_announcements_never_oversell():
     for t in threads:
         t.join()
     assert results.count("ok") == 3 and results.count("refused") == 5
-    assert ledger.balance(ledger.account(AccountKind.POOL), lot) == Decimal("1")
+    assert ledger.balance(ledger.pool("530300"), lot) == Decimal("1")
     assert verify().ok
 
 
@@ -271,7 +271,7 @@ def test_a_resale_gives_the_permit_change_obligation_to_the_seller(make_lot, api
     ent_qilin, which resells 3.5 of its 7 to ent_huize: the obligation is ent_qilin's, not ent_xuanwei's."""
     lot = make_lot("12", pollutant="NOX", enterprise="ent_xuanwei")
     reseller, original = demo["ent_qilin"].organisation, demo["ent_xuanwei"].organisation
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE, reseller), Decimal("7"))])
     trade = sell_between_enterprises(api_as, demo, lot, seller="ent_qilin", buyer="ent_huize", offered="7", sold="3.5")
     obligations = obligations_of(trade)
@@ -288,7 +288,7 @@ def test_a_trade_between_enterprises_moves_nothing_in_the_reserve(make_lot, api_
 
     lot = make_lot("40", pollutant="VOCS", enterprise="ent_xuanwei")
     owner = demo["ent_qilin"].organisation
-    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE, owner), Decimal("9"))])
     today = timezone.localdate()
     start, end, _label = period_of(year=today.year, month=today.month)
@@ -312,7 +312,7 @@ def test_the_statistics_count_the_periods_trades_by_factor_and_method(make_lot, 
     owner = demo["ent_qilin"].organisation
     for quantity, sold, price in (("5", "2.5", "700"), ("4", "4", "910")):
         lot = make_lot("20", pollutant="NOX", enterprise="ent_xuanwei")
-        ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.account(AccountKind.POOL),
+        ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(lot, ledger.pool("530300"),
                                                                  ledger.account(AccountKind.ENTERPRISE, owner),
                                                                  Decimal(quantity))])
         sell_between_enterprises(api_as, demo, lot, seller="ent_qilin", buyer="ent_huize", offered=quantity, sold=sold,

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from quota_registry.audit.services import record, snapshot
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.credit_code import make_code
-from quota_registry.orgs.models import CITY_ROLES, ManagementCategory, Organisation, OrganisationKind, Role, User
+from quota_registry.orgs.models import SECOND_FACTOR_ROLES, ManagementCategory, Organisation, OrganisationKind, Role, User
 from quota_registry.reference.models import Industry, QualityIndicator, Region, Watershed
 from quota_registry.reference.services import quality_status_set
 
@@ -31,6 +31,13 @@ COUNTIES = {
     "530381": ("xuanwei", "宣威", "宣威示范发电有限公司", "4411"),
     "QJ-ETDZ": ("etdz", "经济技术开发区", "曲靖经开区示范电池有限公司", "3843"),
 }
+# The second city of the demo province (issue 19): Honghe's bureau, two of its counties with an enterprise each.
+HONGHE_COUNTIES = {
+    "532501": ("gejiu", "个旧", "个旧示范锡业有限公司", "3214"),
+    "532503": ("mengzi", "蒙自", "蒙自示范化工有限公司", "2614"),
+}
+HONGHE_USERS = [("honghe_admin", Role.CITY_ADMIN, "红河州管理员"), ("honghe_reviewer", Role.CITY_REVIEWER, "红河州审核员"),
+                ("honghe_approver", Role.CITY_APPROVER, "红河州审批人")]
 CITY_USERS = [("city_admin", Role.CITY_ADMIN, "管理员"), ("city_reviewer", Role.CITY_REVIEWER, "审核员"),
               ("city_approver", Role.CITY_APPROVER, "审批人")]
 # Demo quality status for last year: (county code, indicator) pairs that did NOT attain; the rest attained.
@@ -87,7 +94,7 @@ class Command(BaseCommand):
         user.save()
         if created:
             record(actor=None, action="user.seed_demo", obj=user, after=snapshot(user))
-        if role in CITY_ROLES:
+        if role in SECOND_FACTOR_ROLES:
             TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={"key": DEMO_TOTP_KEY, "confirmed": True})
         if not user.notifications.exists():
             notify(recipients=[user], subject=_("Welcome to the pollutant quota reserve registry"),
@@ -129,15 +136,44 @@ class Command(BaseCommand):
                         name="曲靖示范银行麒麟支行", region=city_region, contact_person="公司信贷部",
                         contact_phone="0874-0000001")
         users.append(self.user("bank", bank, Role.BANK_USER, "信贷经理"))
+        users += self.seed_honghe()
+        province = self.org(credit_code=make_code("11", "530000", 10000001), kind=OrganisationKind.PROVINCE_BUREAU,
+                            name="云南省生态环境厅", region=Region.objects.get(code="530000"), address="昆明市",
+                            contact_person="总量处", contact_phone="0871-0000000")
+        users.append(self.user("province", province, Role.PROVINCE_REVIEWER, "省厅总量处"))
 
-        admin = User.objects.get(username="city_admin")
+        admins = {u.city_id: u for u in User.objects.filter(username__in=["city_admin", "honghe_admin"])}
         year = timezone.localdate().year - 1
-        for region in Region.objects.filter(level="county"):
+        for region in Region.objects.filter(level="county", parent__in=list(admins)):
             for indicator in QualityIndicator.values:
-                quality_status_set(actor=admin, region=region, year=year, indicator=indicator,
+                quality_status_set(actor=admins[region.parent_id], region=region, year=year, indicator=indicator,
                                    attains=(region.code, indicator) not in NOT_ATTAINED,
                                    basis=_("Demo data, not official figures"))
         return {"organisations": Organisation.objects.count(), "users": len(users)}
+
+    def seed_honghe(self) -> list:
+        """Honghe's bureau and staff, and a county bureau and an enterprise in two of its counties."""
+        honghe = Region.objects.get(code="532500")
+        bureau = self.org(credit_code=make_code("11", "532500", 10000001), kind=OrganisationKind.CITY_BUREAU,
+                          name="红河哈尼族彝族自治州生态环境局", region=honghe, address="红河州蒙自市",
+                          contact_person="总量科", contact_phone="0873-0000000")
+        users = [self.user(u, bureau, role, name) for u, role, name in HONGHE_USERS]
+        serial = 20000000
+        for code, (slug, short, ent_name, industry_code) in HONGHE_COUNTIES.items():
+            region = Region.objects.get(code=code)
+            serial += 1
+            county = self.org(credit_code=make_code("11", code, serial), kind=OrganisationKind.COUNTY_BUREAU,
+                              name=f"红河州生态环境局{short}分局", region=region, contact_person="环境管理股",
+                              contact_phone="0873-0000000")
+            users.append(self.user(f"county_{slug}", county, Role.COUNTY_REVIEWER, f"{short}审核员"))
+            serial += 1
+            enterprise = self.org(
+                credit_code=make_code("91", code, serial), kind=OrganisationKind.ENTERPRISE, name=ent_name, region=region,
+                industry=Industry.objects.get(code=industry_code), permit_number=f"{make_code('91', code, serial)}001P",
+                management_category=ManagementCategory.KEY, address=f"{region.name}示范工业园",
+                contact_person="环保专员", contact_phone="13800000001")
+            users.append(self.user(f"ent_{slug}", enterprise, Role.ENTERPRISE_USER, f"{short}企业专员"))
+        return users
 
     def seed_pool(self) -> int:
         """Demo entry applications filed, reviewed and approved through the real services, so that the pool,
@@ -150,9 +186,10 @@ class Command(BaseCommand):
 
         if EntryApplication.objects.filter(measure_description__startswith=DEMO_MARK).exists():
             return EntryApplication.objects.filter(measure_description__startswith=DEMO_MARK).count()
+        counties = [*COUNTIES.values(), *HONGHE_COUNTIES.values()]
         users = {u.username: u for u in User.objects.filter(username__in=[
-            "city_reviewer", "city_approver", *[f"county_{v[0]}" for v in COUNTIES.values()],
-            *[f"ent_{v[0]}" for v in COUNTIES.values()]])}
+            "city_reviewer", "city_approver", *[u for u, _r, _n in HONGHE_USERS], *[f"county_{v[0]}" for v in counties],
+            *[f"ent_{v[0]}" for v in counties]])}
         today = timezone.localdate()
         done = today.replace(day=1) - timezone.timedelta(days=40)
         for filer, enterprise, source_kind, measure, rows, watershed, upto in DEMO_ENTRIES:
@@ -168,7 +205,8 @@ class Command(BaseCommand):
             # four-eyes: the city reviewer prepares, the approver decides
             steps = ["submit"] + ([] if application.filed_by_county else ["county_approve"]) + ["city_prepare",
                                                                                                    "city_approve"]
-            deciders = {"city_prepare": users["city_reviewer"], "city_approve": users["city_approver"]}
+            city = "honghe" if users[enterprise].username[4:] in {v[0] for v in HONGHE_COUNTIES.values()} else "city"
+            deciders = {"city_prepare": users[f"{city}_reviewer"], "city_approve": users[f"{city}_approver"]}
             for action in steps[:{"submitted": 1, "approved": len(steps)}[upto]]:
                 who = actor if action == "submit" else deciders.get(action) or \
                     users[f"county_{users[enterprise].username[4:]}"]
@@ -250,4 +288,6 @@ DEMO_ENTRIES = [
     ("ent_luliang", "ent_luliang", "planned_reduction", "source_substitution", [("COD", "10")], "nanpan", "approved"),
     ("county_luoping", "ent_luoping", "abandoned", "other", [("PB", "8")], None, "approved"),
     ("ent_zhanyi", "ent_zhanyi", "reduction", "treatment", [("VOCS", "12")], None, "submitted"),
+    ("ent_gejiu", "ent_gejiu", "reduction", "treatment", [("SO2", "150"), ("COD", "20")], "nanpan", "approved"),
+    ("ent_mengzi", "ent_mengzi", "reduction", "shutdown", [("NOX", "60"), ("COD", "15")], "yuanjiang", "approved"),
 ]

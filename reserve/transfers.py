@@ -1,0 +1,169 @@
+"""Transfers of quota between two cities' pools (issue 19; seed 003 Arts 20-21): the receiving city requests quota
+of a factor for a project in one of its counties from another city's pool; the giving city agrees; the province
+approves, and the quota moves in one ledger transaction from the one pool to the other. The limits the province
+chose (accounting/transfers.py) are checked when the request is made and again when the province approves, lot by
+lot: a lot that may not go is not taken, and when none may, the refusal names the rule and the article.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounting import transfers as rules
+from accounting.quantities import QuantityError, show
+from accounting.quantities import quantity as exact_quantity
+from ledger import services as ledger
+from ledger.models import Holding, LotStatus, TransactionKind
+from quota_registry import inputs, jurisdiction
+from quota_registry.audit.services import record, snapshot
+from quota_registry.reference.models import Pollutant, QualityStatus, Region, RegionLevel, Watershed
+
+from . import facts
+from .models import CityTransfer
+
+
+def transfer_rules() -> tuple[str, ...]:
+    """The limits the province applies (PORTAL_TRANSFER_RULES; default all of seed 003 Art 21's)."""
+    return tuple(getattr(settings, "PORTAL_TRANSFER_RULES", rules.RULES))
+
+
+def _attains(region: Region, pollutant, today) -> bool | None:
+    """Whether the county attained, in the latest year recorded, every standard that decides the factor."""
+    statuses = list(QualityStatus.objects.filter(region=region, year__lte=today.year).order_by("-year")
+                    .values_list("year", "indicator", "attains"))
+    if not statuses:
+        return None
+    year = statuses[0][0]
+    deciding = facts.deciding_indicators(year).get(pollutant.code, [])
+    recorded = {indicator: ok for y, indicator, ok in statuses if y == year}
+    known = [recorded[i] for i in deciding if i in recorded]
+    return all(known) if known else None
+
+
+def _receiving(transfer, today) -> rules.Receiving:
+    return rules.Receiving(city=transfer.to_city.code, county_name=transfer.region.name,
+                           attains=_attains(transfer.region, transfer.pollutant, today),
+                           air_key_area=transfer.region.air_key_area,
+                           basin=transfer.watershed.basin if transfer.watershed_id else "")
+
+
+def _source(lot, from_city) -> rules.Source:
+    return rules.Source(city=from_city.code, county_name=lot.region.name, air_key_area=lot.region.air_key_area,
+                        basin=lot.watershed.basin if lot.watershed_id else "")
+
+
+def plan(transfer, today=None) -> list[tuple]:
+    """The lots of the giving city's pool the transfer takes, (lot, quantity) each, the soonest to expire first,
+    among those the province's limits let go; refused (400) with the rule when none may, or with what there is."""
+    today = today or timezone.localdate()
+    receiving = _receiving(transfer, today)
+    pool = ledger.pool(transfer.from_city)
+    holdings = (Holding.objects.filter(account=pool, lot__pollutant=transfer.pollutant, quantity__gt=0,
+                                       lot__status=LotStatus.ACTIVE, lot__valid_until__gte=today)
+                .select_related("lot__region", "lot__watershed").order_by("lot__valid_until", "lot__number"))
+    need, picks, why_not = transfer.quantity, [], None
+    for h in holdings:
+        if need <= 0:
+            break
+        problem = rules.refusal(category=transfer.pollutant.category, factor_name=transfer.pollutant.name,
+                                receiving=receiving, source=_source(h.lot, transfer.from_city), rules=transfer_rules())
+        if problem:
+            why_not = why_not or problem
+            continue
+        take = min(need, h.quantity)
+        picks.append((h.lot, take))
+        need -= take
+    if need > 0:
+        if why_not and not picks:
+            raise ValidationError({"quantity": why_not})
+        available = transfer.quantity - need
+        raise ValidationError({"quantity": _("%(city)s's pool has %(available)s of %(factor)s that may go to %(county)s; "
+                                             "%(wanted)s was asked for.%(why)s") % {
+            "city": transfer.from_city.name, "available": show(available, transfer.pollutant.unit),
+            "factor": transfer.pollutant.name, "county": transfer.region.name,
+            "wanted": show(transfer.quantity, transfer.pollutant.unit),
+            "why": (" " + _("Some lots may not go: %(why)s") % {"why": why_not}) if why_not else ""}})
+    return picks
+
+
+@transaction.atomic
+def transfer_create(*, actor, data: dict) -> CityTransfer:
+    """The receiving city's request: the giving city, the factor and quantity, the project, its county (in the
+    receiving city) and, for a water factor, its watershed, and why. Refused (400) with the field, or with the rule
+    that forbids it (nothing is stored then)."""
+    if not actor.is_city_staff:
+        raise PermissionDenied(_("A transfer between cities is requested by the receiving city's bureau."))
+    to_city_id = actor.city_id
+    errors = {}
+    from_city = jurisdiction.cities().filter(code=str(data.get("from_city") or "")).first()
+    if from_city is None or from_city.pk == to_city_id:
+        errors["from_city"] = _("Choose the city whose pool gives the quota (another city of the province).")
+    region = Region.objects.filter(code=str(data.get("region") or ""), level=RegionLevel.COUNTY,
+                                   parent_id=to_city_id).first()
+    if region is None:
+        errors["region"] = _("Choose the county of your city where the project is built.")
+    pollutant = Pollutant.objects.filter(code=str(data.get("pollutant") or "")).first()
+    if pollutant is None:
+        errors["pollutant"] = _("Choose the pollutant factor.")
+    quantity = None
+    try:
+        quantity = exact_quantity(data.get("quantity"), field=_("Quantity"), unit=pollutant.unit if pollutant else "")
+        if quantity <= 0:
+            errors["quantity"] = _("The quantity must be more than zero.")
+    except QuantityError as exc:
+        errors["quantity"] = str(exc)
+    watershed = None
+    if data.get("watershed"):
+        watershed = Watershed.objects.filter(code=str(data["watershed"])).first()
+        if watershed is None or region is None or not region.watersheds.filter(pk=watershed.pk).exists():
+            errors["watershed"] = _("Choose a watershed the county lies in.")
+    elif pollutant is not None and pollutant.category == "water":
+        errors["watershed"] = _("A water factor needs the project's watershed (seed 003 Art 21(1): within one basin).")
+    for name, limit, label in (("project_name", 200, _("Project")), ("reason", inputs.REASON, _("Reason"))):
+        value = str(data.get(name) or "").strip()
+        if not value:
+            errors[name] = _("%(field)s is required.") % {"field": label}
+        elif len(value) > limit:
+            errors[name] = _("%(field)s: at most %(n)s characters.") % {"field": label, "n": limit}
+    if errors:
+        raise ValidationError(errors)
+    transfer = CityTransfer(number=_next_number(), from_city=from_city, to_city_id=to_city_id, region=region,
+                            watershed=watershed, pollutant=pollutant, quantity=quantity,
+                            project_name=str(data["project_name"]).strip(), reason=str(data["reason"]).strip(),
+                            requested_by=actor)
+    transfer.to_city = Region.objects.get(pk=to_city_id)
+    plan(transfer)  # refused now if the province's limits or the giving pool do not allow it
+    transfer.save()
+    record(actor=actor, action="citytransfer.create", obj=transfer, after=snapshot(transfer))
+    return transfer
+
+
+def _next_number() -> str:
+    year = timezone.localdate().year
+    prefix = f"KS{year}"
+    last = (CityTransfer.objects.select_for_update().filter(number__startswith=prefix).order_by("-number")
+            .values_list("number", flat=True).first())
+    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
+
+
+def check_approval(actor, transfer, values) -> None:
+    plan(transfer)
+
+
+def move(ctx) -> None:
+    """The province's approval: the lots move from the giving city's pool to the receiving city's, in one
+    transaction (seed 003 Art 20)."""
+    transfer = ctx.record
+    ledger.lock()
+    picks = plan(transfer)
+    source, target = ledger.pool(transfer.from_city), ledger.pool(transfer.to_city)
+    transfer.ledger_transaction = ledger.post(
+        actor=ctx.actor, kind=TransactionKind.TRANSFER, subject=transfer,
+        legs=[ledger.Leg(lot, source, target, q) for lot, q in picks],
+        memo=_("Transfer %(number)s: %(from)s to %(to)s for %(project)s") % {
+            "number": transfer.number, "from": transfer.from_city.name, "to": transfer.to_city.name,
+            "project": transfer.project_name})
+    transfer.save(update_fields=["ledger_transaction"])

@@ -1,0 +1,177 @@
+"""Issue 19: several cities in one portal. Each city's pool, the province's one-ledger tied out to the cities'
+ledgers month by month, the monthly reports stored once, and transfers between cities on the engine with the
+limits of seed 003 Art 21 (refusals name the rule)."""
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounting.onebook import months_between
+from ledger import services as ledger
+from ledger.models import AccountKind, Holding, LedgerTransaction, Movement, TransactionKind
+from ledger.verification import verify
+from quota_registry.reference.models import Region
+from quota_registry.review import engine
+from reserve import province
+from reserve.models import CityMonthReport, CityTransfer, TransferStatus
+from reserve.transfers import transfer_create
+
+
+def at(monkeypatch, when: datetime.datetime):
+    """Post to the ledger as if at `when` (the one-ledger counts a movement in its transaction's month)."""
+    monkeypatch.setattr(ledger, "timezone", SimpleNamespace(now=lambda: when))
+
+
+def local(y, m, d):
+    return timezone.make_aware(datetime.datetime(y, m, d, 10, 0))
+
+
+def balance_at(city, factor, end) -> Decimal:
+    """The city's pool for a factor at `end`, counted independently of the one-ledger: movements in minus out."""
+    pool = ledger.pool(city)
+    moves = Movement.objects.filter(transaction__created_at__lt=end, lot__pollutant__code=factor)
+    into = moves.filter(to_account=pool).aggregate(s=Sum("quantity"))["s"] or Decimal(0)
+    out = moves.filter(from_account=pool).aggregate(s=Sum("quantity"))["s"] or Decimal(0)
+    return into - out
+
+
+def month_end(month: str) -> datetime.datetime:
+    y, m = map(int, month.split("-"))
+    y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return timezone.make_aware(datetime.datetime(y, m, 1))
+
+
+def test_the_one_ledger_ties_out_to_the_cities_ledgers_every_month_and_factor(make_lot, demo, monkeypatch):
+    today = timezone.localdate()
+    first = (today.replace(day=1) - datetime.timedelta(days=70)).replace(day=1)  # two months back, and this one
+    second = (first + datetime.timedelta(days=40)).replace(day=1)
+    at(monkeypatch, local(first.year, first.month, 3))
+    qj = make_lot("100", "SO2", "ent_qilin")
+    hh = make_lot("40.5", "SO2", "ent_gejiu")
+    make_lot("20", "COD", "ent_mengzi", watershed=Region.objects.get(code="532503").watersheds.first())
+    at(monkeypatch, local(second.year, second.month, 9))
+    held = ledger.hold(actor=None, allocations=[(qj, Decimal("30"))], subject=qj, pool=ledger.pool("530300"))
+    ledger.release(actor=None, hold_transaction=held)
+    ledger.post(actor=None, kind=TransactionKind.TRANSFER, subject=hh, legs=[
+        ledger.Leg(hh, ledger.pool("532500"), ledger.pool("530300"), Decimal("10.25"))])
+    monkeypatch.undo()
+    ledger.hold(actor=None, allocations=[(qj, Decimal("5"))], subject=qj, pool=ledger.pool("530300"))
+
+    months = months_between(f"{first:%Y-%m}", f"{today:%Y-%m}")
+    rows = {(r.city, r.factor, r.month): r for r in province.one_ledger(months)}
+    cities = {c.pk: c for c in Region.objects.filter(level="city")}
+    assert len(cities) == 2
+    for month in months:
+        for factor in ("SO2", "COD", "NOX"):
+            for city_id, city in cities.items():
+                r = rows[(city_id, factor, month)]
+                assert r.closing == balance_at(city, factor, month_end(month)), (city.name, factor, month)
+                assert r.closing == r.opening + r.added - r.used + r.transferred_in - r.transferred_out
+            total = rows[(None, factor, month)]
+            assert total.closing == sum(rows[(c, factor, month)].closing for c in cities)
+    # this month's closing is what each pool holds now
+    for city_id in cities:
+        held_now = Holding.objects.filter(account=ledger.pool(city_id), lot__pollutant__code="SO2").aggregate(
+            s=Sum("quantity"))["s"]
+        assert rows[(city_id, "SO2", f"{today:%Y-%m}")].closing == held_now
+    second_month = rows[(ledger.pool("530300").city_id, "SO2", f"{second:%Y-%m}")]
+    assert second_month.transferred_in == Decimal("10.25") and second_month.used == 0  # the hold came back
+    assert rows[(None, "SO2", f"{second:%Y-%m}")].transferred_out == Decimal("10.25")
+
+
+def test_the_monthly_reports_arrive_by_themselves_once_and_equal_the_ledger(make_lot, demo, monkeypatch):
+    today = timezone.localdate()
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    at(monkeypatch, local(last.year, last.month, 2))
+    make_lot("12.3456", "NOX", "ent_gejiu")
+    monkeypatch.undo()
+    reports = province.report_last_month(today)
+    month = f"{last:%Y-%m}"
+    computed = {(r.city, r.factor): r for r in province.one_ledger([month]) if r.city}
+    assert len(reports) == len(computed) > 0
+    for report in reports:
+        assert report.closing == computed[(report.city_id, report.pollutant.code)].closing
+    gejiu_city = Region.objects.get(code="532500")
+    assert CityMonthReport.objects.get(month=month, city=gejiu_city, pollutant__code="NOX").closing >= Decimal("12.3456")
+    assert province.report_last_month(today) == []  # kept as it was sent
+
+
+@pytest.fixture
+def honghe_so2(make_lot):
+    return make_lot("50", "SO2", "ent_gejiu")
+
+
+def _request(demo, **data):
+    body = {"from_city": "532500", "pollutant": "SO2", "quantity": "12.5", "project_name": "麒麟示范热电扩建",
+            "region": "530302", "reason": "本市储备不足"}
+    body.update(data)
+    return transfer_create(actor=demo["city_reviewer"], data=body)
+
+
+def test_a_transfer_moves_quota_between_the_two_pools_after_both_cities_and_the_province(demo, honghe_so2):
+    transfer = _request(demo)
+    assert transfer.status == TransferStatus.REQUESTED and transfer.number.startswith("KS")
+    with pytest.raises(PermissionDenied):  # the requesting city does not agree for the giving one
+        engine.perform(actor=demo["city_approver"], model=CityTransfer, pk=transfer.pk, action="agree")
+    engine.perform(actor=demo["honghe_reviewer"], model=CityTransfer, pk=transfer.pk, action="agree")
+    before = {c: ledger.balance(ledger.pool(c), honghe_so2) for c in ("530300", "532500")}
+    engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve",
+                   data={"opinion": "同意"})
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.TRANSFERRED
+    txn = transfer.ledger_transaction
+    assert txn.kind == TransactionKind.TRANSFER and txn.movements.count() == 1
+    assert ledger.balance(ledger.pool("530300"), honghe_so2) == before["530300"] + Decimal("12.5")
+    assert ledger.balance(ledger.pool("532500"), honghe_so2) == before["532500"] - Decimal("12.5")
+    assert [d.stage for d in engine.decisions_of(transfer)] == ["city", "province"]
+    assert verify().ok
+
+
+def test_a_water_transfer_across_basins_is_refused_naming_the_rule(demo, make_lot):
+    yuanjiang = Region.objects.get(code="532503").watersheds.get(code="yuanjiang")
+    make_lot("30", "COD", "ent_mengzi", watershed=yuanjiang)
+    count = CityTransfer.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        _request(demo, pollutant="COD", quantity="5", watershed="nanpan")
+    assert "第二十一条第（一）项" in str(refused.value) and CityTransfer.objects.count() == count
+
+
+def test_a_non_attaining_county_receives_nothing_from_outside_its_city(demo, make_lot):
+    make_lot("30", "NOX", "ent_gejiu")
+    with pytest.raises(ValidationError) as refused:  # 麒麟区 did not attain O3, which NOx decides
+        _request(demo, pollutant="NOX", quantity="5")
+    assert "麒麟区" in str(refused.value) and "第二十一条第（二）项" in str(refused.value)
+
+
+def test_the_province_refuses_at_approval_when_the_giving_pool_no_longer_has_it(demo, honghe_so2):
+    transfer = _request(demo, quantity="50")
+    engine.perform(actor=demo["honghe_reviewer"], model=CityTransfer, pk=transfer.pk, action="agree")
+    ledger.hold(actor=None, allocations=[(honghe_so2, Decimal("1"))], subject=honghe_so2, pool=ledger.pool("532500"))
+    n = LedgerTransaction.objects.count()
+    with pytest.raises(ValidationError):
+        engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve")
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.AGREED and LedgerTransaction.objects.count() == n
+
+
+def test_each_city_keeps_its_own_pool_and_sees_nothing_of_the_other(demo, api_as, make_lot):
+    lot = make_lot("8", "SO2", "ent_gejiu")
+    assert Holding.objects.get(lot=lot, account__kind=AccountKind.POOL).account.city.code == "532500"
+    qujing_entry = api_as("ent_qilin").post("/api/v1/entry-applications/", {
+        "source_kind": "reduction", "measure": "treatment", "measure_description": "脱硫改造",
+        "items": [{"pollutant": "SO2", "accounting_method": "declared", "quantity": "3",
+                   "completion_date": "2026-01-05", "accounting_basis": "执行报告"}]}, format="json").json()
+    for user in ("honghe_reviewer", "county_gejiu", "ent_gejiu"):
+        assert api_as(user).get(f"/api/v1/entry-applications/{qujing_entry['id']}/").status_code == 404
+    assert api_as("province").get(f"/api/v1/entry-applications/{qujing_entry['id']}/").status_code == 200
+    transfer = _request(demo, quantity="5")
+    visible = CityTransfer.objects.filter(pk=transfer.pk)
+    from quota_registry.access import scope
+
+    assert scope(demo["honghe_reviewer"], visible).exists() and scope(demo["city_reviewer"], visible).exists()
+    assert scope(demo["province"], visible).exists() and not scope(demo["county_gejiu"], visible).exists()
+    assert not scope(demo["ent_qilin"], visible).exists()
