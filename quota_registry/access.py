@@ -10,6 +10,7 @@ filter for the user's role:
 - a county reviewer sees the rows located in the county of their bureau;
 - an enterprise user sees the rows of their own organisation;
 - a bank's user sees the rows its bank holds (the pledges it is the pledgee of) and what the public sees;
+- a verifier's user (核查机构) sees the emission reports it is assigned and what the public sees;
 - the public (anonymous users, and anyone for rows marked public) sees only what is published;
 - rows owned by one person (an inbox) are seen by that person only, whatever their role.
 
@@ -32,6 +33,7 @@ class ScopeRule:
     owner: str | None = None  # lookup to the one User who alone may see the row
     bank: str | None = None  # lookup to the bank holding the row (a pledge): its users see it, and nothing else
     city: str | None = None  # lookup to the city (a Region) of a row located in no county (a city's pool account)
+    verifier: str | None = None  # lookup to the verifier assigned to the row: its users see it (issue 20)
     public: bool = False  # every row may be read by anyone, logged in or not
     published: Q | None = None  # rows the public may read
 
@@ -78,6 +80,8 @@ def scope(user, model_or_queryset) -> QuerySet:
         return qs.filter(**{rule.organisation: organisation.pk})
     if getattr(user, "is_bank_user", False) and rule.bank:
         return qs.filter(**{rule.bank: organisation.pk})
+    if getattr(user, "is_verifier", False) and rule.verifier:
+        return qs.filter(**{rule.verifier: organisation.pk})
     # Roles without a path to these rows (e.g. a technical reviewer before any assignment) see only
     # what the public sees.
     return qs.filter(rule.published) if rule.published is not None else qs.none()

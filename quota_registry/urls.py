@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("quota_registry.portal.urls")),
     path("", include("reserve.urls")),
     path("", include("trading.urls")),
+    path("", include("carbon.urls")),
     path("files/<int:pk>/", download, name="file-download"),
     path("documents/<int:pk>/download/", document_views.download, name="document-download"),
     path("documents/<int:pk>/status/", document_views.status, name="document-status"),

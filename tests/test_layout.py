@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("accounting", "quota_registry", "ledger", "reserve", "trading")
+PACKAGES = ("accounting", "quota_registry", "ledger", "reserve", "trading", "carbon")
 # quota_registry's composition root: the URL configurations, the workspace pages and the demo data, the settings
 # and the process entry points, which put the apps together and so may import any of them.
 COMPOSITION = ("quota_registry.urls", "quota_registry.api_urls", "quota_registry.portal", "quota_registry.settings",
@@ -18,6 +18,7 @@ ALLOWED = {
     "ledger": {"quota_registry", "accounting"},
     "trading": {"ledger", "quota_registry", "accounting"},
     "reserve": {"trading", "ledger", "quota_registry", "accounting"},
+    "carbon": {"ledger", "quota_registry", "accounting"},  # beside trading and reserve, needing neither
 }
 
 

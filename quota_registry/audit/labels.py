@@ -38,6 +38,14 @@ ACTION_LABELS = {
     "obligation.file": _("applied to change the permit"),
     "obligation.confirm": _("recorded the changed permit"),
     "obligation.recompute": _("the due date was recomputed on the official calendar"),
+    "fee.create": _("recorded the paid-use fee due"),
+    "pledge.create": _("applied to register the pledge"),
+    "restriction.create": _("entered it on the city's list"),
+    "citytransfer.create": _("requested the transfer from another city"),
+    "keyemitter.create": _("listed the unit as a key emitter"),
+    "emissionreport.create": _("filed the emission report"),
+    "allowance.create": _("recorded the allowance allocated"),
+    "surrender.create": _("recorded a surrender of allowances"),
 }
 
 

@@ -16,6 +16,7 @@ class OrganisationKind(models.TextChoices):
     COUNTY_BUREAU = "county_bureau", _("County bureau of ecology and environment")
     CITY_BUREAU = "city_bureau", _("City bureau of ecology and environment")
     PROVINCE_BUREAU = "province_bureau", _("Provincial department of ecology and environment")
+    VERIFIER = "verifier", _("Greenhouse-gas verifier (third party)")
     TECH_REVIEWER = "tech_reviewer", _("Technical reviewer (third party)")
     BANK = "bank", _("Bank (pledgee)")
 
@@ -124,6 +125,7 @@ class Role(models.TextChoices):
     TECH_REVIEWER = "tech_reviewer", _("Technical reviewer")
     BANK_USER = "bank_user", _("Bank user")
     PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
+    VERIFIER = "verifier", _("Verifier")
 
 
 # Which roles a person of each kind of organisation may hold.
@@ -134,6 +136,7 @@ ROLES_BY_KIND = {
     OrganisationKind.TECH_REVIEWER: {Role.TECH_REVIEWER},
     OrganisationKind.BANK: {Role.BANK_USER},
     OrganisationKind.PROVINCE_BUREAU: {Role.PROVINCE_REVIEWER},
+    OrganisationKind.VERIFIER: {Role.VERIFIER},
 }
 CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.CITY_ADMIN})
 # Who decides on quota gives a second factor after the password: the city's staff and the province's.
@@ -178,6 +181,10 @@ class User(AbstractUser):
     @property
     def is_city_staff(self) -> bool:
         return self.role in CITY_ROLES
+
+    @property
+    def is_verifier(self) -> bool:
+        return self.role == Role.VERIFIER
 
     @property
     def is_province_staff(self) -> bool:
@@ -256,11 +263,12 @@ class RestrictionKind(models.TextChoices):
     CREDIT_RED = "credit_red", _("Environmental credit rating: red")
     CREDIT_BLACK = "credit_black", _("Environmental credit rating: black")
     UNPAID_FEES = "unpaid_fees", _("Fees owed to the bureau not paid")
+    CARBON_DEFAULT = "carbon_default", _("Carbon allowances not surrendered in full and on time")
 
 
 # The entries that stop an enterprise from trading or bidding (issue 18: the trading platforms' credit gates)
 TRADING_GATES = (RestrictionKind.COURT_DEFAULTER, RestrictionKind.ABNORMAL_OPERATION, RestrictionKind.CREDIT_RED,
-                 RestrictionKind.CREDIT_BLACK, RestrictionKind.UNPAID_FEES)
+                 RestrictionKind.CREDIT_BLACK, RestrictionKind.UNPAID_FEES, RestrictionKind.CARBON_DEFAULT)
 
 
 class RestrictionStatus(models.TextChoices):

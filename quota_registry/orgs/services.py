@@ -106,12 +106,13 @@ def user_create(*, actor, username: str, password: str, organisation: Organisati
 def restriction_create(*, actor, kind: str, reason: str, source: str, valid_from, valid_until=None,
                        organisation=None, region=None):
     """City staff put an enterprise (or a county) on the city's list, with the reason, the source and the dates; it
-    is lifted through the workflow engine (a date and a reason; never deleted)."""
+    is lifted through the workflow engine (a date and a reason; never deleted). `actor` None: the system (the daily
+    job marking a carbon unit that did not surrender in full and on time, seed 004 item 5)."""
     from django.core.exceptions import PermissionDenied
 
     from .models import CITY_ROLES, Restriction, RestrictionKind
 
-    if getattr(actor, "role", None) not in CITY_ROLES:
+    if actor is not None and getattr(actor, "role", None) not in CITY_ROLES:
         raise PermissionDenied(_("The city's list is kept by the city bureau."))
     errors = {}
     if kind not in RestrictionKind.values:
@@ -120,7 +121,7 @@ def restriction_create(*, actor, kind: str, reason: str, source: str, valid_from
         errors["organisation"] = _("Name the enterprise (or the county).")
     elif organisation is not None and organisation.kind != OrganisationKind.ENTERPRISE:
         errors["organisation"] = _("Only an enterprise is put on the list.")
-    elif (organisation.region_id if organisation is not None else region.pk) not in actor.city_region_ids:
+    elif actor is not None and (organisation.region_id if organisation else region.pk) not in actor.city_region_ids:
         errors["organisation" if organisation is not None else "region"] = _(
             "The city's list holds the enterprises and counties of your own city only.")
     for name, value in (("reason", reason), ("source", source)):

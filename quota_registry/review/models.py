@@ -67,6 +67,7 @@ class Stage(models.TextChoices):
     CITY = "city", _("City review")
     PARTY = "party", _("Party to the trade")
     PROVINCE = "province", _("Province review")
+    THIRD_PARTY = "third_party", _("Third-party verification")
     SYSTEM = "system", _("System")
 
 
@@ -109,6 +110,9 @@ class Decision(models.TextChoices):
     FORFEIT = "forfeit", _("Forfeited the deposit")
     PAY = "pay", _("Recorded a payment")
     WAIVE = "waive", _("Waived the fee")
+    DELIST = "delist", _("Delisted")
+    LIST = "list", _("Listed again")
+    ASSIGN = "assign", _("Assigned the verifier")
 
 
 Action = Decision  # the name the applications' code used

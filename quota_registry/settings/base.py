@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ledger",
     "reserve",
     "trading",
+    "carbon",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,8 @@ CELERY_BEAT_SCHEDULE = {
     # the public log: every transaction in a signed checkpoint within a minute; the nightly reconciliation
     "log-checkpoint": {"task": "ledger.tasks.publish_checkpoint", "schedule": 30.0},
     "log-reconcile": {"task": "ledger.tasks.reconcile_log", "schedule": crontab(hour=3, minute=0)},
+    # carbon (seed 004): reminders before the surrender deadline, credit marks after it
+    "carbon-compliance": {"task": "carbon.tasks.carbon_compliance", "schedule": crontab(hour=7, minute=45)},
 }
 
 def redis_cache(url: str) -> dict:
@@ -238,6 +241,8 @@ PORTAL_CITY_NAME = _("Qujing")
 PORTAL_RULE_SET = env("PORTAL_RULE_SET", default="qujing")
 # A city deciding under another rule set than PORTAL_RULE_SET: its division code -> the rule set (issue 19).
 PORTAL_CITY_RULE_SETS = env.dict("PORTAL_CITY_RULE_SETS", default={})
+# Carbon (seed 004): the day (month-day of the following year) by which a year's allowances are surrendered.
+PORTAL_CARBON_DEADLINE = env("PORTAL_CARBON_DEADLINE", default="12-31")
 # The limits the province applies to transfers between cities (seed 003 Art 21, accounting/transfers.py).
 PORTAL_TRANSFER_RULES = tuple(env.list("PORTAL_TRANSFER_RULES", default=["basin", "non_attainment", "air_key_area"]))
 # 倍量削减: the multiple where the county does not attain the standard (Art 13: 2 unless the city sets another).

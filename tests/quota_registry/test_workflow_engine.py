@@ -30,7 +30,7 @@ from trading.workflows import _county_or_city
 from ..reserve.conftest import pdf
 
 PEOPLE = ["ent_qilin", "ent_huize", "county_qilin", "county_huize", "city_reviewer", "city_approver", "city_admin",
-          "tech_reviewer", "bank", "honghe_reviewer", "county_gejiu", "ent_gejiu", "province"]
+          "tech_reviewer", "bank", "honghe_reviewer", "county_gejiu", "ent_gejiu", "province", "verifier"]
 NOW = timezone.now
 
 
@@ -164,6 +164,26 @@ def _transfer(demo, make_lot):
         "reason": "本市储备不足"})
 
 
+def _verifier():
+    from quota_registry.orgs.models import Organisation
+
+    return Organisation.objects.get(kind="verifier").pk
+
+
+def _key_emitter(demo, make_lot, enterprise="ent_huize"):
+    from carbon.services import unit_list
+
+    return unit_list(actor=demo["city_reviewer"], enterprise=demo[enterprise].organisation, year=2025,
+                     emissions="30000", reason="核查报告")
+
+
+def _emission_report(demo, make_lot):
+    from carbon.services import report_create
+
+    return report_create(actor=demo["ent_qilin"], unit=_key_emitter(demo, make_lot, "ent_qilin"), year=2025,
+                         reported_emissions="30000", energy_tce="12000", sources="燃煤锅炉", basis="核算指南")
+
+
 # (kind, maker, steps: (action, user or None for the system, input: dict or function of the record, before))
 SCRIPTS = [
     ("entry", _entry, [("submit", "ent_qilin", {}), ("county_return", "county_qilin", OPINION),
@@ -214,6 +234,12 @@ SCRIPTS = [
     ("deposit", _deposit, [("release", None, {})]),
     ("restriction", _restriction, [("lift", "city_reviewer", {"opinion": "信用修复完成"})]),
     ("citytransfer", _transfer, [("agree", "honghe_reviewer", {}), ("approve", "province", {"opinion": "同意"})]),
+    ("keyemitter", _key_emitter, [("delist", "city_reviewer", OPINION), ("relist", "city_approver", OPINION)]),
+    ("emissionreport", _emission_report, [
+        ("submit", "ent_qilin", {}), ("assign", "city_reviewer", lambda r: {"verifier": _verifier()}),
+        ("verify", "verifier", {"verified_emissions": "30500", "findings": "排放因子取值有误"}),
+        ("send_back", "city_approver", OPINION), ("verify", "verifier", {"verified_emissions": "30400"}),
+        ("accept", "city_approver", {})]),
     ("citytransfer", _transfer, [("decline", "honghe_reviewer", OPINION)]),
     ("citytransfer", _transfer, [("agree", "honghe_reviewer", {}), ("refuse", "province", OPINION)]),
     ("obligation", _obligation, [("file", "ent_qilin", lambda o: {"files": [pdf()], "note": "已提交"}),

@@ -9,7 +9,7 @@ from quota_registry.orgs.twofactor import mark_session_verified
 
 # Qujing's roles, the second city's (Honghe: its reviewer, a county's reviewer and an enterprise) and the province.
 ROLES = ["anon", "ent_qilin", "ent_huize", "county_qilin", "county_huize", "city_reviewer", "city_approver",
-         "city_admin", "tech_reviewer", "bank", "honghe_reviewer", "county_gejiu", "ent_gejiu", "province"]
+         "city_admin", "tech_reviewer", "bank", "honghe_reviewer", "county_gejiu", "ent_gejiu", "province", "verifier"]
 QUJING = {"city_reviewer", "city_approver", "city_admin"}
 CITY = QUJING | {"honghe_reviewer"}  # what any city's staff may do
 QILIN = {"ent_qilin", "county_qilin", "province"} | QUJING  # the scope of objects belonging to the 麒麟区 enterprise
@@ -76,8 +76,8 @@ ROUTES = {
     "reserve:log-verify": (None, "get", public()),
     "reserve:pool": (None, "get", only(CITY | COUNTIES)),
     "reserve:lots": (None, "get", login()),
-    "reserve:lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer", "bank"})),  # lots are published (Art 24)
-    "reserve:lot-act": ("lot", "post", post_scoped(QILIN | {"tech_reviewer", "bank"})),
+    "reserve:lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer", "bank", "verifier"})),  # lots are published (Art 24)
+    "reserve:lot-act": ("lot", "post", post_scoped(QILIN | {"tech_reviewer", "bank", "verifier"})),
     "reserve:ledger": (None, "get", only(CITY)),
     "reserve:public-ledger": (None, "get", public()),
     "reserve:public-lots": (None, "get", public()),
@@ -104,6 +104,20 @@ ROUTES = {
     "reserve:transfer-act": ("transfer", "post", post_scoped(CITY | {"province", "county_qilin"})),
     "reserve:one-ledger": (None, "get", only(CITY | {"province"})),
     "reserve:public-one-ledger": (None, "get", public()),
+    # issue 20: the key emitter (ent_qilin's) is seen by its enterprise, its county, its city and the province; its
+    # report also by the verifier assigned; the list page sends an enterprise to its own unit
+    "carbon:units": (None, "get", {"anon": 302, **{r: 200 for r in CITY | COUNTIES | {"province", "verifier"}},
+                                   "ent_qilin": 302, "ent_huize": 403, "ent_gejiu": 403, "tech_reviewer": 403,
+                                   "bank": 403}),
+    "carbon:unit-new": (None, "get", only(CITY)),
+    "carbon:unit": ("unit", "get", scoped(QILIN)),
+    "carbon:unit-act": ("unit", "post", post_scoped(QILIN)),
+    "carbon:report-new": ("unit", "post", post_scoped(QILIN)),
+    "carbon:allowance-new": ("unit", "post", post_scoped(QILIN)),
+    "carbon:surrender-new": ("unit", "post", post_scoped(QILIN)),
+    "carbon:report": ("report", "get", scoped(QILIN | {"verifier"})),
+    "carbon:report-act": ("report", "post", post_scoped(QILIN | {"verifier"})),
+    "carbon:disclosure": (None, "get", public()),
     "trading:pledges": (None, "get", login()),
     "trading:pledge-new": (None, "get", only(ENTERPRISES)),
     "trading:pledge-detail": ("pledge", "get", scoped(QILIN | {"bank"})),
@@ -154,7 +168,7 @@ ROUTES = {
     "withdrawalapplication-list": (None, "get", login(api=True)),
     "withdrawalapplication-detail": ("withdrawal", "get", scoped(QILIN, api=True)),
     "lot-list": (None, "get", login(api=True)),
-    "lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer", "bank"}, api=True)),
+    "lot-detail": ("lot", "get", scoped(QILIN | {"tech_reviewer", "bank", "verifier"}, api=True)),
     "ledgertransaction-list": (None, "get", only(CITY, api=True)),
     "ledgertransaction-detail": ("transaction", "get", only(CITY, api=True)),
     "document-list": (None, "get", login(api=True)),
@@ -249,6 +263,15 @@ def objects(filed, make_lot, api_as, demo):
 
     make_lot("20", pollutant="SO2", enterprise="ent_gejiu")
     transfer = _request(demo, quantity="5")
+    from carbon.services import report_create, unit_list
+    from quota_registry.review import engine
+
+    unit = unit_list(actor=demo["city_reviewer"], enterprise=org, year=2025, emissions="30000", reason="矩阵测试")
+    report = report_create(actor=demo["ent_qilin"], unit=unit, year=2025, reported_emissions="30000",
+                           energy_tce="12000", sources="燃煤锅炉", basis="核算指南")
+    engine.perform(actor=demo["ent_qilin"], model=type(report), pk=report.pk, action="submit")
+    engine.perform(actor=demo["city_reviewer"], model=type(report), pk=report.pk, action="assign",
+                   data={"verifier": demo["verifier"].organisation_id})
     listed = restriction_create(actor=demo["city_reviewer"], kind="credit_red", organisation=org, reason="矩阵测试",
                                source="曲环信用〔2026〕9号", valid_from=__import__("datetime").date(2026, 1, 1))
     fee = fee_create(actor=demo["city_reviewer"], enterprise=org, pollutant=lot.pollutant, quantity=5, amount_due=100,
@@ -262,7 +285,7 @@ def objects(filed, make_lot, api_as, demo):
         "org": {"pk": org.pk}, "entry": {"pk": entry["id"]}, "entry_draft": {"pk": draft["id"]},
         "withdrawal": {"pk": withdrawal["id"]}, "lot": {"pk": lot.pk}, "obligation": {"pk": obligation.pk},
         "trade": {"pk": trade.pk}, "fee": {"pk": fee.pk}, "restriction": {"pk": listed.pk}, "pledge": {"pk": pledge.pk},
-        "transfer": {"pk": transfer.pk},
+        "transfer": {"pk": transfer.pk}, "unit": {"pk": unit.pk}, "report": {"pk": report.pk},
         "document": {"pk": document.pk},
         "import": {"pk": batch.pk},
         "attachment": {"pk": Attachment.objects.filter(object_id=entry["id"]).first().pk},

@@ -60,6 +60,7 @@ class Command(BaseCommand):
             if not options["without_pool"]:
                 counts["entry applications"] = self.seed_pool()
                 counts["trades"] = self.seed_market()
+                counts["key emitters"] = self.seed_carbon()
         from ledger import log
 
         counts["log leaves"] = log.publish_checkpoint().tree_size  # the public log signs what the demo posted
@@ -137,6 +138,10 @@ class Command(BaseCommand):
                         contact_phone="0874-0000001")
         users.append(self.user("bank", bank, Role.BANK_USER, "信贷经理"))
         users += self.seed_honghe()
+        verifier = self.org(credit_code=make_code("91", "530300", 50000001), kind=OrganisationKind.VERIFIER,
+                            name="云南示范碳排放核查中心", region=city_region, contact_person="核查部",
+                            contact_phone="0871-0000002")
+        users.append(self.user("verifier", verifier, Role.VERIFIER, "核查员"))
         province = self.org(credit_code=make_code("11", "530000", 10000001), kind=OrganisationKind.PROVINCE_BUREAU,
                             name="云南省生态环境厅", region=Region.objects.get(code="530000"), address="昆明市",
                             contact_person="总量处", contact_phone="0871-0000000")
@@ -214,6 +219,41 @@ class Command(BaseCommand):
                                data={"opinion": _("Demo data, not official figures")})
         return len(DEMO_ENTRIES)
 
+
+    def seed_carbon(self) -> int:
+        """Two key emitters (seed 004): a power plant whose last year's report was verified, reviewed and covered by
+        allowances and CCER, and a coking plant whose report waits for a verifier. Only once."""
+        from decimal import Decimal
+
+        from carbon import services as carbon
+        from carbon.models import EmissionReport, KeyEmitter
+        from quota_registry.review import engine
+
+        if KeyEmitter.objects.exists():
+            return KeyEmitter.objects.count()
+        users = {u.username: u for u in User.objects.filter(username__in=[
+            "city_reviewer", "city_approver", "ent_fuyuan", "ent_qilin", "verifier"])}
+        year = timezone.localdate().year - 1
+        demo = _("Demo data, not official figures")
+        power = carbon.unit_list(actor=users["city_reviewer"], enterprise=users["ent_fuyuan"].organisation,
+                                 year=year - 2, emissions="512345.6", reason=demo)
+        coke = carbon.unit_list(actor=users["city_reviewer"], enterprise=users["ent_qilin"].organisation,
+                                year=year - 1, emissions="88000", reason=demo)
+        for unit, user, emitted, energy in ((power, "ent_fuyuan", "498765.4321", "201234"),
+                                            (coke, "ent_qilin", "86400", "35000")):
+            report = carbon.report_create(actor=users[user], unit=unit, year=year, reported_emissions=emitted,
+                                          energy_tce=energy, sources=demo, basis=demo)
+            engine.perform(actor=users[user], model=EmissionReport, pk=report.pk, action="submit")
+        report = power.reports.get()
+        engine.perform(actor=users["city_reviewer"], model=EmissionReport, pk=report.pk, action="assign",
+                       data={"verifier": users["verifier"].organisation_id})
+        engine.perform(actor=users["verifier"], model=EmissionReport, pk=report.pk, action="verify",
+                       data={"verified_emissions": "498765.4321", "findings": demo})
+        engine.perform(actor=users["city_approver"], model=EmissionReport, pk=report.pk, action="accept")
+        carbon.allowance_record(actor=users["city_reviewer"], unit=power, year=year, quantity="480000", source=demo)
+        carbon.surrender_record(actor=users["ent_fuyuan"], unit=power, year=year, allowances="480000",
+                                ccer=str(Decimal("18765.4321")), registry_reference=demo)
+        return KeyEmitter.objects.count()
 
     def seed_market(self) -> int:
         """A sale from the reserve to ent_qilin through the whole procedure (published: the market statistics show
