@@ -398,10 +398,7 @@ def check_bid(actor, trade, values, now=None) -> None:
                                 "bid once it is.") % {"amount": money.show(trade.deposit_amount, "元")})
     if trade.max_bids and trade.bids.filter(party=party).count() >= trade.max_bids:
         raise ValidationError(_("Each bidder may place at most %(n)s bids.") % {"n": trade.max_bids})
-    if not (trade.bidding_opens <= now < trade.bidding_closes):
-        raise ValidationError(_("Bids are accepted from %(o)s to %(c)s.") % {
-            "o": f"{timezone.localtime(trade.bidding_opens):%Y-%m-%d %H:%M}",
-            "c": f"{timezone.localtime(trade.bidding_closes):%Y-%m-%d %H:%M}"})
+    _check_window(trade, now)
     q = values["quantity"]
     if q <= 0 or q > trade.quantity:
         raise ValidationError({"quantity": _("Bid for more than zero and at most the %(q)s offered.") % {
@@ -411,11 +408,24 @@ def check_bid(actor, trade, values, now=None) -> None:
         raise ValidationError({"unit_price": problem})
 
 
+def _check_window(trade, at) -> None:
+    if not (trade.bidding_opens <= at < trade.bidding_closes):
+        raise ValidationError(_("Bids are accepted from %(o)s to %(c)s.") % {
+            "o": f"{timezone.localtime(trade.bidding_opens):%Y-%m-%d %H:%M}",
+            "c": f"{timezone.localtime(trade.bidding_closes):%Y-%m-%d %H:%M:%S}"})
+
+
 def bid(ctx) -> Bid:
-    """The bid; one in the last minutes moves the close (no sniping)."""
-    trade = ctx.record
-    placed = Bid.objects.create(trade=trade, party=bidder(ctx.actor, trade), quantity=ctx.values["quantity"],
-                                unit_price=ctx.values["unit_price"], placed_at=ctx.decision.created_at)
+    """The bid; one in the last minutes moves the close (no sniping). Run under the trade's lock, taken late (the
+    step's `lock_late`): the window is checked again there against the close as earlier bids have moved it, with the
+    bid's own time, and the bidder's count of bids."""
+    trade, placed_at = ctx.record, ctx.decision.created_at
+    party = bidder(ctx.actor, trade)
+    _check_window(trade, placed_at)
+    if trade.max_bids and trade.bids.filter(party=party).count() >= trade.max_bids:
+        raise ValidationError(_("Each bidder may place at most %(n)s bids.") % {"n": trade.max_bids})
+    placed = Bid.objects.create(trade=trade, party=party, quantity=ctx.values["quantity"],
+                                unit_price=ctx.values["unit_price"], placed_at=placed_at)
     closes = rules.extended_close(trade.bidding_closes, placed.placed_at, trade.extension_minutes)
     if closes != trade.bidding_closes:
         trade.bidding_closes = closes

@@ -12,7 +12,10 @@ scope: 404); find the step for the record's state (an action the state does not 
 (403) and the step's guard (four-eyes: 409 or 403); read the input (400); change the state; write the decision
 record (who, role, stage, decision, opinion, input, time; with attachments) and the audit record; request the
 documents and notify (sent after commit by the outbox); run the effect last (it may post to the ledger, taking the
-ledger's lock after the record's: see ledger/locks.py). Any error rolls all of it back.
+ledger's lock after the record's: see ledger/locks.py). Any error rolls all of it back. A step that many take at
+once and that leaves the record in its state (a bid in the last minute of an auction) may lock the record late,
+just before its effect (`Step.lock_late`): its state is checked again then, and the effect re-checks under the lock
+what it decides, so the lock is held for the effect and the commit only.
 
 The API's action endpoints and their OpenAPI bodies (quota_registry/review/api.py), the pages' offered actions and
 their forms (quota_registry/review/pages.py) and the documentation's state diagrams (`manage.py workflow_docs`)
@@ -147,6 +150,10 @@ class Step:
     awaited: bool | tuple = True  # the record waits for this step (in its source states, or in these): a to-do
     done: object = ""  # the words for it once taken (records, timeline, notifications, forms); default: the decision's
     targets: tuple[str, ...] = ()  # the states a computed target may give (for the diagrams and the checks)
+    # Take the record's lock last, just before the effect, instead of first: for a step many people take at once on
+    # one record that it leaves in its state (a bid). The record's fields are read again under the lock and its state
+    # checked again (409 if another step moved it meanwhile); the effect re-checks what it decides from them.
+    lock_late: bool = False
 
     def leads_to(self) -> tuple[str, ...]:
         if callable(self.target):
@@ -195,6 +202,7 @@ class Kind:
     status_field: str = "status"
     progress: tuple = ()  # Milestones: the record's way from filing to the end, shown as progress steps
     time_limit: Callable | None = None  # record -> (working days, article) the bureau has to decide, or None
+    related: tuple = ()  # what `perform` reads with the record in its query (what the decision record names)
 
     def state_label(self, state: str) -> str:
         try:
@@ -231,6 +239,8 @@ def register(kind: Kind) -> Kind:
         for s in kind.steps:
             if callable(s.target) and not s.targets:
                 raise ValueError(f"{kind.name}: {s.action} computes its target: name the states it may give")
+            if s.lock_late and s.target is not None:
+                raise ValueError(f"{kind.name}: {s.action} locks late, so it may not change the record's state")
     KINDS[kind.model] = kind
     from quota_registry.audit.labels import add_labels
 
@@ -287,11 +297,16 @@ def kind_for(model_or_record) -> Kind:
 
 # --- acting ------------------------------------------------------------------------------------------------------
 
-def _lock(kind: Kind, actor, pk):
-    """The record, locked, if the actor may reach it (the system reaches every record); else 404."""
+def _lock(kind: Kind, actor, pk, *, lock: bool = True):
+    """The record, locked (unless `lock` is False: a late lock, see Step.lock_late), if the actor may reach it (the
+    system reaches every record); else 404."""
     qs = kind.model._default_manager.all() if actor is None else kind.reachable(actor)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    if kind.related:
+        qs = qs.select_related(*kind.related)
     try:
-        record = qs.select_for_update(of=("self",)).filter(pk=pk).first()
+        record = qs.filter(pk=pk).first()
     except (ValueError, TypeError):
         record = None
     if record is None:
@@ -373,7 +388,8 @@ def perform(*, actor, model, pk, action: str, data=None, files=None) -> Review:
     kind = kind_for(model)
     if kind.before_lock:
         kind.before_lock()
-    record = _lock(kind, actor, pk)
+    late = bool(kind.steps_named(action)) and all(s.lock_late for s in kind.steps_named(action))
+    record = _lock(kind, actor, pk, lock=not late)
     step = _step_for(kind, record, action)
     status = getattr(record, kind.status_field)
     if not step.who(actor, record):
@@ -391,7 +407,7 @@ def perform(*, actor, model, pk, action: str, data=None, files=None) -> Review:
     fields = [kind.status_field, *(kind.on_status(record, ctx, now) if kind.on_status else [])]
     if any(f.name == "updated_at" for f in record._meta.concrete_fields):
         fields.append("updated_at")
-    if fields != [kind.status_field] or to_status != status:  # a step that changes nothing saves nothing (a bid)
+    if not step.lock_late and (fields != [kind.status_field] or to_status != status):  # nothing changed: not saved
         record.save(update_fields=fields)
     opinion = values.get("opinion", "")
     files_of = {f.name for f in step.fields if f.kind == "files"}
@@ -414,9 +430,22 @@ def perform(*, actor, model, pk, action: str, data=None, files=None) -> Review:
     if step.documents and kind.documents:
         request_documents(record, actor)
     _notify(kind, ctx)
+    if step.lock_late:
+        _lock_now(kind, record, status, action)
     if step.effect:
         step.effect(ctx)  # last: an effect that posts takes the ledger's lock, held until the commit
     return ctx.decision
+
+
+def _lock_now(kind: Kind, record, status: str, action: str) -> None:
+    """A late lock (Step.lock_late): the record locked now, its fields read again into the same instance (what was
+    looked up for it stays), and its state checked again."""
+    locked = kind.model._default_manager.select_for_update(of=("self",)).get(pk=record.pk)
+    for f in record._meta.concrete_fields:
+        setattr(record, f.attname, getattr(locked, f.attname))
+    now = getattr(record, kind.status_field)
+    if now != status:
+        raise TransitionNotAllowed(now, action, label=kind.state_label(now))
 
 
 def _notify(kind: Kind, ctx: Context) -> None:

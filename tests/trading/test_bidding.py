@@ -110,3 +110,47 @@ def test_a_loser_gets_its_deposit_back(auction, demo):
               .select_related("party__organisation")}
     assert status == {demo["ent_huize"].organisation.name: DepositStatus.APPLIED,
                       demo["ent_xuanwei"].organisation.name: DepositStatus.RELEASED}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_bids_placed_at_once_in_the_last_minutes_are_all_kept_and_the_close_follows_the_last(auction, demo):
+    """The bid takes the trade's lock late (Step.lock_late): bidders write their decisions side by side and queue only
+    for the window check, the bid and the close; none is lost, and the close ends the extension after the last."""
+    import threading
+
+    from django.db import connection
+
+    from trading.models import Bid
+
+    for d in Deposit.objects.filter(trade=auction):
+        engine.perform(actor=demo["city_reviewer"], model=Deposit, pk=d.pk, action="confirm", data={"receipt": "BZJ"})
+    Trade.objects.filter(pk=auction.pk).update(max_bids=None, bidding_closes=timezone.now() + dt.timedelta(minutes=2))
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def place(who, start):
+        barrier.wait()
+        try:
+            for i in range(6):
+                bid(demo, who, auction, str(start + 100 * i), quantity="4")
+                outcomes.append("ok")
+        except Exception as exc:  # noqa: BLE001 - the test inspects what came back
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=place, args=(who, start)) for who, start in (("ent_huize", 1000),
+                                                                                     ("ent_xuanwei", 1050))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes == ["ok"] * 12
+    auction.refresh_from_db()
+    stored = list(Bid.objects.filter(trade=auction))
+    assert len(stored) == 12
+    assert auction.bidding_closes == max(b.placed_at for b in stored) + dt.timedelta(minutes=5)
+    ranked = rules.best_bids([rules.BidIn(b.pk, b.unit_price, b.placed_at, b.quantity) for b in stored],
+                             {b.pk: b.party_id for b in stored})
+    assert [b.id for b in ranked] == [b.pk for b in trades.standing(auction)]
+    assert [b.price for b in ranked] == [Decimal("1550"), Decimal("1500")]
