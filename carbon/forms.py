@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from quota_registry.inputs import LabelledErrors, MultipleFileField, text_field
+from quota_registry.inputs import BoundedDateField, LabelledErrors, MultipleFileField, text_field
 
 # Figures in t CO2e are parsed by the services (accounting.quantities, up to 100 million t): the inputs only carry
 # the text, with the same limit of characters as every number input.
@@ -62,3 +62,31 @@ class SurrenderForm(LabelledErrors, forms.Form):
     ccer = _t(_("CCER surrendered (t CO2e)"), required=False,
               help_text=_("At most 5 percent of the obligation (seed 004 item 4)."))
     registry_reference = text_field(100, label=_("National registry record"))
+
+
+class ProviderForm(LabelledErrors, forms.Form):
+    name = text_field(120, label=_("Name"))
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18)
+    services = forms.MultipleChoiceField(label=_("Services"), widget=forms.CheckboxSelectMultiple, choices=())
+    registered_on = BoundedDateField(label=_("Registered on"))
+    address = text_field(200, label=_("Address"), required=False)
+    contact = text_field(100, label=_("Contact"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import ServiceKind
+
+        self.fields["services"].choices = ServiceKind.choices
+
+
+class InspectionForm(LabelledErrors, forms.Form):
+    inspected_on = BoundedDateField(label=_("Inspected on"))
+    subject = text_field(300, label=_("What was inspected"))
+    findings = text_field(2000, label=_("Findings"), widget=forms.Textarea(attrs={"rows": 4}))
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import InspectionOutcome
+
+        self.fields["outcome"].choices = InspectionOutcome.choices

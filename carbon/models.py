@@ -148,3 +148,70 @@ class Surrender(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.year}"
+
+
+class ServiceKind(models.TextChoices):
+    VERIFICATION = "verification", _("Greenhouse-gas verification")
+    ASSET_MANAGEMENT = "asset_management", _("Carbon asset management")
+    TESTING = "testing", _("Testing and monitoring")
+
+
+class ServiceProvider(models.Model):
+    """A third-party service organisation working in the city (seed 004 items 6-7): what it does, since when, and
+    the inspections of it. A verifier that acts in the portal is also an organisation of kind verifier; the register
+    names it (`organisation`)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    city = models.ForeignKey("reference.Region", verbose_name=_("city"), on_delete=models.PROTECT, related_name="+")
+    services = models.CharField(_("services"), max_length=100)  # ServiceKind values, comma-separated
+    organisation = models.OneToOneField("orgs.Organisation", verbose_name=_("its users in the portal"), null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="service_provider")
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+    registered_on = models.DateField(_("registered on"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    SCOPE = ScopeRule(region="city", published=Q())
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("third-party service organisation")
+        verbose_name_plural = _("third-party service organisations")
+
+    def __str__(self):
+        return self.name
+
+    def service_labels(self) -> list[str]:
+        return [str(ServiceKind(s).label) for s in self.services.split(",") if s in ServiceKind.values]
+
+
+class InspectionOutcome(models.TextChoices):
+    SATISFACTORY = "satisfactory", _("No problem found")
+    RECTIFY = "rectify", _("Problems found: to be rectified")
+    VIOLATION = "violation", _("Violation found: dealt with and reported to the province")
+
+
+class Inspection(models.Model):
+    """An inspection of a service organisation by the bureau (seed 004 item 6): when, what, what was found and what
+    follows; a violation is reported to the province."""
+
+    provider = models.ForeignKey(ServiceProvider, verbose_name=_("service organisation"), on_delete=models.PROTECT,
+                                 related_name="inspections")
+    inspected_on = models.DateField(_("inspected on"))
+    subject = models.CharField(_("what was inspected"), max_length=300)
+    findings = models.TextField(_("findings"), max_length=2000)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=InspectionOutcome.choices)
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+                                  related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    SCOPE = ScopeRule(region="provider__city")
+
+    class Meta:
+        ordering = ["-inspected_on", "-id"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+
+    def __str__(self):
+        return f"{self.provider} {self.inspected_on}"

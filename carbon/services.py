@@ -261,3 +261,80 @@ def remind(today: datetime.date | None = None, days: int = 10) -> int:
                link=report.unit.get_absolute_url(), about=report.unit)
         sent += 1
     return sent
+
+
+# --- third-party service organisations (seed 004 items 6-7) -------------------------------------------------------
+
+@transaction.atomic
+def provider_register(*, actor, name: str, credit_code: str, services: list[str], registered_on, address: str = "",
+                      contact: str = "", organisation=None):
+    """The bureau registers a service organisation working in its city."""
+    from quota_registry.orgs.credit_code import validate_credit_code
+
+    from .models import ServiceKind, ServiceProvider
+
+    if getattr(actor, "role", None) not in CITY_ROLES:
+        raise PermissionDenied(_("The register of service organisations is kept by the city bureau."))
+    errors = {}
+    for field, value, label, limit, required in (("name", name, _("Name"), 120, True),
+                                                 ("address", address, _("Address"), 200, False),
+                                                 ("contact", contact, _("Contact"), 100, False)):
+        try:
+            inputs.check_text(value, field=field, label=label, limit=limit, required=required)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    try:
+        validate_credit_code(credit_code or "")
+    except ValidationError as exc:
+        errors["credit_code"] = exc.messages[0]
+    if not errors.get("credit_code") and ServiceProvider.objects.filter(credit_code=credit_code).exists():
+        errors["credit_code"] = _("This organisation is registered already.")
+    if not services or any(s not in ServiceKind.values for s in services):
+        errors["services"] = _("Choose what the organisation does.")
+    if registered_on is None:
+        errors["registered_on"] = _("Give the day it was registered.")
+    if errors:
+        raise ValidationError(errors)
+    provider = ServiceProvider.objects.create(
+        name=name.strip(), credit_code=credit_code, city_id=actor.city_id, services=",".join(services),
+        registered_on=registered_on, address=address.strip(), contact=contact.strip(), organisation=organisation,
+        created_by=actor)
+    record(actor=actor, action="serviceprovider.create", obj=provider, after=snapshot(provider))
+    return provider
+
+
+@transaction.atomic
+def inspection_record(*, actor, provider, inspected_on, subject: str, findings: str, outcome: str):
+    """An inspection of a service organisation of the actor's city; a violation is reported to the province (its
+    reviewers are told)."""
+    from .models import Inspection, InspectionOutcome
+
+    if getattr(actor, "role", None) not in CITY_ROLES or provider.city_id != actor.city_id:
+        raise PermissionDenied(_("The register of service organisations is kept by the city bureau."))
+    errors = {}
+    for field, value, label, limit in (("subject", subject, _("What was inspected"), 300),
+                                       ("findings", findings, _("Findings"), 2000)):
+        try:
+            inputs.check_text(value, field=field, label=label, limit=limit, required=True)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if outcome not in InspectionOutcome.values:
+        errors["outcome"] = _("Choose the outcome.")
+    if inspected_on is None or inspected_on > timezone.localdate():
+        errors["inspected_on"] = _("Give the day of the inspection (not in the future).")
+    if errors:
+        raise ValidationError(errors)
+    inspection = Inspection.objects.create(provider=provider, inspected_on=inspected_on, subject=subject.strip(),
+                                           findings=findings.strip(), outcome=outcome, inspector=actor)
+    record(actor=actor, action="inspection.create", obj=inspection, after=snapshot(inspection))
+    if outcome == InspectionOutcome.VIOLATION:
+        notify(recipients=list(User.objects.filter(role=Role.PROVINCE_REVIEWER, is_active=True)),
+               subject=_("Violation by %(name)s found on inspection") % {"name": provider.name},
+               body=findings.strip(), link=_provider_link(provider), about=provider)
+    return inspection
+
+
+def _provider_link(provider) -> str:
+    from django.urls import reverse
+
+    return reverse("carbon:provider", args=[provider.pk])

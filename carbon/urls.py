@@ -15,4 +15,7 @@ urlpatterns = [
     path("carbon/reports/<int:pk>/", views.report_detail, name="report"),
     path("carbon/reports/<int:pk>/act/", views.report_act, name="report-act"),
     path("public/carbon/", views.disclosure, name="disclosure"),
+    path("carbon/providers/", views.provider_list, name="providers"),
+    path("carbon/providers/new/", views.provider_new, name="provider-new"),
+    path("carbon/providers/<int:pk>/", views.provider_detail, name="provider"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -133,3 +134,50 @@ def disclosure(request):
     return render(request, "carbon/disclosure.html", {
         "year": year, "years": list(range(selectors.compliance_year(), selectors.compliance_year() - 5, -1)),
         "rows": rows, "summary": selectors.summary(rows)})
+
+
+def provider_list(request):
+    """The register of third-party service organisations working in the city (public); the bureau registers them."""
+    from .models import ServiceProvider
+
+    return render(request, "carbon/provider_list.html", {
+        "providers": scope(request.user, ServiceProvider.objects.select_related("city")).annotate(
+            inspected=Count("inspections")),
+        "can_register": request.user.is_authenticated and request.user.is_city_staff,
+        "staff": request.user.is_authenticated and (request.user.is_city_staff or request.user.is_province_staff)})
+
+
+@login_required
+def provider_new(request):
+    from .forms import ProviderForm
+
+    if not request.user.is_city_staff:
+        raise PermissionDenied(_("The register of service organisations is kept by the city bureau."))
+    form = ProviderForm(request.POST or None)
+    done = pages.create_from_form(request, form, create=services.provider_register, detail="carbon:provider",
+                                  message=lambda p: _("%(name)s is registered.") % {"name": p})
+    return done or render(request, "carbon/provider_new.html", {"form": form})
+
+
+@login_required
+def provider_detail(request, pk):
+    """A service organisation and the inspections of it (the bureaus)."""
+    from .forms import InspectionForm
+    from .models import ServiceProvider
+
+    user = request.user
+    if not (user.is_city_staff or user.is_province_staff):
+        raise PermissionDenied(_("The inspections are the bureaus'."))
+    provider = get_scoped_or_404(user, ServiceProvider.objects.select_related("city", "organisation"), pk=pk)
+    form = InspectionForm(request.POST or None) if user.is_city_staff else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.inspection_record(actor=user, provider=provider, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The inspection is recorded."))
+            return redirect("carbon:provider", pk=pk)
+    return render(request, "carbon/provider_detail.html", {
+        "provider": provider, "inspections": provider.inspections.select_related("inspector"), "form": form,
+        "timeline": history(provider, technical=user.is_city_staff)})

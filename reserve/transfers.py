@@ -20,6 +20,7 @@ from ledger.models import Holding, LotStatus, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
 from quota_registry.reference.models import Pollutant, QualityStatus, Region, RegionLevel, Watershed
+from quota_registry.review.services import next_number
 
 from . import facts
 from .models import CityTransfer
@@ -130,7 +131,7 @@ def transfer_create(*, actor, data: dict) -> CityTransfer:
             errors[name] = _("%(field)s: at most %(n)s characters.") % {"field": label, "n": limit}
     if errors:
         raise ValidationError(errors)
-    transfer = CityTransfer(number=_next_number(), from_city=from_city, to_city_id=to_city_id, region=region,
+    transfer = CityTransfer(number=next_number("KS"), from_city=from_city, to_city_id=to_city_id, region=region,
                             watershed=watershed, pollutant=pollutant, quantity=quantity,
                             project_name=str(data["project_name"]).strip(), reason=str(data["reason"]).strip(),
                             requested_by=actor)
@@ -139,14 +140,6 @@ def transfer_create(*, actor, data: dict) -> CityTransfer:
     transfer.save()
     record(actor=actor, action="citytransfer.create", obj=transfer, after=snapshot(transfer))
     return transfer
-
-
-def _next_number() -> str:
-    year = timezone.localdate().year
-    prefix = f"KS{year}"
-    last = (CityTransfer.objects.select_for_update().filter(number__startswith=prefix).order_by("-number")
-            .values_list("number", flat=True).first())
-    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
 
 
 def check_approval(actor, transfer, values) -> None:

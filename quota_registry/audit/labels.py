@@ -46,6 +46,8 @@ ACTION_LABELS = {
     "emissionreport.create": _("filed the emission report"),
     "allowance.create": _("recorded the allowance allocated"),
     "surrender.create": _("recorded a surrender of allowances"),
+    "serviceprovider.create": _("registered the service organisation"),
+    "inspection.create": _("recorded an inspection"),
 }
 
 

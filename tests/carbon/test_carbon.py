@@ -124,3 +124,31 @@ def test_the_unit_is_reminded_on_working_days_before_the_deadline(demo, unit):
     assert Notification.objects.filter(recipient=demo["ent_huize"]).count() == before + 1
     for later in range(1, 4):  # the next days (9 working days left, or a weekend): no second reminder
         assert services.remind(day + datetime.timedelta(days=later)) == 0
+
+
+def test_the_register_of_service_organisations_and_their_inspections(demo):
+    from carbon.models import Inspection, ServiceProvider
+    from quota_registry.notifications.models import Notification
+
+    with pytest.raises(ValidationError) as bad:
+        services.provider_register(actor=demo["city_reviewer"], name="某碳资产管理公司", credit_code="91530300MA6K00000X",
+                                   services=["asset_management"], registered_on=datetime.date(2026, 3, 1))
+    assert "credit_code" in bad.value.message_dict and not ServiceProvider.objects.exists()
+    code = demo["verifier"].organisation.credit_code
+    provider = services.provider_register(actor=demo["city_reviewer"], name="云南示范碳排放核查中心", credit_code=code,
+                                          services=["verification", "testing"], registered_on=datetime.date(2026, 3, 1))
+    assert provider.service_labels() == ["温室气体核查", "检验检测"] and provider.city.code == "530300"
+    with pytest.raises(PermissionDenied):  # another city's bureau does not inspect Qujing's register
+        services.inspection_record(actor=demo["honghe_reviewer"], provider=provider, inspected_on=datetime.date.today(),
+                                   subject="核查报告抽查", findings="无", outcome="satisfactory")
+    with pytest.raises(ValidationError):  # not in the future
+        services.inspection_record(actor=demo["city_reviewer"], provider=provider,
+                                   inspected_on=datetime.date.today() + datetime.timedelta(days=1),
+                                   subject="核查报告抽查", findings="无", outcome="satisfactory")
+    told = Notification.objects.filter(recipient=demo["province"]).count()
+    services.inspection_record(actor=demo["city_reviewer"], provider=provider, inspected_on=datetime.date.today(),
+                               subject="2025年度核查报告抽查", findings="未按复查意见修改核查报告", outcome="violation")
+    assert Inspection.objects.filter(provider=provider).count() == 1
+    assert Notification.objects.filter(recipient=demo["province"]).count() == told + 1  # reported to the province
+    assert scope(demo["city_reviewer"], Inspection).count() == scope(demo["province"], Inspection).count() == 1
+    assert not scope(demo["honghe_reviewer"], Inspection).exists()  # another city's inspections are not its own

@@ -118,6 +118,10 @@ ROUTES = {
     "carbon:report": ("report", "get", scoped(QILIN | {"verifier"})),
     "carbon:report-act": ("report", "post", post_scoped(QILIN | {"verifier"})),
     "carbon:disclosure": (None, "get", public()),
+    "carbon:providers": (None, "get", public()),  # the register is public; its inspections are the bureaus'
+    "carbon:provider-new": (None, "get", only(CITY)),
+    "carbon:provider": ("provider", "get", {"anon": 302, **{r: 200 if r in QUJING | {"province"} else 404 if r in CITY
+                                                          else 403 for r in ALL}}),
     "trading:pledges": (None, "get", login()),
     "trading:pledge-new": (None, "get", only(ENTERPRISES)),
     "trading:pledge-detail": ("pledge", "get", scoped(QILIN | {"bank"})),
@@ -263,13 +267,16 @@ def objects(filed, make_lot, api_as, demo):
 
     make_lot("20", pollutant="SO2", enterprise="ent_gejiu")
     transfer = _request(demo, quantity="5")
-    from carbon.services import report_create, unit_list
+    from carbon.services import provider_register, report_create, unit_list
     from quota_registry.review import engine
 
     unit = unit_list(actor=demo["city_reviewer"], enterprise=org, year=2025, emissions="30000", reason="矩阵测试")
     report = report_create(actor=demo["ent_qilin"], unit=unit, year=2025, reported_emissions="30000",
                            energy_tce="12000", sources="燃煤锅炉", basis="核算指南")
     engine.perform(actor=demo["ent_qilin"], model=type(report), pk=report.pk, action="submit")
+    provider = provider_register(actor=demo["city_reviewer"], name="矩阵测试核查机构",
+                                 credit_code=demo["verifier"].organisation.credit_code, services=["verification"],
+                                 registered_on=__import__("datetime").date(2026, 1, 5))
     engine.perform(actor=demo["city_reviewer"], model=type(report), pk=report.pk, action="assign",
                    data={"verifier": demo["verifier"].organisation_id})
     listed = restriction_create(actor=demo["city_reviewer"], kind="credit_red", organisation=org, reason="矩阵测试",
@@ -286,6 +293,7 @@ def objects(filed, make_lot, api_as, demo):
         "withdrawal": {"pk": withdrawal["id"]}, "lot": {"pk": lot.pk}, "obligation": {"pk": obligation.pk},
         "trade": {"pk": trade.pk}, "fee": {"pk": fee.pk}, "restriction": {"pk": listed.pk}, "pledge": {"pk": pledge.pk},
         "transfer": {"pk": transfer.pk}, "unit": {"pk": unit.pk}, "report": {"pk": report.pk},
+        "provider": {"pk": provider.pk},
         "document": {"pk": document.pk},
         "import": {"pk": batch.pk},
         "attachment": {"pk": Attachment.objects.filter(object_id=entry["id"]).first().pk},

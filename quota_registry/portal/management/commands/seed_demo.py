@@ -253,6 +253,12 @@ class Command(BaseCommand):
         carbon.allowance_record(actor=users["city_reviewer"], unit=power, year=year, quantity="480000", source=demo)
         carbon.surrender_record(actor=users["ent_fuyuan"], unit=power, year=year, allowances="480000",
                                 ccer=str(Decimal("18765.4321")), registry_reference=demo)
+        provider = carbon.provider_register(
+            actor=users["city_reviewer"], name=users["verifier"].organisation.name,
+            credit_code=users["verifier"].organisation.credit_code, services=["verification"],
+            registered_on=timezone.localdate().replace(month=1, day=1), organisation=users["verifier"].organisation)
+        carbon.inspection_record(actor=users["city_reviewer"], provider=provider, inspected_on=timezone.localdate(),
+                                 subject=demo, findings=demo, outcome="satisfactory")
         return KeyEmitter.objects.count()
 
     def seed_market(self) -> int:
