@@ -90,6 +90,20 @@ def city_of(region):
     return Region.objects.get(pk=city_id)
 
 
+def main_city_id() -> int | None:
+    """The deployment's main city (PORTAL_MAIN_CITY, a division code; default the first city): whose reference
+    prices the public pages show."""
+    code = getattr(settings, "PORTAL_MAIN_CITY", "")
+    cities_ = [(pk, name) for pk, (level, _p, name) in _divisions().items() if level == "city"]
+    if code:
+        from quota_registry.reference.models import Region
+
+        found = Region.objects.filter(code=code, level="city").values_list("pk", flat=True).first()
+        if found:
+            return found
+    return min(pk for pk, _n in cities_) if cities_ else None
+
+
 def city_region_ids(city_id: int) -> list[int]:
     """The city and its counties: what a city's staff see is located in one of them."""
     return [city_id, *sorted(pk for pk, (level, parent, _n) in _divisions().items()

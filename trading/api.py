@@ -20,7 +20,7 @@ from quota_registry.api import (
     ReadAnyoneWriteCityStaff,
     service_call,
 )
-from quota_registry.reference.models import Pollutant
+from quota_registry.reference.models import Pollutant, Region
 from quota_registry.review import engine
 from quota_registry.review.api import DecisionRecordSerializer, WorkflowFieldsMixin, add_workflow_actions
 
@@ -69,29 +69,34 @@ add_workflow_actions(PermitChangeViewSet, workflows.OBLIGATION)
 
 class ReferencePriceSerializer(serializers.ModelSerializer):
     pollutant = serializers.SlugRelatedField(slug_field="code", queryset=Pollutant.objects.all())
+    city = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.CharField(read_only=True)
     price = PriceField()
     effective_from = BoundedDateField()
 
     class Meta:
         model = ReferencePrice
-        fields = ["id", "pollutant", "price", "unit", "effective_from", "effective_to", "document", "entered_at"]
+        fields = ["id", "city", "pollutant", "price", "unit", "effective_from", "effective_to", "document", "entered_at"]
         read_only_fields = ["id", "effective_to", "entered_at"]
         validators = []
 
 
 class ReferencePriceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Reference prices (anyone reads; city staff add). `?current=1` only the prices in force today.
-    A new price closes the previous one of its factor; history is kept."""
+    """Reference prices (anyone reads; city staff add their city's). `?current=1` only the prices in force today,
+    `?city=<division code>` one city's (each city sets its own; with `current`, default the main city's). A new
+    price closes the previous one of its factor in its city; history is kept."""
 
     serializer_class = ReferencePriceSerializer
     permission_classes = [ReadAnyoneWriteCityStaff]
 
     def get_queryset(self):
+        city = self.request.query_params.get("city")
         if self.request.query_params.get("current") == "1":
-            qs = prices.current()
+            qs = prices.current(city_id=Region.objects.filter(code=city).values_list("pk", flat=True).first()
+                                if city else None)
         else:
-            qs = scope(self.request.user, ReferencePrice).select_related("pollutant")
+            qs = scope(self.request.user, ReferencePrice).select_related("pollutant", "city")
+            qs = qs.filter(city__code=city) if city else qs
         code = self.request.query_params.get("pollutant")
         return qs.filter(pollutant__code=code) if code else qs
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounting import trading as rules
 
-from .models import Deal, ReferencePrice, TradeStatus
+from . import prices
+from .models import Deal, TradeStatus
 
 QUARTERS = 8
 
@@ -22,10 +23,6 @@ def _bounds(year: int, quarter: int) -> tuple[datetime.datetime, datetime.dateti
     return start, end
 
 
-def _reference(pollutant_id: int, day: datetime.date):
-    price = (ReferencePrice.objects.filter(pollutant_id=pollutant_id, effective_from__lte=day)
-             .order_by("-effective_from").first())
-    return price if price and (price.effective_to is None or price.effective_to >= day) else None
 
 
 def quarterly(today: datetime.date | None = None, quarters: int = QUARTERS) -> list[dict]:
@@ -43,13 +40,13 @@ def quarterly(today: datetime.date | None = None, quarters: int = QUARTERS) -> l
         last_day = (end - datetime.timedelta(days=1)).date()
         for g in grouped:
             average = rules.average_price(g["amount"], g["quantity"])
-            reference = _reference(g["trade__pollutant_id"], min(last_day, today))
+            reference = prices.in_force(g["trade__pollutant_id"], min(last_day, today), None)  # the main city's
             rows.append({"quarter": f"{year}年第{quarter}季度", "key": f"{year}Q{quarter}",
                          "pollutant": g["trade__pollutant__name"], "unit": g["trade__pollutant__unit"],
                          "price_unit": "元/千克" if g["trade__pollutant__unit"] == "kg/a" else "元/吨",
                          "trades": g["trades"], "deals": g["deals"], "quantity": g["quantity"], "amount": g["amount"],
-                         "average": average, "reference": reference.price if reference else None,
-                         "deviation": rules.deviation_percent(average, reference.price if reference else None)})
+                         "average": average, "reference": reference,
+                         "deviation": rules.deviation_percent(average, reference)})
     return rows
 
 

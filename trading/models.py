@@ -118,9 +118,10 @@ QUANTITY = {"max_digits": 20, "decimal_places": 4}
 
 
 class ReferencePrice(models.Model):
-    """The city's non-binding reference price of a factor (Annex 6; Arts 18-20): 元/吨 for t/a factors,
-    元/千克 for heavy metals. A new price closes the one before; history is kept."""
+    """A city's non-binding reference price of a factor (Annex 6; Arts 18-20): 元/吨 for t/a factors,
+    元/千克 for heavy metals. A new price closes the one before; history is kept. Each city sets its own (issue 19)."""
 
+    city = models.ForeignKey("reference.Region", verbose_name=_("city"), on_delete=models.PROTECT, related_name="+")
     pollutant = models.ForeignKey("reference.Pollutant", verbose_name=_("pollutant factor"), on_delete=models.PROTECT,
                                   related_name="reference_prices")
     price = models.DecimalField(_("price"), **PRICE)
@@ -139,7 +140,7 @@ class ReferencePrice(models.Model):
         verbose_name_plural = _("reference prices")
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="reference_price_positive"),
-            models.UniqueConstraint(fields=["pollutant", "effective_from"], name="reference_price_one_per_day"),
+            models.UniqueConstraint(fields=["city", "pollutant", "effective_from"], name="reference_price_one_per_day"),
             models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                                    name="reference_price_period_ordered"),
         ]

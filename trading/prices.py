@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounting import dates, money
 from accounting.quantities import QuantityError
-from quota_registry import inputs
+from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
 from quota_registry.documents.imports import Importer, importer
 from quota_registry.permissions import can_maintain_reference_data, require
@@ -25,28 +25,31 @@ from .models import ReferencePrice
 @transaction.atomic
 def reference_price_set(*, actor, pollutant: Pollutant, price, effective_from: datetime.date,
                         document: str) -> ReferencePrice:
-    require(can_maintain_reference_data(actor))
+    require(can_maintain_reference_data(actor) and actor.city_id is not None)
+    city_id = actor.city_id  # a city sets its own prices (issue 19)
     errors = _problems(price=price, effective_from=effective_from, document=document)
     if errors:
         raise ValidationError(errors)
     price = money.unit_price(price, field=_("Price"))
     effective_from = dates.check(effective_from, today=timezone.localdate(), field=_("Effective from"))
     document = document.strip()
-    later = ReferencePrice.objects.select_for_update().filter(pollutant=pollutant, effective_from__gte=effective_from)
+    later = ReferencePrice.objects.select_for_update().filter(city_id=city_id, pollutant=pollutant,
+                                                             effective_from__gte=effective_from)
     if later.exists():
         errors["effective_from"] = _("A price of %(factor)s already applies from %(date)s or later; prices are added "
                                      "in order and history is not rewritten.") % {
             "factor": pollutant.name, "date": f"{later.order_by('effective_from').first().effective_from:%Y-%m-%d}"}
     if errors:
         raise ValidationError(errors)
-    previous = ReferencePrice.objects.select_for_update().filter(pollutant=pollutant, effective_to__isnull=True).first()
+    previous = ReferencePrice.objects.select_for_update().filter(city_id=city_id, pollutant=pollutant,
+                                                                 effective_to__isnull=True).first()
     if previous:
         before = snapshot(previous, ["effective_to"])
         previous.effective_to = effective_from - datetime.timedelta(days=1)
         previous.save(update_fields=["effective_to"])
         record(actor=actor, action="reference_price.close", obj=previous, before=before,
                after=snapshot(previous, ["effective_to"]))
-    new = ReferencePrice.objects.create(pollutant=pollutant, price=price, effective_from=effective_from,
+    new = ReferencePrice.objects.create(city_id=city_id, pollutant=pollutant, price=price, effective_from=effective_from,
                                         document=document, entered_by=actor)
     record(actor=actor, action="reference_price.create", obj=new, after=snapshot(new))
     return new
@@ -72,11 +75,19 @@ def _problems(*, price, effective_from, document) -> dict:
     return errors
 
 
-def current(day: datetime.date | None = None):
+def current(day: datetime.date | None = None, *, city_id: int | None = None):
+    """The prices in force on `day` of the city `city_id` (default: the deployment's main city)."""
     day = day or timezone.localdate()
-    return (ReferencePrice.objects.filter(effective_from__lte=day).filter(Q(effective_to__isnull=True)
-                                                                          | Q(effective_to__gte=day))
+    return (ReferencePrice.objects.filter(city_id=city_id or jurisdiction.main_city_id(), effective_from__lte=day)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
             .select_related("pollutant").order_by("pollutant__sort_order"))
+
+
+def in_force(pollutant_id: int, day: datetime.date, city_id: int | None):
+    """The price of a factor in force on `day` in a city, or None (a trade's reference: its city's)."""
+    price = (ReferencePrice.objects.filter(city_id=city_id or jurisdiction.main_city_id(), pollutant_id=pollutant_id,
+                                           effective_from__lte=day).order_by("-effective_from").first())
+    return price.price if price and (price.effective_to is None or price.effective_to >= day) else None
 
 
 COLUMNS = ["污染因子", "价格", "生效日期", "文件"]
@@ -104,7 +115,8 @@ def _check(rows, actor):
                                                             document=row["文件"]).items()
                    if not (field == "effective_from" and day is None)]
         if pollutant and day:
-            latest = seen.get(pollutant.pk) or ReferencePrice.objects.filter(pollutant=pollutant).order_by(
+            latest = seen.get(pollutant.pk) or ReferencePrice.objects.filter(
+                city_id=getattr(actor, "city_id", None), pollutant=pollutant).order_by(
                 "-effective_from").values_list("effective_from", flat=True).first()
             if latest and day <= latest:
                 issues.append(_("prices of a factor must be listed in date order, after its latest price"))

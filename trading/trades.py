@@ -28,7 +28,7 @@ from quota_registry.orgs.services import check_may_trade
 from quota_registry.review.services import next_number
 from quota_registry.workdays import WorkdayCalendar
 
-from . import fees
+from . import fees, prices
 from .models import (
     Bid,
     Deal,
@@ -36,7 +36,6 @@ from .models import (
     DepositStatus,
     PartyRole,
     PartyStatus,
-    ReferencePrice,
     Trade,
     TradeLot,
     TradeMethod,
@@ -468,11 +467,6 @@ def live(trade, user, now=None) -> dict:
 
 # --- close (the deals) --------------------------------------------------------------------------------------------
 
-def _reference(pollutant, day):
-    price = ReferencePrice.objects.filter(pollutant=pollutant, effective_from__lte=day).order_by("-effective_from").first()
-    return price.price if price and (price.effective_to is None or price.effective_to >= day) else None
-
-
 def buyer_choices(trade, actor=None) -> list[tuple[int, str]]:
     return [(p.organisation_id, p.organisation.name) for p in qualified(trade).select_related("organisation")]
 
@@ -481,7 +475,7 @@ def deals_for(trade, values, now=None) -> list[Deal]:
     """The deals to strike: bidding by ranking once the window has closed; negotiated at the agreed price; fixed at
     the highest historical bidding price. Refused with the field and why."""
     now = now or timezone.now()
-    reference = _reference(trade.pollutant, timezone.localdate())
+    reference = prices.in_force(trade.pollutant_id, timezone.localdate(), jurisdiction.city_id_of(trade.region_id))
     if trade.method == TradeMethod.BIDDING:
         if now < trade.bidding_closes:
             raise ValidationError(_("The bidding window is still open."))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from quota_registry import inputs
+from quota_registry import inputs, jurisdiction
 from quota_registry.access import get_scoped_or_404, scope
 from quota_registry.documents.selectors import visible_documents
 from quota_registry.documents.services import latest_documents
@@ -226,13 +226,20 @@ def reference_prices(request):
         except (ValidationError, ValueError, Pollutant.DoesNotExist) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc) or _("Check the factor, price and date.")])))
         return redirect("trading:prices")
-    past = ReferencePrice.objects.select_related("pollutant").order_by("pollutant__sort_order", "effective_from")
+    # each city sets its own (issue 19): the one asked for, the user's own, or the deployment's main city
+    cities = list(jurisdiction.cities())
+    city = next((c for c in cities if c.code == request.GET.get("city")), None) or next(
+        (c for c in cities if c.pk == (getattr(request.user, "city_id", None) or jurisdiction.main_city_id())), None)
+    city_id = city.pk if city else None
+    past = ReferencePrice.objects.filter(city_id=city_id).select_related("pollutant").order_by(
+        "pollutant__sort_order", "effective_from")
     chart = {}
     for p in past:
         chart.setdefault(f"{p.pollutant.name}（{p.unit}）", []).append([f"{p.effective_from:%Y-%m-%d}", str(p.price)])
-    return render(request, "trading/prices.html", {"current": prices.current(), "history": past.reverse(),
-                                                   "chart": chart, "can_edit": can_edit,
-                                                   "pollutants": Pollutant.objects.all()})
+    return render(request, "trading/prices.html", {"current": prices.current(city_id=city_id), "history": past.reverse(),
+                                                   "chart": chart, "can_edit": can_edit and city_id == request.user.city_id,
+                                                   "pollutants": Pollutant.objects.all(), "city": city,
+                                                   "cities": cities})
 
 
 # --- paid-use fees (seed 001 Art 21) --------------------------------------------------------------------------------

@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
 PORTAL_CITY_NAME = _("Qujing")
 # The rule set (accounting/rulesets/): validity of entered quota, substitution ratios, deadlines.
 PORTAL_RULE_SET = env("PORTAL_RULE_SET", default="qujing")
+# The deployment's main city (its division code): the public pages' reference prices are its own.
+PORTAL_MAIN_CITY = env("PORTAL_MAIN_CITY", default="530300")
 # A city deciding under another rule set than PORTAL_RULE_SET: its division code -> the rule set (issue 19).
 PORTAL_CITY_RULE_SETS = env.dict("PORTAL_CITY_RULE_SETS", default={})
 # Carbon (seed 004): the day (month-day of the following year) by which a year's allowances are surrendered.

@@ -31,7 +31,8 @@ def sold(make_lot, api_as, demo):
     from ledger.models import AccountKind
     from tests.trading.test_trades import sell_between_enterprises
 
-    ReferencePrice.objects.create(pollutant=make_lot("1", pollutant="NOX").pollutant, price=Decimal("800"),
+    ReferencePrice.objects.create(city=demo["city_reviewer"].organisation.region,
+                                  pollutant=make_lot("1", pollutant="NOX").pollutant, price=Decimal("800"),
                                   effective_from=dt.date(2020, 1, 1), document="曲环价〔2020〕1号")
     owner = demo["ent_qilin"].organisation
     trades = []

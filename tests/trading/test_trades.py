@@ -371,3 +371,25 @@ def test_green_channel_for_a_major_project_when_the_reserve_is_scarce(make_lot, 
     assert result.method == suggested
     if suggested == "fixed":
         assert "第十八条" in result.reason or "Art 18" in result.reason
+
+
+def test_each_city_sets_its_own_reference_prices(demo, as_user):
+    """Issue 19: Honghe's price does not close Qujing's; a trade reads its own city's; the page shows one city's."""
+    import datetime
+
+    from quota_registry.reference.models import Pollutant
+    from trading import prices
+
+    so2 = Pollutant.objects.get(code="SO2")
+    qujing = prices.reference_price_set(actor=demo["city_admin"], pollutant=so2, price="3000",
+                                        effective_from=datetime.date(2026, 1, 1), document="曲环价〔2026〕1号")
+    honghe = prices.reference_price_set(actor=demo["honghe_admin"], pollutant=so2, price="2500",
+                                        effective_from=datetime.date(2026, 2, 1), document="红环价〔2026〕1号")
+    qujing.refresh_from_db()
+    assert qujing.effective_to is None and (qujing.city.code, honghe.city.code) == ("530300", "532500")
+    day = datetime.date(2026, 3, 1)
+    assert prices.in_force(so2.pk, day, qujing.city_id) == Decimal("3000")
+    assert prices.in_force(so2.pk, day, honghe.city_id) == Decimal("2500")
+    assert [p.price for p in prices.current(day)] == [Decimal("3000")]  # the main city's on the public pages
+    page = as_user("honghe_reviewer").get("/prices/").content.decode()
+    assert "红环价〔2026〕1号" in page and "曲环价〔2026〕1号" not in page
