@@ -101,12 +101,8 @@ def report_create(*, actor, unit: KeyEmitter, year: int, reported_emissions, ene
             figures[name] = _t(reported_emissions if name == "reported_emissions" else energy_tce, name, label)
         except ValidationError as exc:
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    for name, value, label, limit in (("sources", sources, _("Emissions by source and facility"), 4000),
-                                      ("basis", basis, _("Basis of calculation"), 500)):
-        try:
-            inputs.check_text(value, field=name, label=label, limit=limit, required=True)
-        except ValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    errors.update(inputs.text_problems(("sources", sources, _("Emissions by source and facility"), 4000, True),
+                                       ("basis", basis, _("Basis of calculation"), 500, True)))
     if errors:
         raise ValidationError(errors)
     files = files or ()
@@ -275,14 +271,8 @@ def provider_register(*, actor, name: str, credit_code: str, services: list[str]
 
     if getattr(actor, "role", None) not in CITY_ROLES:
         raise PermissionDenied(_("The register of service organisations is kept by the city bureau."))
-    errors = {}
-    for field, value, label, limit, required in (("name", name, _("Name"), 120, True),
-                                                 ("address", address, _("Address"), 200, False),
-                                                 ("contact", contact, _("Contact"), 100, False)):
-        try:
-            inputs.check_text(value, field=field, label=label, limit=limit, required=required)
-        except ValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    errors = inputs.text_problems(("name", name, _("Name"), 120, True), ("address", address, _("Address"), 200, False),
+                                  ("contact", contact, _("Contact"), 100, False))
     try:
         validate_credit_code(credit_code or "")
     except ValidationError as exc:
@@ -311,13 +301,8 @@ def inspection_record(*, actor, provider, inspected_on, subject: str, findings: 
 
     if getattr(actor, "role", None) not in CITY_ROLES or provider.city_id != actor.city_id:
         raise PermissionDenied(_("The register of service organisations is kept by the city bureau."))
-    errors = {}
-    for field, value, label, limit in (("subject", subject, _("What was inspected"), 300),
-                                       ("findings", findings, _("Findings"), 2000)):
-        try:
-            inputs.check_text(value, field=field, label=label, limit=limit, required=True)
-        except ValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    errors = inputs.text_problems(("subject", subject, _("What was inspected"), 300, True),
+                                  ("findings", findings, _("Findings"), 2000, True))
     if outcome not in InspectionOutcome.values:
         errors["outcome"] = _("Choose the outcome.")
     if inspected_on is None or inspected_on > timezone.localdate():

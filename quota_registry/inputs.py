@@ -65,6 +65,18 @@ def check_text(value, *, field: str, label, limit: int, required: bool = False, 
     return text
 
 
+def text_problems(*rows) -> dict:
+    """Several free texts at once, (field, value, label, limit, required) each: {field: why} for those refused, so
+    that a service reports every field's problem in one answer."""
+    errors = {}
+    for field, value, label, limit, required in rows:
+        try:
+            check_text(value, field=field, label=label, limit=limit, required=required)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    return errors
+
+
 def check_quantity(value, *, field: str, label=None, unit: str = "", positive: bool = True) -> Decimal:
     """A typed quantity for a service: bounded by accounting/quantities.py; `positive`: more than zero."""
     label = label or quantities.QUANTITY_LABEL

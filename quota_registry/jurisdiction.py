@@ -46,8 +46,8 @@ _DIVISIONS: dict[int, tuple[str, int | None, str]] | None = None  # region id ->
 
 
 def _divisions() -> dict[int, tuple[str, int | None, str]]:
-    """Every division's level and parent, read once per process (a few dozen rows, changed only by a migration or
-    the reference-data loader, which call `forget_divisions`)."""
+    """Every division's level, parent and name, read once per process (a few dozen rows, changed only by a migration
+    or the reference-data loader); a division not known yet reads them again (`city_id_of`)."""
     global _DIVISIONS
     if _DIVISIONS is None:
         from quota_registry.reference.models import Region
@@ -93,15 +93,11 @@ def city_of(region):
 def main_city_id() -> int | None:
     """The deployment's main city (PORTAL_MAIN_CITY, a division code; default the first city): whose reference
     prices the public pages show."""
-    code = getattr(settings, "PORTAL_MAIN_CITY", "")
-    cities_ = [(pk, name) for pk, (level, _p, name) in _divisions().items() if level == "city"]
-    if code:
-        from quota_registry.reference.models import Region
+    from quota_registry.reference.models import Region
 
-        found = Region.objects.filter(code=code, level="city").values_list("pk", flat=True).first()
-        if found:
-            return found
-    return min(pk for pk, _n in cities_) if cities_ else None
+    cities_ = Region.objects.filter(level="city")
+    return (cities_.filter(code=getattr(settings, "PORTAL_MAIN_CITY", "")).values_list("pk", flat=True).first()
+            or cities_.order_by("sort_order", "code").values_list("pk", flat=True).first())
 
 
 def city_region_ids(city_id: int) -> list[int]:

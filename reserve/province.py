@@ -67,15 +67,12 @@ def report_last_month(today: datetime.date | None = None) -> list[CityMonthRepor
 
 def year_table(year: int, *, city_ids: list[int] | None = None, today: datetime.date | None = None) -> dict:
     """What the province's page shows for `year`: per month (up to this one) the rows by factor, each city's and the
-    province's; the months already reported come from the stored reports (what was sent), the current one from the
-    ledger now."""
+    province's, computed from the ledger; and which cities' reports for those months are stored (the stored reports
+    equal the ledger's figures: tests/reserve/test_province.py)."""
     today = today or timezone.localdate()
     last = min(f"{year:04d}-12", month_of(today))
     months = onebook.months_between(f"{year:04d}-01", last) if f"{year:04d}-01" <= last else []
     if not months:
-        return {"months": [], "rows": []}
-    rows = one_ledger(months, city_ids=city_ids)
-    stored = {(r.city_id, r.month, r.pollutant.code): r for r in
-              CityMonthReport.objects.filter(month__in=months).select_related("pollutant")}
-    return {"months": months, "rows": rows, "reported": {(c, m) for c, m, _f in stored},
-            "stored": stored}
+        return {"months": [], "rows": [], "reported": set()}
+    reported = set(CityMonthReport.objects.filter(month__in=months).values_list("city_id", "month").distinct())
+    return {"months": months, "rows": one_ledger(months, city_ids=city_ids), "reported": reported}

@@ -123,12 +123,8 @@ def transfer_create(*, actor, data: dict) -> CityTransfer:
             errors["watershed"] = _("Choose a watershed the county lies in.")
     elif pollutant is not None and pollutant.category == "water":
         errors["watershed"] = _("A water factor needs the project's watershed (seed 003 Art 21(1): within one basin).")
-    for name, limit, label in (("project_name", 200, _("Project")), ("reason", inputs.REASON, _("Reason"))):
-        value = str(data.get(name) or "").strip()
-        if not value:
-            errors[name] = _("%(field)s is required.") % {"field": label}
-        elif len(value) > limit:
-            errors[name] = _("%(field)s: at most %(n)s characters.") % {"field": label, "n": limit}
+    errors.update(inputs.text_problems(("project_name", data.get("project_name"), _("Project"), 200, True),
+                                       ("reason", data.get("reason"), _("Reason"), inputs.REASON, True)))
     if errors:
         raise ValidationError(errors)
     transfer = CityTransfer(number=next_number("KS"), from_city=from_city, to_city_id=to_city_id, region=region,

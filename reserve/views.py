@@ -655,7 +655,7 @@ def _one_ledger_context(request, *, city_ids=None) -> dict:
     rows.sort(key=lambda r: (factors[r.factor].sort_order, r.city is None, cities[r.city].sort_order if r.city else 0))
     return {"year": year, "years": list(range(today.year, today.year - 5, -1)), "months": months, "month": month,
             "rows": [{"row": r, "city": cities.get(r.city), "factor": factors[r.factor]} for r in rows],
-            "reported": {cities[c].name for c, m in table.get("reported", ()) if m == month and c in cities},
+            "reported": {cities[c].name for c, m in table["reported"] if m == month and c in cities},
             "current": month == province.month_of(today)}
 
 

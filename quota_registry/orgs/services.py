@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
-from quota_registry.inputs import REASON, check_text
+from quota_registry.inputs import REASON, check_text, text_problems
 from quota_registry.permissions import can_manage_organisations, require
 
 from .models import Organisation, OrganisationKind, Role, User
@@ -124,12 +124,9 @@ def restriction_create(*, actor, kind: str, reason: str, source: str, valid_from
     elif actor is not None and (organisation.region_id if organisation else region.pk) not in actor.city_region_ids:
         errors["organisation" if organisation is not None else "region"] = _(
             "The city's list holds the enterprises and counties of your own city only.")
-    for name, value in (("reason", reason), ("source", source)):
-        try:
-            check_text(value, field=name, label=Restriction._meta.get_field(name).verbose_name,
-                              limit=Restriction._meta.get_field(name).max_length, required=True)
-        except ValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    errors.update(text_problems(*((name, value, Restriction._meta.get_field(name).verbose_name,
+                                   Restriction._meta.get_field(name).max_length, True)
+                                  for name, value in (("reason", reason), ("source", source)))))
     if valid_from is None:
         errors["valid_from"] = _("Give the day it is in force from.")
     elif valid_until is not None and valid_until < valid_from:

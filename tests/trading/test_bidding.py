@@ -154,3 +154,20 @@ def test_bids_placed_at_once_in_the_last_minutes_are_all_kept_and_the_close_foll
                              {b.pk: b.party_id for b in stored})
     assert [b.id for b in ranked] == [b.pk for b in trades.standing(auction)]
     assert [b.price for b in ranked] == [Decimal("1550"), Decimal("1500")]
+
+
+def test_a_late_lock_refuses_when_another_step_moved_the_record_meanwhile(auction, demo):
+    """Step.lock_late: the record is read again under the lock; if its state moved since it was read (the close ran
+    between), the bid is refused (409) and nothing of it stays."""
+    from quota_registry.review.engine import TransitionNotAllowed, _lock_now, kind_for
+    from quota_registry.review.models import Review
+
+    read = Trade.objects.get(pk=auction.pk)  # what a bid read before its late lock
+    Trade.objects.filter(pk=auction.pk).update(status="traded", bidding_closes=timezone.now())
+    with pytest.raises(TransitionNotAllowed):
+        _lock_now(kind_for(Trade), read, "trading", "bid")
+    assert read.status == "traded"  # the fields were read again
+    n = Review.objects.count()
+    with pytest.raises(TransitionNotAllowed):
+        bid(demo, "ent_huize", auction, "1050")
+    assert Review.objects.count() == n

@@ -106,29 +106,7 @@ class Command(BaseCommand):
 
     def seed(self):
         city_region = Region.objects.get(code="530300")
-        city = self.org(credit_code=make_code("11", "530300", 10000001), kind=OrganisationKind.CITY_BUREAU,
-                        name="曲靖市生态环境局", region=city_region, address="曲靖市麒麟区",
-                        contact_person="总量科", contact_phone="0874-0000000")
-        users = [self.user(u, city, role, name) for u, role, name in CITY_USERS]
-
-        serial = 20000000
-        for code, (slug, short, ent_name, industry_code) in COUNTIES.items():
-            region = Region.objects.get(code=code)
-            division = code if region.national_code else "530300"
-            serial += 1
-            bureau = self.org(credit_code=make_code("11", division, serial), kind=OrganisationKind.COUNTY_BUREAU,
-                              name=f"曲靖市生态环境局{short}分局", region=region,
-                              contact_person="环境管理股", contact_phone="0874-0000000")
-            users.append(self.user(f"county_{slug}", bureau, Role.COUNTY_REVIEWER, f"{short}审核员"))
-            serial += 1
-            enterprise = self.org(
-                credit_code=make_code("91", division, serial), kind=OrganisationKind.ENTERPRISE, name=ent_name,
-                region=region, industry=Industry.objects.get(code=industry_code),
-                permit_number=f"{make_code('91', division, serial)}001P",
-                management_category=ManagementCategory.KEY, address=f"{region.name}示范工业园",
-                contact_person="环保专员", contact_phone="13800000000",
-            )
-            users.append(self.user(f"ent_{slug}", enterprise, Role.ENTERPRISE_USER, f"{short}企业专员"))
+        users = self.seed_city("530300", "曲靖市生态环境局", "曲靖市麒麟区", "0874-0000000", "曲靖市", CITY_USERS, COUNTIES)
 
         reviewer = self.org(credit_code=make_code("52", "530300", 30000001), kind=OrganisationKind.TECH_REVIEWER,
                             name="曲靖示范环境技术评估中心", region=city_region)
@@ -137,7 +115,8 @@ class Command(BaseCommand):
                         name="曲靖示范银行麒麟支行", region=city_region, contact_person="公司信贷部",
                         contact_phone="0874-0000001")
         users.append(self.user("bank", bank, Role.BANK_USER, "信贷经理"))
-        users += self.seed_honghe()
+        users += self.seed_city("532500", "红河哈尼族彝族自治州生态环境局", "红河州蒙自市", "0873-0000000", "红河州",
+                                HONGHE_USERS, HONGHE_COUNTIES)
         verifier = self.org(credit_code=make_code("91", "530300", 50000001), kind=OrganisationKind.VERIFIER,
                             name="云南示范碳排放核查中心", region=city_region, contact_person="核查部",
                             contact_phone="0871-0000002")
@@ -156,27 +135,28 @@ class Command(BaseCommand):
                                    basis=_("Demo data, not official figures"))
         return {"organisations": Organisation.objects.count(), "users": len(users)}
 
-    def seed_honghe(self) -> list:
-        """Honghe's bureau and staff, and a county bureau and an enterprise in two of its counties."""
-        honghe = Region.objects.get(code="532500")
-        bureau = self.org(credit_code=make_code("11", "532500", 10000001), kind=OrganisationKind.CITY_BUREAU,
-                          name="红河哈尼族彝族自治州生态环境局", region=honghe, address="红河州蒙自市",
-                          contact_person="总量科", contact_phone="0873-0000000")
-        users = [self.user(u, bureau, role, name) for u, role, name in HONGHE_USERS]
+    def seed_city(self, code, name, address, phone, short_name, staff, counties) -> list:
+        """A city's bureau and staff, and in each county named its bureau (分局) with a reviewer, and a demo
+        enterprise with its user."""
+        bureau = self.org(credit_code=make_code("11", code, 10000001), kind=OrganisationKind.CITY_BUREAU, name=name,
+                          region=Region.objects.get(code=code), address=address, contact_person="总量科",
+                          contact_phone=phone)
+        users = [self.user(u, bureau, role, person) for u, role, person in staff]
         serial = 20000000
-        for code, (slug, short, ent_name, industry_code) in HONGHE_COUNTIES.items():
-            region = Region.objects.get(code=code)
+        for county_code, (slug, short, ent_name, industry_code) in counties.items():
+            region = Region.objects.get(code=county_code)
+            division = county_code if region.national_code else code
             serial += 1
-            county = self.org(credit_code=make_code("11", code, serial), kind=OrganisationKind.COUNTY_BUREAU,
-                              name=f"红河州生态环境局{short}分局", region=region, contact_person="环境管理股",
-                              contact_phone="0873-0000000")
-            users.append(self.user(f"county_{slug}", county, Role.COUNTY_REVIEWER, f"{short}审核员"))
+            office = self.org(credit_code=make_code("11", division, serial), kind=OrganisationKind.COUNTY_BUREAU,
+                              name=f"{short_name}生态环境局{short}分局", region=region, contact_person="环境管理股",
+                              contact_phone=phone)
+            users.append(self.user(f"county_{slug}", office, Role.COUNTY_REVIEWER, f"{short}审核员"))
             serial += 1
             enterprise = self.org(
-                credit_code=make_code("91", code, serial), kind=OrganisationKind.ENTERPRISE, name=ent_name, region=region,
-                industry=Industry.objects.get(code=industry_code), permit_number=f"{make_code('91', code, serial)}001P",
-                management_category=ManagementCategory.KEY, address=f"{region.name}示范工业园",
-                contact_person="环保专员", contact_phone="13800000001")
+                credit_code=make_code("91", division, serial), kind=OrganisationKind.ENTERPRISE, name=ent_name,
+                region=region, industry=Industry.objects.get(code=industry_code),
+                permit_number=f"{make_code('91', division, serial)}001P", management_category=ManagementCategory.KEY,
+                address=f"{region.name}示范工业园", contact_person="环保专员", contact_phone="13800000000")
             users.append(self.user(f"ent_{slug}", enterprise, Role.ENTERPRISE_USER, f"{short}企业专员"))
         return users
 
