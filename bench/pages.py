@@ -124,6 +124,9 @@ def main():
     from reserve.models import EntryApplication, WithdrawalApplication
 
     chosen = subjects()
+    import gc
+
+    gc.freeze()  # as the web process does after start-up (quota_registry/wsgi.py)
     rows = []
     for page in KEY_PAGES:
         client = client_for(chosen.users[page.viewer])

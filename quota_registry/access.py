@@ -71,7 +71,7 @@ def scope(user, model_or_queryset) -> QuerySet:
     if getattr(user, "is_province_staff", False):
         return qs
     if user.is_city_staff:
-        return qs.filter(_in_city(rule, user.city_region_ids))
+        return qs.filter(_in_city(rule, user.city_region_ids, qs.model))
     if user.is_county_reviewer and rule.region:
         if organisation.region_id is None:
             return qs.none()
@@ -87,20 +87,35 @@ def scope(user, model_or_queryset) -> QuerySet:
     return qs.filter(rule.published) if rule.published is not None else qs.none()
 
 
-def _in_city(rule: ScopeRule, ids: list[int]) -> Q:
+def _in_city(rule: ScopeRule, ids: list[int], model) -> Q:
     """The rows of one city (`ids`: the city and its counties): located in it (by the row's county or, failing that,
-    its organisation's), or by its `city` lookup; rows located nowhere are shared."""
+    its organisation's), or by its `city` lookup; rows located nowhere (possible only where the lookup may be empty)
+    are shared."""
     if not ids:
         return Q(pk__in=[])
     path = rule.region or (f"{rule.organisation}__region" if rule.organisation else None)
     if path is None and rule.city is None:
         return Q()
-    inside, nowhere = Q(pk__in=[]), Q()
-    for lookup in (path, rule.city):
-        if lookup:
-            inside |= Q(**{f"{lookup}__in": ids})
+    lookups = [lookup for lookup in (path, rule.city) if lookup]
+    inside = Q(**{f"{lookups[0]}__in": ids})
+    for lookup in lookups[1:]:
+        inside |= Q(**{f"{lookup}__in": ids})
+    if all(_may_be_empty(model, lookup) for lookup in lookups):
+        nowhere = Q()
+        for lookup in lookups:
             nowhere &= Q(**{f"{lookup}__isnull": True})
-    return inside | nowhere
+        return inside | nowhere
+    return inside
+
+
+def _may_be_empty(model, lookup: str) -> bool:
+    """Whether a row's `lookup` (a path of foreign keys) may lead nowhere: one of its fields is nullable."""
+    for name in lookup.split("__"):
+        field = model._meta.get_field(name)
+        if field.null or not field.is_relation or field.many_to_many or field.one_to_many:
+            return True
+        model = field.related_model
+    return False
 
 
 def get_scoped_or_404(user, model_or_queryset, **lookup):
