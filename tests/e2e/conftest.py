@@ -1,5 +1,6 @@
 """Browser tests: Debian's Chromium driven by Playwright against Django's live server. The journeys keep
 screenshots of what they walk, at 1440 and 390 px wide, in var/screenshots/ (CI keeps the folder as an artifact)."""
+import os
 import shutil
 from pathlib import Path
 
@@ -49,15 +50,21 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 WIDTHS = ((1440, 900), (390, 844))  # a desktop and a phone
 
 
+# The pictures are taken when PORTAL_SCREENSHOTS is set (.ci/run sets it: they are its artifacts; set it to look at
+# them after a local run); every run checks every width.
+TAKE = bool(os.environ.get("PORTAL_SCREENSHOTS"))
+
+
 def shoot(page, name: str) -> None:
-    """Screenshots of the page at each width (var/screenshots/<name>-<width>.png); on a phone nothing may need
-    horizontal scrolling (lists become cards, forms one column)."""
+    """Screenshots of the page at each width (var/screenshots/<name>-<width>.png, with PORTAL_SCREENSHOTS set); on a
+    phone nothing may need horizontal scrolling (lists become cards, forms one column)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     before = page.viewport_size
     try:
         for width, height in WIDTHS:
             page.set_viewport_size({"width": width, "height": height})
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+            if TAKE:
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= width, f"{name}: {wide} px wide on a {width} px screen"
     finally:

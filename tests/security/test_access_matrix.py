@@ -16,6 +16,9 @@ QILIN = {"ent_qilin", "county_qilin", "province"} | QUJING  # the scope of objec
 ENTERPRISES = {"ent_qilin", "ent_huize", "ent_gejiu"}
 COUNTIES = {"county_qilin", "county_huize", "county_gejiu"}
 ALL = set(ROLES) - {"anon"}
+# one of each kind of role, of each city and the province (for the routes every signed-in role gets alike)
+REPRESENTATIVES = {"anon", "ent_qilin", "county_qilin", "city_admin", "tech_reviewer", "bank", "honghe_reviewer",
+                   "ent_gejiu", "province", "verifier"}
 
 
 def public():
@@ -322,6 +325,9 @@ def test_access_matrix(objects, demo):
             continue
         url = reverse(name, kwargs=objects[obj] if obj else None)
         is_api = url.startswith("/api/")
+        if len({status for role, status in expected.items() if role != "anon"}) == 1:
+            # a route answering every signed-in role alike: one person of each kind of role and city asks
+            expected = {role: status for role, status in expected.items() if role in REPRESENTATIVES}
         for role, status in expected.items():
             client = clients[role][1 if is_api else 0]
             response = client.get(url) if method == "get" else client.post(url, {})
