@@ -79,6 +79,7 @@ REPORT = engine.register(Kind(
         Step("verify", (ReportStatus.VERIFYING,), ReportStatus.VERIFIED, ASSIGNED_VERIFIER, Decision.VERIFY,
              Stage.THIRD_PARTY, gettext_lazy("Record the verification"), opinion="none", attachments=True,
              check=services.check_verified, effect=services.verified, style="primary",
+             done=gettext_lazy("Recorded the verified emissions"),
              fields=(Field("verified_emissions", gettext_lazy("Verified emissions (t CO2e)"), "quantity"),
                      Field("findings", gettext_lazy("Data-quality findings"), "text", limit=2000, required=False)),
              notes=gettext_lazy("the verification report and its findings; revised after a review sends it back "
