@@ -4,9 +4,11 @@ another city's pool, and what it held at the end. Pure: built from the flows of 
 of the cities' pools, never typed in.
 
 A flow is classified by the account on the other side of the pool:
-- from the outside (SOURCE: an entry approved) or from an enterprise (quota returned, bought back): added;
-- to any other account (held for a withdrawal, sold, expired, revoked): used; coming back from a hold or an offer
-  (a withdrawal refused, a trade cancelled) undoes a use, so it counts as a negative use, not as an addition;
+- from the outside (SOURCE: an entry approved) or from an enterprise (quota returned; bought back from its offer,
+  ESCROW, or from a pledge's enforcement sale, PLEDGED): added; back to the outside (an entry's issue reversed): a
+  negative addition;
+- to any other account (held for a withdrawal or a sale, expired, revoked): used; coming back from a hold (a
+  withdrawal refused, a sale cancelled) undoes a use, so it counts as a negative use, not as an addition;
 - from one city's pool to another's: transferred out of the one and into the other.
 
 So that for every city, factor and month: closing = opening + added - used + transferred in - transferred out, the
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 ZERO = Decimal("0.0000")
-ADDING = frozenset({"source", "enterprise"})  # the other side of a flow into the pool that adds to it
+ADDING = frozenset({"source", "enterprise", "escrow", "pledged"})  # the other side of a flow that adds to the pool
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,11 @@ def book(flows: Iterable[Flow], *, cities: Iterable[int], factors: Iterable[str]
             else:
                 figures[1] -= f.quantity
         elif f.from_kind == "pool":
-            moved[(f.from_city, f.factor)][f.month][1] += f.quantity
+            figures = moved[(f.from_city, f.factor)][f.month]
+            if f.to_kind == "source":
+                figures[0] -= f.quantity
+            else:
+                figures[1] += f.quantity
     if not months:
         return []
     shown = set(months)

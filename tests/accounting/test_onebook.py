@@ -51,3 +51,14 @@ def test_a_move_within_one_city_s_pool_is_not_a_transfer():
 
 def test_months_between_crosses_the_year():
     assert months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+def test_a_buy_back_adds_and_a_reversed_issue_takes_the_addition_back():
+    """Seed 001 Art 5: quota bought back from an enterprise's offer (ESCROW) or a pledge's sale (PLEDGED) is added to
+    the reserve; an entry's issue reversed (back to SOURCE) is not a use, it undoes the addition."""
+    flows = [Flow("2026-06", "COD", "source", None, "pool", QJ, D("20")),
+             Flow("2026-06", "COD", "escrow", None, "pool", QJ, D("3")),
+             Flow("2026-06", "COD", "pledged", None, "pool", QJ, D("1.5")),
+             Flow("2026-06", "COD", "pool", QJ, "source", None, D("20"))]
+    r = rows_by(book(flows, cities=[QJ], factors=["COD"], months=["2026-06"]))[(QJ, "COD", "2026-06")]
+    assert (r.added, r.used, r.closing) == (D("4.5"), 0, D("4.5"))
