@@ -47,10 +47,20 @@ def refusal(*, category: str, factor_name: str, receiving: Receiving, source: So
     these limits do not apply (Art 21 is about 跨设区市)."""
     if source.city == receiving.city:
         return None
+    return receiving_refusal(factor_name=factor_name, receiving=receiving, rules=rules) or _source_refusal(
+        category=category, factor_name=factor_name, receiving=receiving, source=source, rules=rules)
+
+
+def receiving_refusal(*, factor_name: str, receiving: Receiving, rules: tuple[str, ...] = RULES) -> str | None:
+    """What forbids the receiving county any quota of the factor from another city, whichever lot it is (Art 21(2))."""
     if "non_attainment" in rules and receiving.attains is False:
         return _("%(county)s does not attain the standard for %(factor)s: it may receive it only from inside its own "
                  "city, not from another city (seed 003 Art 21(2)).") % {"county": receiving.county_name,
                                                                           "factor": factor_name}
+    return None
+
+
+def _source_refusal(*, category, factor_name, receiving, source, rules) -> str | None:
     if "air_key_area" in rules and category == "air" and receiving.air_key_area and not source.air_key_area:
         return _("%(county)s is in a key air-pollution control area: it may receive %(factor)s only from inside such "
                  "an area, and %(source)s is not (seed 003 Art 21(3)).") % {

@@ -20,6 +20,7 @@ from reserve.api import (
     LedgerViewSet,
     LotViewSet,
     PrecheckView,
+    TransferViewSet,
     WithdrawalApplicationViewSet,
 )
 from reserve.public_api import PublicChainView, PublicLedgerView
@@ -42,6 +43,7 @@ router.register("reference-prices", ReferencePriceViewSet, basename="reference-p
 router.register("trades", TradeViewSet, basename="trade")
 router.register("paid-use-fees", FeeViewSet, basename="fee")
 router.register("ledger", LedgerViewSet)
+router.register("transfers", TransferViewSet, basename="citytransfer")
 router.register("auth/tokens", TokenViewSet, basename="api-token-own")
 
 urlpatterns = [

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from ledger import selectors as ledger_reads
 from ledger.models import LedgerTransaction, Lot, Movement
 from quota_registry import inputs
+from quota_registry.access import scope
 from quota_registry.api import BoundedDateField, QuantityField, ScopedQuerysetMixin, service_call
 from quota_registry.documents.models import Document
 from quota_registry.documents.selectors import visible_documents
@@ -20,8 +21,16 @@ from quota_registry.orgs.models import Organisation
 from quota_registry.reference.models import Industry, Pollutant, Region, RegionLevel, Watershed
 from quota_registry.review.api import WorkflowFieldsMixin, add_workflow_actions
 
-from . import entries, withdrawals, workflows
-from .models import Allocation, EntryApplication, EntryItem, PlanMeasure, WithdrawalApplication, WithdrawalItem
+from . import entries, transfers, withdrawals, workflows
+from .models import (
+    Allocation,
+    CityTransfer,
+    EntryApplication,
+    EntryItem,
+    PlanMeasure,
+    WithdrawalApplication,
+    WithdrawalItem,
+)
 
 
 class EntryItemSerializer(serializers.ModelSerializer):
@@ -504,3 +513,48 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return visible_documents(self.request.user).order_by("-requested_at")
+
+
+# --- transfers between cities (issue 19) ----------------------------------------------------------------------------
+
+class TransferSerializer(WorkflowFieldsMixin, serializers.ModelSerializer):
+    from_city = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.filter(level=RegionLevel.CITY))
+    to_city = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.filter(level=RegionLevel.COUNTY))
+    watershed = serializers.SlugRelatedField(slug_field="code", queryset=Watershed.objects.all(), required=False,
+                                             allow_null=True)
+    pollutant = serializers.SlugRelatedField(slug_field="code", queryset=Pollutant.objects.all())
+    quantity = QuantityField()
+    project_name = serializers.CharField(max_length=200)
+    reason = serializers.CharField(max_length=inputs.REASON)
+    ledger_transaction = serializers.SlugRelatedField(slug_field="sequence", read_only=True)
+
+    class Meta:
+        model = CityTransfer
+        fields = ["id", "number", "from_city", "to_city", "region", "watershed", "pollutant", "quantity", "project_name",
+                  "reason", "status", "created_at", "ledger_transaction", "allowed_actions", "reviews"]
+        read_only_fields = ["id", "number", "status", "created_at"]
+
+
+class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      viewsets.GenericViewSet):
+    """Transfers between two cities' pools (seed 003 Arts 20-21) the caller's city requested or is asked to give
+    (the province: all). The receiving city's staff request one (POST); the giving city agrees or declines, the
+    province approves or refuses (the steps of reserve/workflows.py); a limit of Art 21 refuses it with the rule."""
+
+    serializer_class = TransferSerializer
+    queryset = CityTransfer.objects.none()
+
+    def get_queryset(self):
+        return scope(self.request.user, CityTransfer.objects.select_related(
+            "from_city", "to_city", "region", "watershed", "pollutant", "ledger_transaction")).order_by("-created_at", "-id")
+
+    def create(self, request, *args, **kwargs):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = {k: getattr(v, "code", v) for k, v in body.validated_data.items()}
+        made = service_call(transfers.transfer_create, actor=request.user, data=data)
+        return Response(self.get_serializer(made).data, status=status.HTTP_201_CREATED)
+
+
+add_workflow_actions(TransferViewSet, workflows.CITY_TRANSFER)

@@ -61,6 +61,9 @@ def plan(transfer, today=None) -> list[tuple]:
     among those the province's limits let go; refused (400) with the rule when none may, or with what there is."""
     today = today or timezone.localdate()
     receiving = _receiving(transfer, today)
+    if problem := rules.receiving_refusal(factor_name=transfer.pollutant.name, receiving=receiving,
+                                          rules=transfer_rules()):
+        raise ValidationError({"region": problem})  # whatever the giving pool holds
     pool = ledger.pool(transfer.from_city)
     holdings = (Holding.objects.filter(account=pool, lot__pollutant=transfer.pollutant, quantity__gt=0,
                                        lot__status=LotStatus.ACTIVE, lot__valid_until__gte=today)

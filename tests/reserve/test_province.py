@@ -175,3 +175,20 @@ def test_each_city_keeps_its_own_pool_and_sees_nothing_of_the_other(demo, api_as
     assert scope(demo["honghe_reviewer"], visible).exists() and scope(demo["city_reviewer"], visible).exists()
     assert scope(demo["province"], visible).exists() and not scope(demo["county_gejiu"], visible).exists()
     assert not scope(demo["ent_qilin"], visible).exists()
+
+
+def test_the_api_requests_and_decides_a_transfer_and_names_the_rule_it_breaks(demo, api_as, make_lot):
+    make_lot("30", "SO2", "ent_gejiu")
+    body = {"from_city": "532500", "pollutant": "SO2", "quantity": "6", "project_name": "麒麟示范热电扩建",
+            "region": "530302", "reason": "本市储备不足"}
+    made = api_as("city_reviewer").post("/api/v1/transfers/", body, format="json")
+    assert made.status_code == 201, made.json()
+    pk = made.json()["id"]
+    assert made.json()["allowed_actions"] == [] and made.json()["to_city"] == "530300"
+    assert api_as("honghe_reviewer").get(f"/api/v1/transfers/{pk}/").json()["allowed_actions"] == ["agree", "decline"]
+    assert api_as("county_gejiu").get(f"/api/v1/transfers/{pk}/").status_code == 404
+    assert api_as("honghe_reviewer").post(f"/api/v1/transfers/{pk}/agree/", {}, format="json").status_code == 200
+    done = api_as("province").post(f"/api/v1/transfers/{pk}/approve/", {"opinion": "同意"}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "transferred" and done.json()["ledger_transaction"]
+    refused = api_as("city_reviewer").post("/api/v1/transfers/", {**body, "pollutant": "NOX"}, format="json")
+    assert refused.status_code == 400 and "第二十一条第（二）项" in str(refused.json())
