@@ -39,6 +39,23 @@ def deciding_indicators(year: int | None) -> dict:
     return result
 
 
+def quality_status(region: Region, today: datetime.date, rules: rulesets.RuleSet) -> tuple[int | None, dict]:
+    """The year whose environmental quality the rule set reads for `region` (the latest recorded; Shanxi: the
+    previous year's, seed 003 Art 14) and {indicator: attains} recorded for it."""
+    statuses = list(QualityStatus.objects.filter(region=region, year__lte=today.year).order_by("-year")
+                    .values_list("year", "indicator", "attains"))
+    year = rules.quality_year(today, sorted({y for y, _i, _a in statuses}, reverse=True))
+    return year, {indicator: attains for y, indicator, attains in statuses if y == year}
+
+
+def attains(region: Region, pollutant, today: datetime.date, rules: rulesets.RuleSet) -> bool | None:
+    """Whether `region` attained every standard that decides `pollutant` in the year the rule set reads (None: not
+    recorded)."""
+    year, recorded = quality_status(region, today, rules)
+    known = [recorded[i] for i in deciding_indicators(year).get(pollutant.code, []) if i in recorded]
+    return all(known) if known else None
+
+
 def project_facts(*, region: Region, industry, watershed=None, major_project=False, two_high=False,
                   clean_energy=False, relocation=False, stack_height_m=None, today: datetime.date | None = None,
                   rules: rulesets.RuleSet | None = None, captive_power=False, chp_heating=False,
@@ -47,10 +64,7 @@ def project_facts(*, region: Region, industry, watershed=None, major_project=Fal
     recorded; Shanxi: the previous year's, seed 003 Art 14)."""
     today = today or timezone.localdate()
     rules = rules or rule_set()
-    statuses = list(QualityStatus.objects.filter(region=region, year__lte=today.year).order_by("-year")
-                    .values_list("year", "indicator", "attains"))
-    year = rules.quality_year(today, sorted({y for y, _i, _a in statuses}, reverse=True))
-    recorded = {indicator: attains for y, indicator, attains in statuses if y == year}
+    year, recorded = quality_status(region, today, rules)
     sheds = [watershed.code] if watershed else list(region.watersheds.values_list("code", flat=True))
     return Project(
         region_code=region.code, region_name=region.name, heavy_metal_key_area=region.heavy_metal_key_area,

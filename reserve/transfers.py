@@ -19,7 +19,7 @@ from ledger import services as ledger
 from ledger.models import Holding, LotStatus, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
-from quota_registry.reference.models import Pollutant, QualityStatus, Region, RegionLevel, Watershed
+from quota_registry.reference.models import Pollutant, Region, RegionLevel, Watershed
 from quota_registry.review.services import next_number
 
 from . import facts
@@ -31,22 +31,10 @@ def transfer_rules() -> tuple[str, ...]:
     return tuple(getattr(settings, "PORTAL_TRANSFER_RULES", rules.RULES))
 
 
-def _attains(region: Region, pollutant, today) -> bool | None:
-    """Whether the county attained, in the latest year recorded, every standard that decides the factor."""
-    statuses = list(QualityStatus.objects.filter(region=region, year__lte=today.year).order_by("-year")
-                    .values_list("year", "indicator", "attains"))
-    if not statuses:
-        return None
-    year = statuses[0][0]
-    deciding = facts.deciding_indicators(year).get(pollutant.code, [])
-    recorded = {indicator: ok for y, indicator, ok in statuses if y == year}
-    known = [recorded[i] for i in deciding if i in recorded]
-    return all(known) if known else None
-
-
 def _receiving(transfer, today) -> rules.Receiving:
     return rules.Receiving(city=transfer.to_city.code, county_name=transfer.region.name,
-                           attains=_attains(transfer.region, transfer.pollutant, today),
+                           attains=facts.attains(transfer.region, transfer.pollutant, today, facts.rule_set(
+                               jurisdiction.rule_set_code(transfer.region))),
                            air_key_area=transfer.region.air_key_area,
                            basin=transfer.watershed.basin if transfer.watershed_id else "")
 
