@@ -14,8 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting import carbon
-from accounting.quantities import QuantityError
-from accounting.quantities import quantity as exact_quantity
 from quota_registry import inputs
 from quota_registry.audit.services import record, snapshot
 from quota_registry.files.services import attachments_add
@@ -30,10 +28,8 @@ MAX_T = Decimal("100000000")  # 100 million t CO2e: above any single unit
 
 
 def _t(value, field: str, label) -> Decimal:
-    try:
-        return exact_quantity(value, field=label, unit=T, maximum=MAX_T)
-    except QuantityError as exc:
-        raise ValidationError({field: str(exc)}) from exc
+    """A figure in t CO2e (or t of standard coal): not negative, at most MAX_T."""
+    return inputs.check_quantity(value, field=field, label=label, unit=T, positive=False, maximum=MAX_T)
 
 
 def _city_staff_of(actor, organisation) -> None:

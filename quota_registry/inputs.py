@@ -77,11 +77,13 @@ def text_problems(*rows) -> dict:
     return errors
 
 
-def check_quantity(value, *, field: str, label=None, unit: str = "", positive: bool = True) -> Decimal:
-    """A typed quantity for a service: bounded by accounting/quantities.py; `positive`: more than zero."""
+def check_quantity(value, *, field: str, label=None, unit: str = "", positive: bool = True,
+                   maximum: Decimal = quantities.MAX_QUANTITY) -> Decimal:
+    """A typed quantity for a service: bounded by accounting/quantities.py (`maximum`: another bound, such as a
+    carbon emitter's t CO2e); `positive`: more than zero."""
     label = label or quantities.QUANTITY_LABEL
     try:
-        result = quantities.quantity(value, field=label, unit=unit)
+        result = quantities.quantity(value, field=label, unit=unit, maximum=maximum)
     except QuantityError as exc:
         raise ValidationError({field: str(exc)}) from exc
     if positive and result <= 0:

@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting import transfers as rules
-from accounting.quantities import QuantityError, show
-from accounting.quantities import quantity as exact_quantity
+from accounting.quantities import show
 from ledger import services as ledger
 from ledger.models import Holding, LotStatus, TransactionKind
 from quota_registry import inputs, jurisdiction
@@ -102,11 +101,10 @@ def transfer_create(*, actor, data: dict) -> CityTransfer:
         errors["pollutant"] = _("Choose the pollutant factor.")
     quantity = None
     try:
-        quantity = exact_quantity(data.get("quantity"), field=_("Quantity"), unit=pollutant.unit if pollutant else "")
-        if quantity <= 0:
-            errors["quantity"] = _("The quantity must be more than zero.")
-    except QuantityError as exc:
-        errors["quantity"] = str(exc)
+        quantity = inputs.check_quantity(data.get("quantity"), field="quantity", label=_("Quantity"),
+                                         unit=pollutant.unit if pollutant else "")
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
     watershed = None
     if data.get("watershed"):
         watershed = Watershed.objects.filter(code=str(data["watershed"])).first()
