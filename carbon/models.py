@@ -107,6 +107,10 @@ class Allowance(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     quantity = models.DecimalField(_("allowance allocated (t CO2e)"), **QUANTITY)
     source = models.CharField(_("allocation document"), max_length=200)
+    # its lot in the one ledger (issue 20: allocated from the outside world into the unit's carbon account); none for
+    # an allocation of zero
+    lot = models.OneToOneField("ledger.Lot", verbose_name=_("ledger lot"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="carbon_allowance")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -134,6 +138,10 @@ class Surrender(models.Model):
     allowances = models.DecimalField(_("allowances surrendered (t CO2e)"), **QUANTITY)
     ccer = models.DecimalField(_("CCER surrendered (t CO2e)"), **QUANTITY)
     registry_reference = models.CharField(_("national registry record"), max_length=100)
+    # the ledger transaction that moved it into SURRENDERED (the allowances held, what was acquired beyond them, the
+    # CCER)
+    transaction = models.OneToOneField("ledger.LedgerTransaction", verbose_name=_("ledger transaction"), null=True,
+                                       blank=True, on_delete=models.PROTECT, related_name="carbon_surrender")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("surrendered at"), auto_now_add=True)
 

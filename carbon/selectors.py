@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ledger.models import AccountKind, Holding
 from quota_registry.orgs.models import Restriction, RestrictionKind
@@ -34,6 +35,25 @@ def summary(rows: list[dict]) -> dict:
             "emissions": sum((r["obligation"] for r in counted), Decimal("0")),
             "compliant": sum(1 for r in counted if r["compliance"].compliant),
             "overdue": sum(1 for r in counted if r["overdue"])}
+
+
+def ledger_entries(unit) -> list[dict]:
+    """The unit's allocations and surrenders with their ledger transactions, newest first (the unit's page)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from ledger.models import LedgerTransaction, TransactionKind
+
+    from .models import Allowance
+
+    allocations = dict(LedgerTransaction.objects.filter(
+        kind=TransactionKind.ALLOCATE, subject_type=ContentType.objects.get_for_model(Allowance),
+        subject_id__in=unit.allowances.values("pk")).values_list("subject_id", "sequence"))
+    rows = [{"at": a.recorded_at, "what": _("Allocated"), "year": a.year, "allowances": a.quantity, "ccer": None,
+             "reference": a.source, "sequence": allocations.get(a.pk)} for a in unit.allowances.all()]
+    rows += [{"at": s.created_at, "what": _("Surrendered"), "year": s.year, "allowances": s.allowances, "ccer": s.ccer,
+              "reference": s.registry_reference, "sequence": s.transaction.sequence if s.transaction_id else None}
+             for s in unit.surrenders.select_related("transaction")]
+    return sorted(rows, key=lambda r: r["at"], reverse=True)
 
 
 def credit_marks(unit):

@@ -14,12 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting import carbon
+from ledger import services as ledger
+from ledger.models import AccountKind, Holding, Lot, LotStatus, SourceKind, TransactionKind
 from quota_registry import inputs
 from quota_registry.audit.services import record, snapshot
 from quota_registry.files.services import attachments_add
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, OrganisationKind, Restriction, RestrictionKind, Role, User
 from quota_registry.orgs.services import restriction_create
+from quota_registry.reference.models import Pollutant
+from quota_registry.review.services import next_number
 
 from .models import Allowance, EmissionReport, KeyEmitter, ReportStatus, Surrender, UnitStatus
 
@@ -136,6 +140,34 @@ def check_verified(actor, report, values) -> None:
 
 
 # --- allowances, surrenders, compliance (seed 004 item 4) ---------------------------------------------------------
+# In the one ledger, apart from the pollutant pool (ledger/migrations/0015): an allocation is a lot in t CO2e issued
+# from the outside world into the unit's carbon account; a surrender moves allowances from it into SURRENDERED, oldest
+# first, and records what the unit surrendered beyond what it held (allowances acquired in the national market) and
+# its CCER as lots issued and surrendered in the same transaction, each named by the national registry's record.
+
+LOT_PREFIX = {SourceKind.ALLOCATION: "TP", SourceKind.ACQUIRED: "TG", SourceKind.CCER: "CC"}
+
+
+def _carbon_lot(unit: KeyEmitter, *, source_kind: str, quantity: Decimal, year: int) -> Lot:
+    today = timezone.localdate()
+    lot = Lot(number=next_number(LOT_PREFIX[source_kind], today=today), quantity=quantity,
+              pollutant=Pollutant.all_objects.get(code=Pollutant.CARBON), enterprise=unit.enterprise,
+              region=unit.region, industry_id=unit.enterprise.industry_id, source_kind=source_kind,
+              status=LotStatus.ACTIVE, verified_on=today, valid_until=deadline(year))
+    lot.save()
+    return lot
+
+
+def carbon_account(unit: KeyEmitter):
+    return ledger.account(AccountKind.CARBON, unit.enterprise)
+
+
+def held(unit: KeyEmitter) -> Decimal:
+    """The allowances the unit holds in the ledger (allocated, not yet surrendered)."""
+    return (Holding.objects.filter(account__kind=AccountKind.CARBON, account__organisation_id=unit.enterprise_id)
+            .aggregate(total=Sum("quantity"))["total"] or Decimal("0"))
+
+
 
 @transaction.atomic
 def allowance_record(*, actor, unit: KeyEmitter, year: int, quantity, source: str) -> Allowance:
@@ -147,6 +179,13 @@ def allowance_record(*, actor, unit: KeyEmitter, year: int, quantity, source: st
         raise ValidationError({"year": _("The allowance for %(year)s has been recorded already.") % {"year": year}})
     allowance = Allowance.objects.create(unit=unit, region=unit.region, year=year, quantity=q, source=source.strip(),
                                          recorded_by=actor)
+    if q > 0:
+        allowance.lot = _carbon_lot(unit, source_kind=SourceKind.ALLOCATION, quantity=q, year=year)
+        allowance.save(update_fields=["lot"])
+        ledger.post(actor=actor, kind=TransactionKind.ALLOCATE, subject=allowance,
+                    legs=[ledger.Leg(allowance.lot, ledger.account(AccountKind.SOURCE), carbon_account(unit), q)],
+                    memo=_("Allowance for %(year)s allocated to %(unit)s: %(source)s") % {
+                        "year": year, "unit": unit.enterprise.name, "source": allowance.source})
     record(actor=actor, action="allowance.create", obj=allowance, after=snapshot(allowance))
     return allowance
 
@@ -162,7 +201,7 @@ def position(unit: KeyEmitter, year: int, today: datetime.date | None = None) ->
     done = Surrender.objects.filter(unit=unit, year=year).aggregate(a=Sum("allowances"), c=Sum("ccer"))
     surrendered, ccer = done["a"] or Decimal("0"), done["c"] or Decimal("0")
     due = deadline(year)
-    result = {"year": year, "report": report, "obligation": obligation, "allocated": allocated,
+    result = {"year": year, "report": report, "obligation": obligation, "allocated": allocated, "held": held(unit),
               "allowances": surrendered, "ccer": ccer, "deadline": due, "compliance": None, "overdue": False}
     if obligation is not None:
         state = carbon.compliance(obligation=obligation, allowances=surrendered, ccer=min(ccer, carbon.ccer_cap(
@@ -199,8 +238,32 @@ def surrender_record(*, actor, unit: KeyEmitter, year: int, allowances, ccer, re
         raise ValidationError({"ccer": str(exc)}) from exc
     surrender = Surrender.objects.create(unit=unit, region=unit.region, year=year, allowances=a, ccer=c,
                                          registry_reference=registry_reference.strip(), created_by=actor)
+    surrender.transaction = _surrender_post(actor, unit, surrender)
+    surrender.save(update_fields=["transaction"])
     record(actor=actor, action="surrender.create", obj=surrender, after=snapshot(surrender))
     return surrender
+
+
+def _surrender_post(actor, unit: KeyEmitter, surrender: Surrender):
+    """The surrender's one ledger transaction: the allowances held, oldest first; beyond them, allowances acquired in
+    the national market; the CCER (the last two as lots issued and surrendered at once)."""
+    account, sink = carbon_account(unit), ledger.account(AccountKind.SURRENDERED)
+    legs, left = [], surrender.allowances
+    for h in (Holding.objects.filter(account=account, quantity__gt=0).select_related("lot")
+              .order_by("lot__valid_until", "lot_id")):
+        if left <= 0:
+            break
+        take = min(h.quantity, left)
+        legs.append(ledger.Leg(h.lot, account, sink, take))
+        left -= take
+    source = ledger.account(AccountKind.SOURCE)
+    for kind, quantity in ((SourceKind.ACQUIRED, left), (SourceKind.CCER, surrender.ccer)):
+        if quantity > 0:
+            lot = _carbon_lot(unit, source_kind=kind, quantity=quantity, year=surrender.year)
+            legs += [ledger.Leg(lot, source, account, quantity), ledger.Leg(lot, account, sink, quantity)]
+    return ledger.post(actor=actor, kind=TransactionKind.SURRENDER, legs=legs, subject=surrender,
+                       memo=_("Surrendered for %(year)s by %(unit)s (national registry %(ref)s)") % {
+                           "year": surrender.year, "unit": unit.enterprise.name, "ref": surrender.registry_reference})
 
 
 def mark_overdue(today: datetime.date | None = None) -> list[Restriction]:

@@ -58,7 +58,8 @@ def unit_detail(request, pk):
     year = selectors.compliance_year()
     return render(request, "carbon/unit_detail.html", {
         "unit": unit, "years": [services.position(unit, y) for y in selectors.years_of(unit)],
-        "reports": unit.reports.order_by("-year"), "surrenders": unit.surrenders.order_by("-created_at"),
+        "reports": unit.reports.order_by("-year"), "held": services.held(unit),
+        "carbon_ledger": selectors.ledger_entries(unit),
         "marks": selectors.credit_marks(unit), "quota": selectors.quota_of(unit.enterprise),
         "report_form": ReportForm(initial={"year": timezone.localdate().year - 1}) if own else None,
         "surrender_form": SurrenderForm(initial={"year": year}) if own or staff else None,

@@ -34,7 +34,7 @@ from accounting import merkle
 from quota_registry.audit.services import record
 from quota_registry.orgs.models import OrganisationKind
 
-from .models import Account, AccountKind, Checkpoint, LedgerTransaction, LogLeaf, LogNode, Movement
+from .models import OWNED_ACCOUNTS, Account, Checkpoint, LedgerTransaction, LogLeaf, LogNode, Movement
 
 BATCH = 5000  # transactions integrated per database transaction
 
@@ -47,7 +47,7 @@ def _commit(salt_hex: str, value: str) -> str:
 
 def _holder(account: Account) -> str | None:
     """What an enterprise's account commitment opens to; None for the city's own accounts (pool, hold...)."""
-    if account.kind != AccountKind.ENTERPRISE:
+    if account.kind not in OWNED_ACCOUNTS:
         return None
     return f"{account.organisation.credit_code}:{account.reference}"
 

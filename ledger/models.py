@@ -25,7 +25,7 @@ QUANTITY = {"max_digits": 20, "decimal_places": 4}
 
 
 class AccountKind(models.TextChoices):
-    SOURCE = "source", _("Reductions (outside the pool)")
+    SOURCE = "source", _("Outside the registry (reductions, allocations)")
     POOL = "pool", _("City reserve pool")
     ENTERPRISE = "enterprise", _("Enterprise holding")
     HOLD = "hold", _("Held for pending withdrawals")
@@ -36,11 +36,17 @@ class AccountKind(models.TextChoices):
     # tradable or pledgeable again while the pledge stands; leaves on release, or into a trade on default
     PLEDGED = "pledged", _("Pledged to banks")
     USED = "used", _("Used by construction projects")
+    # The carbon side (issue 20, seed 004 item 4), apart from the pollutant pool: a key emitter's carbon allowances
+    # (allocated by the province, or acquired in the national market) and the sink of what it surrendered. A carbon
+    # lot never enters a pollutant account, nor a pollutant lot a carbon one (ledger/migrations/0015 enforces it).
+    CARBON = "carbon", _("Carbon allowances of a key emitter")
+    SURRENDERED = "surrendered", _("Surrendered for carbon compliance")
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled (revoked)")
 
 
-SINGLETON_ACCOUNTS = [k for k in AccountKind.values if k != AccountKind.ENTERPRISE]
+OWNED_ACCOUNTS = (AccountKind.ENTERPRISE, AccountKind.CARBON)  # an organisation's, one or more each
+CARBON_ACCOUNTS = (AccountKind.SOURCE, AccountKind.CARBON, AccountKind.SURRENDERED)  # where a carbon lot may be
 
 
 class Account(models.Model):
@@ -63,17 +69,19 @@ class Account(models.Model):
         verbose_name = _("ledger account")
         verbose_name_plural = _("ledger accounts")
         constraints = [
-            models.UniqueConstraint(fields=["kind"], condition=~Q(kind__in=["enterprise", "pool"]),
+            models.UniqueConstraint(fields=["kind"], condition=~Q(kind__in=["enterprise", "pool", "carbon"]),
                                     name="account_singletons"),
             models.UniqueConstraint(fields=["city"], condition=Q(kind="pool"), name="account_pool_per_city"),
             models.CheckConstraint(condition=Q(kind="pool", city__isnull=False) | (~Q(kind="pool") & Q(city__isnull=True)),
                                    name="account_city_iff_pool"),
             models.UniqueConstraint(fields=["organisation"], condition=Q(kind="enterprise", reference=""),
                                     name="account_per_enterprise"),
+            models.UniqueConstraint(fields=["organisation"], condition=Q(kind="carbon"), name="carbon_account_per_unit"),
             models.UniqueConstraint(fields=["organisation", "reference"], condition=~Q(reference=""),
                                     name="account_per_enterprise_reference"),
             models.CheckConstraint(condition=Q(kind="enterprise", organisation__isnull=False)
-                                   | (~Q(kind="enterprise") & Q(organisation__isnull=True) & Q(reference="")),
+                                   | Q(kind="carbon", organisation__isnull=False, reference="")
+                                   | (~Q(kind__in=["enterprise", "carbon"]) & Q(organisation__isnull=True) & Q(reference="")),
                                    name="account_owner_iff_enterprise"),
         ]
 
@@ -83,7 +91,7 @@ class Account(models.Model):
         label = AccountKind(self.kind).label
         if self.kind == AccountKind.ENTERPRISE and self.reference:
             return f"{label}：{self.organisation}（{self.label or self.reference}）"
-        if self.kind == AccountKind.ENTERPRISE:
+        if self.kind in OWNED_ACCOUNTS:
             return f"{label}：{self.organisation}"
         if self.kind == AccountKind.POOL and self.city_id:
             from quota_registry.jurisdiction import division_name
@@ -98,6 +106,21 @@ class SourceKind(models.TextChoices):
     RETURNED_PURCHASE = "returned_purchase", _("Returned unused purchase")
     ABANDONED = "abandoned", _("Abandoned surplus")
     REVOKED = "revoked", _("Free quota of a revoked permit")
+    # the carbon side's lots (t CO2e; issue 20)
+    ALLOCATION = "allocation", _("Carbon allowance allocated by the province")
+    ACQUIRED = "acquired", _("Carbon allowance acquired in the national market")
+    CCER = "ccer", _("Certified voluntary emission reduction (CCER)")
+
+
+CARBON_SOURCES = (SourceKind.ALLOCATION, SourceKind.ACQUIRED, SourceKind.CCER)
+QUOTA_SOURCE_CHOICES = [c for c in SourceKind.choices if c[0] not in CARBON_SOURCES]  # what an entry may be
+
+
+class LotQuerySet(models.QuerySet):
+    def quota(self):
+        """The pollutant quota's lots: those the reserve's pages, the expiry and the lot list show (not the carbon
+        side's, which live in the same ledger)."""
+        return self.exclude(source_kind__in=CARBON_SOURCES)
 
 
 class LotStatus(models.TextChoices):
@@ -129,6 +152,8 @@ class Lot(models.Model):
     completed_on = models.DateField(_("measure completed on"), null=True, blank=True)
     completion_evidence = models.CharField(_("completion evidence"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = LotQuerySet.as_manager()
 
     # Art 24: the ledger is public; a revoked lot is not shown as available quota.
     SCOPE = ScopeRule(organisation="enterprise", region="region", published=~Q(status="revoked"))
@@ -172,6 +197,8 @@ class TransactionKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")
     PLEDGE = "pledge", _("Pledge registered")
     UNPLEDGE = "unpledge", _("Pledge released")
+    ALLOCATE = "allocate", _("Carbon allowance allocated")
+    SURRENDER = "surrender", _("Carbon allowance surrendered")
 
 
 class LedgerTransaction(models.Model):

@@ -39,7 +39,7 @@ def _holding_sum(kind: str):
 def lots(user, *, today=None):
     """Lots in the user's scope with `in_pool`, `held` and `available` (in the pool, complete, not expired)."""
     today = today or timezone.localdate()
-    qs = scope(user, Lot.objects.select_related("pollutant", "region", "enterprise", "watershed", "industry"))
+    qs = scope(user, Lot.objects.quota().select_related("pollutant", "region", "enterprise", "watershed", "industry"))
     return qs.annotate(in_pool=_holding_sum(AccountKind.POOL), held=_holding_sum(AccountKind.HOLD)).annotate(
         available=Case(When(Q(status=LotStatus.ACTIVE) & Q(valid_until__gte=today), then=F("in_pool")), default=ZERO,
                        output_field=DecimalField(max_digits=20, decimal_places=4)))

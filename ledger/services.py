@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from accounting.quantities import quantity as exact_quantity
 
 from .locks import lock, lock_holdings
-from .models import Account, AccountKind, Holding, LedgerTransaction, Lot, Movement, TransactionKind
+from .models import OWNED_ACCOUNTS, Account, AccountKind, Holding, LedgerTransaction, Lot, Movement, TransactionKind
 
 
 class InsufficientQuantity(ValidationError):
@@ -47,7 +47,7 @@ def account(kind: str, organisation=None, *, reference: str = "", label: str = "
     """The singleton account of `kind`, a city's pool (`city`: the city, or any of its counties), or an
     enterprise's account, general or for one purpose named by `reference` (a withdrawal's number) and shown with
     `label` (its project), created on first use."""
-    if kind == AccountKind.ENTERPRISE:
+    if kind in OWNED_ACCOUNTS:
         acc, _ = Account.objects.get_or_create(kind=kind, organisation=organisation, reference=reference,
                                                defaults={"label": label[:200]})
         return acc

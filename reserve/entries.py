@@ -16,7 +16,7 @@ from accounting.projects import is_thermal_power
 from accounting.quantities import QuantityError
 from accounting.validity import valid_until
 from ledger import services as ledger
-from ledger.models import AccountKind, Holding, Lot, LotStatus, SourceKind, TransactionKind
+from ledger.models import QUOTA_SOURCE_CHOICES, AccountKind, Holding, Lot, LotStatus, SourceKind, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.access import get_scoped_or_404
 from quota_registry.audit.services import record, snapshot
@@ -146,7 +146,7 @@ def _clean_application(application: EntryApplication, enterprise: Organisation) 
                                                          limit=limit))
         except ValidationError as exc:
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    if application.source_kind not in SourceKind.values:
+    if application.source_kind not in dict(QUOTA_SOURCE_CHOICES):
         errors["source_kind"] = _("Choose the source of the quota.")
     if application.measure not in Measure.values:
         errors["measure"] = _("Choose the reduction measure.")

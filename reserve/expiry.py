@@ -34,7 +34,7 @@ def notify_expiring(*, today: datetime.date | None = None) -> int:
     sent = 0
     for days in NOTICE_DAYS:
         horizon = today + datetime.timedelta(days=days)
-        lots = Lot.objects.filter(status__in=[LotStatus.ACTIVE, LotStatus.PLANNED], valid_until__gt=today,
+        lots = Lot.objects.quota().filter(status__in=[LotStatus.ACTIVE, LotStatus.PLANNED], valid_until__gt=today,
                                   valid_until__lte=horizon).exclude(expiry_notices__days_ahead=days)
         for lot in lots.select_related("pollutant"):
             try:
@@ -57,7 +57,7 @@ def expire_lots(*, today: datetime.date | None = None) -> int:
 
     today = today or timezone.localdate()
     expired = 0
-    for pk in Lot.objects.filter(status__in=[LotStatus.ACTIVE, LotStatus.PLANNED], valid_until__lt=today).values_list(
+    for pk in Lot.objects.quota().filter(status__in=[LotStatus.ACTIVE, LotStatus.PLANNED], valid_until__lt=today).values_list(
             "pk", flat=True):
         try:
             engine.perform(actor=None, model=Lot, pk=pk, action="expire")

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounting import reduction
-from ledger.models import Lot, SourceKind
+from ledger.models import QUOTA_SOURCE_CHOICES, Lot
 from quota_registry import inputs
 from quota_registry.inputs import (
     BoundedDateField,
@@ -57,10 +57,10 @@ class EntryApplicationForm(LabelledErrors, forms.ModelForm):
             self.fields["enterprise"].queryset = scope(actor, Organisation).filter(kind=OrganisationKind.ENTERPRISE,
                                                                                     is_active=True)
             self.fields["enterprise"].required = self.instance.pk is None
-            self.fields["source_kind"].choices = [c for c in SourceKind.choices if c[0] in COUNTY_FILED_SOURCES]
+            self.fields["source_kind"].choices = [c for c in QUOTA_SOURCE_CHOICES if c[0] in COUNTY_FILED_SOURCES]
         else:
             del self.fields["enterprise"]
-            self.fields["source_kind"].choices = [c for c in SourceKind.choices if c[0] not in COUNTY_FILED_SOURCES]
+            self.fields["source_kind"].choices = [c for c in QUOTA_SOURCE_CHOICES if c[0] not in COUNTY_FILED_SOURCES]
         if self.instance.pk:
             self.fields.pop("enterprise", None)
         elif actor.is_enterprise_user:
@@ -117,7 +117,7 @@ EntryItemFormSet = forms.formset_factory(EntryItemForm, extra=0, min_num=1, max_
 class EntryFilterForm(LabelledErrors, forms.Form):
     q = forms.CharField(label=_("Number or enterprise"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    source_kind = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All"))] + SourceKind.choices)
+    source_kind = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All"))] + QUOTA_SOURCE_CHOICES)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounting.quantities import QuantityError, quantity
 from ledger import services as ledger
-from ledger.models import Lot, LotStatus, SourceKind
+from ledger.models import QUOTA_SOURCE_CHOICES, Lot, LotStatus
 from quota_registry.documents.imports import Importer, importer
 from quota_registry.orgs.models import Organisation, OrganisationKind, Role
 from quota_registry.reference.models import Pollutant, PollutantCategory, Watershed
@@ -23,7 +23,7 @@ COLUMNS = ["批次编号", "污染因子", "数量", "来源企业统一社会�
 def sources() -> dict:
     """Source kinds by their Chinese name (as the sheet writes them) or code."""
     with translation.override("zh-hans"):
-        return {str(label): code for code, label in SourceKind.choices} | {c: c for c in SourceKind.values}
+        return {str(label): code for code, label in QUOTA_SOURCE_CHOICES} | {c: c for c, _label in QUOTA_SOURCE_CHOICES}
 YES = {"是", "Y", "y", "yes", "true", "1"}
 
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import QUANTITY, SourceKind
+from ledger.models import QUANTITY, QUOTA_SOURCE_CHOICES, SourceKind
 from quota_registry.access import ScopeRule
 from quota_registry.inputs import DESCRIPTION, OPINION, REASON
 from quota_registry.review.models import ReviewableApplication
@@ -25,7 +25,7 @@ class Measure(models.TextChoices):
 class EntryApplication(ReviewableApplication):
     """入库申请 (Arts 7-9): an enterprise's reduction (or returned quota) proposed for the pool."""
 
-    source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
+    source_kind = models.CharField(_("source"), max_length=20, choices=QUOTA_SOURCE_CHOICES)
     measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
     measure_description = models.TextField(_("description of the measure"), blank=True, max_length=DESCRIPTION)
     watershed = models.ForeignKey("reference.Watershed", verbose_name=_("watershed"), null=True, blank=True,

@@ -59,7 +59,7 @@ class Words:
         self.fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
         self.fields.update({f.name: f for f in model._meta.concrete_fields} if model else {})
         self.names: dict = {}
-        self.pollutants = {p.code: p for p in Pollutant.objects.all()}
+        self.pollutants = {p.code: p for p in Pollutant.all_objects.all()}
 
     def _related(self, model_field, pk) -> str:
         if not str(pk).isdigit():

@@ -11,6 +11,18 @@ def _read(name):
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
+CARBON_UNIT = {"code": "CO2E", "name": "二氧化碳当量", "name_en": "Carbon dioxide equivalent", "category": "greenhouse",
+               "unit": "t CO2e", "sort_order": 99}
+
+
+def carbon_unit(apps) -> None:
+    """The carbon side's unit (issue 20): a row beside the 13 factors, for the ledger's carbon lots; once the model
+    knows the category (reference 0008)."""
+    Pollutant = apps.get_model("reference", "Pollutant")
+    if "greenhouse" in dict(Pollutant._meta.get_field("category").choices):
+        Pollutant._base_manager.update_or_create(code=CARBON_UNIT["code"], defaults=CARBON_UNIT)
+
+
 def load(apps=None) -> dict:
     if apps is None:
         from django.apps import apps as django_apps
@@ -22,7 +34,8 @@ def load(apps=None) -> dict:
     Industry = apps.get_model("reference", "Industry")
 
     for order, row in enumerate(_read("pollutants.json")):
-        Pollutant.objects.update_or_create(code=row["code"], defaults={**row, "sort_order": order})
+        Pollutant._base_manager.update_or_create(code=row["code"], defaults={**row, "sort_order": order})
+    carbon_unit(apps)
     sheds = {}
     for row in _read("watersheds.json"):
         sheds[row["code"]], _ = Watershed.objects.update_or_create(code=row["code"], defaults=row)

@@ -12,6 +12,17 @@ class PollutantCategory(models.TextChoices):
     WATER = "water", _("Water")
     AIR = "air", _("Air")
     HEAVY_METAL = "heavy_metal", _("Heavy metal")
+    # Not a factor of Art 4: the unit of the carbon side's ledger (issue 20), t CO2e, kept out of every list of factors
+    GREENHOUSE = "greenhouse", _("Greenhouse gas")
+
+
+class FactorManager(models.Manager):
+    """The 13 factors of Art 4: every list, form and report of pollutant quota. The carbon side's unit (t CO2e) is
+    a row of the same table, so that its lots live in the one ledger, but it is no factor: it is read only through
+    `Pollutant.all_objects` (the ledger's own pages, which name the unit of every movement)."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(category=PollutantCategory.GREENHOUSE)
 
 
 class Pollutant(models.Model):
@@ -19,15 +30,20 @@ class Pollutant(models.Model):
 
     UNIT_T_A = "t/a"
     UNIT_KG_A = "kg/a"
+    UNIT_T_CO2E = "t CO2e"
+    CARBON = "CO2E"  # the code of the carbon side's unit
 
     code = models.CharField(_("code"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=40)
     name_en = models.CharField(_("English name"), max_length=60, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=PollutantCategory.choices)
     unit = models.CharField(
-        _("unit"), max_length=8, choices=[(UNIT_T_A, "t/a"), (UNIT_KG_A, "kg/a")]
+        _("unit"), max_length=8, choices=[(UNIT_T_A, "t/a"), (UNIT_KG_A, "kg/a"), (UNIT_T_CO2E, "t CO2e")]
     )
     sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
+
+    objects = FactorManager()
+    all_objects = models.Manager()
 
     SCOPE = ScopeRule(public=True)
 
@@ -39,7 +55,8 @@ class Pollutant(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(category="heavy_metal", unit="kg/a")
-                    | (~models.Q(category="heavy_metal") & models.Q(unit="t/a"))
+                    | models.Q(category="greenhouse", unit="t CO2e")
+                    | (~models.Q(category__in=["heavy_metal", "greenhouse"]) & models.Q(unit="t/a"))
                 ),
                 name="pollutant_unit_matches_category",
             )

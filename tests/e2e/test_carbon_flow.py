@@ -91,7 +91,14 @@ def test_report_verify_review_surrender_and_a_late_unit_marked(live_server, page
     with page.expect_navigation():
         form.get_by_role("button", name="登记清缴").click()
     assert "已履约" in page.get_by_test_id(f"year-{year}").inner_text()
+    # in the one ledger: the surrender is a transaction (allowances acquired beyond the allocation, and the CCER)
+    # the public log's page verifies
+    row = page.get_by_test_id("carbon-ledger").locator("tr", has_text="QJ-2026-017")
+    assert "47,500.0000" in row.inner_text() and "2,500.0000" in row.inner_text()
     shoot(page, "carbon-unit")
+    with page.expect_navigation():
+        row.locator("a").click()
+    assert "/public/log/verify/?transaction=" in page.url
     logout(page)
 
     assert len(services.mark_overdue()) == 1  # the daily job

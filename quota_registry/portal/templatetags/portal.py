@@ -43,7 +43,7 @@ def factor(code):
     """A pollutant factor's Chinese name from its code (SO2 -> 二氧化硫), for records that keep the code."""
     from quota_registry.reference.models import Pollutant
 
-    names = dict(Pollutant.objects.values_list("code", "name"))
+    names = dict(Pollutant.all_objects.values_list("code", "name"))
     return names.get(code, code)
 
 
