@@ -34,7 +34,9 @@ def quality_status_set(*, actor, region: Region, year: int, indicator: str, atta
     status.attains = attains
     status.basis = basis
     status.updated_by = actor
-    status.full_clean(validate_unique=existing is None)
+    # the row of (region, year, indicator) was looked up and locked above: its uniqueness is known (and the database
+    # keeps it); the fields' own checks (the year's range) still run
+    status.full_clean(validate_unique=False, validate_constraints=False)
     status.save()
     record(
         actor=actor, action="quality_status.update" if existing else "quality_status.create", obj=status,

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "quota_registry.orgs.twofactor.RequireSecondFactorMiddleware",
+    "quota_registry.replica.ReplicaReadsMiddleware",
     "quota_registry.middleware.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -131,6 +132,14 @@ DATABASES = {
 # pg_terminate_backend the next request reconnects instead of failing).
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica (issue 19): DATABASE_REPLICA_URL names a streaming replica of the primary; the public pages, the
+# public API and the exports read from it, everything else from the primary (quota_registry/replica.py).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = planner_costs(env.db_url("DATABASE_REPLICA_URL"))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+PORTAL_READ_REPLICA = env.bool("PORTAL_READ_REPLICA", default="replica" in DATABASES)
+PORTAL_REPLICA_PATHS = ["/public/", "/api/v1/public/", "/market/"]
+DATABASE_ROUTERS = ["quota_registry.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"

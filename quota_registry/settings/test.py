@@ -3,7 +3,7 @@ their absence an error rather than a silent fallback)."""
 import tempfile
 
 from .base import *  # noqa: F401,F403
-from .base import LOGGING, env
+from .base import DATABASES, LOGGING, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -18,3 +18,7 @@ STORAGES = {
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": env("LOG_LEVEL", default="WARNING")}}
 PORTAL_LOG_KEY_FILE = env.path("PORTAL_LOG_KEY_FILE", default=tempfile.mkdtemp(prefix="quota-registry-test-key-")
                                + "/log-signing.key")
+# The replica's alias is the test database itself (Django's test mirror); reads are routed to it only where a test
+# turns PORTAL_READ_REPLICA on (tests/quota_registry/test_replica.py).
+DATABASES["replica"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
+PORTAL_READ_REPLICA = False
