@@ -31,12 +31,14 @@ def environment() -> dict:
     env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     env["DJANGO_SETTINGS_MODULE"] = "quota_registry.settings.bench"
     env.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    if os.environ.get("BENCH_REPLICA_URL"):  # a streaming replica of the benchmark database (public pages, exports)
+        env["DATABASE_REPLICA_URL"] = os.environ["BENCH_REPLICA_URL"]
     return env
 
 
 def setup_django() -> None:
     os.environ.update({k: v for k, v in environment().items() if k not in os.environ or k in (
-        "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")})
+        "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DATABASE_REPLICA_URL")})
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -88,16 +88,22 @@ def client_for(user):
 
 def request(client, url: str) -> tuple[float, int]:
     """One GET: seconds and SQL queries. Anything but 200 is an error in the benchmark itself."""
-    from django.db import connection
+    import contextlib
+
+    from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
+    from quota_registry import replica
+
+    aliases = ["default", replica.REPLICA] if replica.enabled() else ["default"]
+    with contextlib.ExitStack() as stack:  # the primary's queries and the read replica's, if it is in use
+        captured = [stack.enter_context(CaptureQueriesContext(connections[alias])) for alias in aliases]
         started = time.perf_counter()
         response = client.get(url)
         elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise RuntimeError(f"GET {url}: HTTP {response.status_code}")
-    return elapsed, len(queries)
+    return elapsed, sum(len(c) for c in captured)
 
 
 def query_counts() -> dict[str, int]:

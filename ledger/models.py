@@ -86,18 +86,24 @@ class Account(models.Model):
         ]
 
     def __str__(self):
-        # AccountKind(...).label, not get_kind_display(): that rebuilds the choices with every call, and a page
-        # of the ledger names hundreds of accounts.
-        label = AccountKind(self.kind).label
-        if self.kind == AccountKind.ENTERPRISE and self.reference:
-            return f"{label}：{self.organisation}（{self.label or self.reference}）"
-        if self.kind in OWNED_ACCOUNTS:
-            return f"{label}：{self.organisation}"
-        if self.kind == AccountKind.POOL and self.city_id:
-            from quota_registry.jurisdiction import division_name
+        return account_name(self.kind, str(self.organisation) if self.organisation_id else "", self.reference,
+                            self.label, self.city_id)
 
-            return f"{label}：{division_name(self.city_id)}"
-        return str(label)
+
+def account_name(kind: str, organisation: str, reference: str, label: str, city_id: int | None) -> str:
+    """How an account is named on the pages: its kind, whose, for what (an Account, or a row of its values).
+    AccountKind(...).label, not get_kind_display(): that rebuilds the choices with every call, and a page of the
+    ledger names hundreds of accounts."""
+    kind_label = AccountKind(kind).label
+    if kind == AccountKind.ENTERPRISE and reference:
+        return f"{kind_label}：{organisation}（{label or reference}）"
+    if kind in OWNED_ACCOUNTS:
+        return f"{kind_label}：{organisation}"
+    if kind == AccountKind.POOL and city_id:
+        from quota_registry.jurisdiction import division_name
+
+        return f"{kind_label}：{division_name(city_id)}"
+    return str(kind_label)
 
 
 class SourceKind(models.TextChoices):

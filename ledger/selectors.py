@@ -20,7 +20,7 @@ from django.utils.functional import cached_property
 from quota_registry.access import scope
 from quota_registry.reference.models import Pollutant, Region
 
-from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, LotStatus, Movement
+from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, LotStatus, Movement, account_name
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
 
@@ -48,9 +48,28 @@ def lots(user, *, today=None):
 ACCOUNT_NAMES = ("organisation",)  # what Account.__str__ reads beyond the account itself
 
 
+def movement_lines(transaction_ids) -> dict[int, list[tuple]]:
+    """The movements of these transactions, by transaction, one tuple each (lot number, factor, quantity, from,
+    to), in one query of values: the ledger page shows some 200 of them, and making a model instance of each movement,
+    its lot, factor, both accounts and their organisations was most of the page's time. Each account is named once."""
+    sides = ("kind", "organisation__name", "reference", "label", "city_id")
+    rows = (Movement.objects.filter(transaction_id__in=list(transaction_ids)).order_by("transaction_id", "id")
+            .values_list("transaction_id", "lot__number", "lot__pollutant__name", "quantity", "from_account_id",
+                         *(f"from_account__{f}" for f in sides), "to_account_id", *(f"to_account__{f}" for f in sides)))
+    names, lines = {}, defaultdict(list)
+    for txn, number, factor, quantity, src, *rest in rows:
+        (src_values, dst, dst_values) = rest[:5], rest[5], rest[6:]
+        for pk, values in ((src, src_values), (dst, dst_values)):
+            if pk not in names:
+                kind, organisation, reference, label, city_id = values
+                names[pk] = account_name(kind, organisation or "", reference, label, city_id)
+        lines[txn].append((number, factor, quantity, names[src], names[dst]))
+    return lines
+
+
 def ledger_transactions():
     """Transactions with their movements, lots and both accounts with whose they are and for which project,
-    in two queries whatever the rows hold (the ledger page and the ledger API)."""
+    in two queries whatever the rows hold (the ledger API)."""
     accounts = [f"{side}_account__{name}" for side in ("from", "to") for name in ACCOUNT_NAMES]
     # Only the columns shown: a page of the ledger holds hundreds of movements, each with two accounts.
     movements = Movement.objects.select_related("lot__pollutant", *accounts).only(

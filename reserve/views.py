@@ -287,14 +287,15 @@ lot_act = pages.act_view(Lot, "reserve:lot-detail")
 @login_required
 def ledger_list(request):
     require(is_city_staff(request.user), _("The ledger is kept by the city bureau."))
-    qs = scope(request.user, ledger_reads.ledger_transactions()).order_by("-sequence")
+    from ledger.models import LedgerTransaction, TransactionKind
+
+    qs = scope(request.user, LedgerTransaction.objects.select_related("reverses")).order_by("-sequence")
     if request.GET.get("kind"):
         qs = qs.filter(kind=request.GET["kind"])
-    from ledger.models import TransactionKind
-
-    return render(request, "reserve/ledger.html", {"page": _page(request, qs, paginator=ledger_reads.LedgerPaginator),
-                                                   "kinds": TransactionKind.choices,
-                                                   "head": LedgerHead.objects.filter(pk=1).first()})
+    page = _page(request, qs, paginator=ledger_reads.LedgerPaginator)
+    return render(request, "reserve/ledger.html", {
+        "page": page, "lines": ledger_reads.movement_lines(t.pk for t in page.object_list),
+        "kinds": TransactionKind.choices, "head": LedgerHead.objects.filter(pk=1).first()})
 
 
 

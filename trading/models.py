@@ -60,8 +60,10 @@ class PermitChangeObligation(models.Model):
         verbose_name = _("permit-change obligation")
         verbose_name_plural = _("permit-change obligations")
         # The dashboards count what is not yet confirmed: few rows among the years of confirmed ones.
+        # The inboxes count one state in a city's counties (a filed change awaiting the city): the state first.
         indexes = [models.Index(fields=["region", "due_date"], condition=~Q(status="confirmed"),
-                                name="obligation_pending_due")]
+                                name="obligation_pending_due"),
+                   models.Index(fields=["status", "region"], name="obligation_status_region")]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "origin_type", "origin_id"], condition=Q(origin_id__isnull=False),
                                     name="obligation_one_per_enterprise_and_origin"),

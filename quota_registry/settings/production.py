@@ -7,6 +7,10 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default in production
 DATABASES = {"default": planner_costs(env.db_url("DATABASE_URL"))}
 DATABASES["default"].update(CONN_MAX_AGE=env.int("DB_CONN_MAX_AGE", default=60), CONN_HEALTH_CHECKS=True,
                             ATOMIC_REQUESTS=True)
+if env("DATABASE_REPLICA_URL", default=""):  # the streaming replica: public pages, the public API, exports
+    DATABASES["replica"] = planner_costs(env.db_url("DATABASE_REPLICA_URL"))
+    DATABASES["replica"].update(CONN_MAX_AGE=env.int("DB_CONN_MAX_AGE", default=60), CONN_HEALTH_CHECKS=True)
+PORTAL_READ_REPLICA = env.bool("PORTAL_READ_REPLICA", default="replica" in DATABASES)
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False

@@ -19,6 +19,21 @@ def test_deploy_checks_pass_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_production_settings_take_the_read_replica_from_the_environment():
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "quota_registry.settings.production",
+           "DJANGO_SECRET_KEY": secrets.token_urlsafe(64), "DATABASE_URL": "postgres://registry@postgres:5432/registry",
+           "REDIS_URL": "redis://127.0.0.1:6379/9", "DJANGO_ALLOWED_HOSTS": "registry.example.gov.cn"}
+    show = ("from django.conf import settings as s; print(sorted(s.DATABASES), s.PORTAL_READ_REPLICA, "
+            "s.DATABASES.get('replica', {}).get('HOST'))")
+    run = [sys.executable, "manage.py", "shell", "--no-imports", "-c", show]
+    without = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert without.stdout.split() == ["['default']", "False", "None"], without.stdout + without.stderr
+    env["DATABASE_REPLICA_URL"] = "postgres://registry@postgres-replica:5432/registry"
+    with_replica = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert with_replica.stdout.split() == ["['default',", "'replica']", "True", "postgres-replica"], (
+        with_replica.stdout + with_replica.stderr)
+
+
 def test_csp_header_forbids_inline_script(client, db):
     policy = client.get("/")["Content-Security-Policy"]
     script = re.search(r"script-src ([^;]+)", policy).group(1)

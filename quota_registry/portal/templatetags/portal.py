@@ -48,13 +48,14 @@ def factor(code):
 
 
 @register.simple_tag
-def movement_lines(transaction):
-    """A ledger transaction's movements, one line each (lot, factor, quantity: from -> to), built in one pass: a page of
-    the ledger shows some 200 of them, and a template loop over each one's five values is most of the page's time."""
+def movement_lines(transaction, lines):
+    """A ledger transaction's movements, one line each (lot, factor, quantity: from -> to), from the page's `lines`
+    (ledger.selectors.movement_lines), built in one pass: a page of the ledger shows some 200 of them, and a template
+    loop over each one's five values is most of the page's time."""
     from django.utils.html import format_html_join
 
     from accounting.quantities import show
 
     return format_html_join("", "<div>{} {} {}：{} → {}</div>", (
-        (m.lot.number, m.lot.pollutant.name, show(m.quantity, ""), str(m.from_account), str(m.to_account))
-        for m in transaction.movements.all()))
+        (number, factor, show(quantity, ""), src, dst) for number, factor, quantity, src, dst in lines.get(
+            transaction.pk, ())))
