@@ -69,10 +69,13 @@ def months_between(first: str, last: str) -> list[str]:
     return found
 
 
-def book(flows: Iterable[Flow], *, cities: Iterable[int], factors: Iterable[str], months: list[str]) -> list[Row]:
+def book(flows: Iterable[Flow], *, cities: Iterable[int], factors: Iterable[str], months: list[str],
+         opening: dict | None = None) -> list[Row]:
     """The one-ledger: a row per city, factor and month in `months` (carried from the first flow on, so that the
     opening of the first month shown is what the pool held then), and the province's row (city None) per factor
-    and month, the sum of its cities'."""
+    and month, the sum of its cities'. `opening`: what each (city, factor) held before the first flow given, when
+    the flows start after the ledger's first (the months before were reported and stored)."""
+    opening = opening or {}
     moved = defaultdict(lambda: defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO]))  # (city, factor) -> month -> figures
     first = months[0] if months else None
     for f in flows:
@@ -101,7 +104,7 @@ def book(flows: Iterable[Flow], *, cities: Iterable[int], factors: Iterable[str]
     for city in cities:
         for factor in factors:
             by_month = moved.get((city, factor), {})
-            carried = ZERO
+            carried = opening.get((city, factor), ZERO)
             for month in months_between(first, months[-1]):
                 added, used, into, out = by_month.get(month, (ZERO, ZERO, ZERO, ZERO))
                 row = Row(city, factor, month, opening=carried, added=added, used=used, transferred_in=into,

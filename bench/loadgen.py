@@ -583,6 +583,23 @@ class Generator:
             NumberSequence.objects.update_or_create(prefix=prefix, year=year, defaults={"value": value})
 
 
+def monthly_reports() -> int:
+    """Each city's report of every month the generated ledger spans, up to the last one ended, stored month by month
+    as the monthly job (reserve.province.report_last_month) would have stored them."""
+    from accounting.onebook import months_between
+    from ledger.models import LedgerTransaction
+    from reserve import province
+
+    first = LedgerTransaction.objects.order_by("sequence").values_list("created_at", flat=True).first()
+    if first is None:
+        return 0
+    months = months_between(province.month_of(timezone.localtime(first).date()),
+                            province.month_of(timezone.localdate()))[:-1]
+    for month in months:
+        province.report_month(month)
+    return len(months)
+
+
 def main():
     """`python -m bench.loadgen --scale N`: the dataset, into the benchmark database (never a production one)."""
     import argparse
@@ -621,6 +638,7 @@ def main():
     if db.vendor == "postgresql":
         with db.cursor() as cursor:
             cursor.execute("ANALYZE")
+    print(f"monthly reports to the province: {monthly_reports()} months")
     print(f"scale {args.scale}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
           + f" in {time.monotonic() - started:.1f} s")
 

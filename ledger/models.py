@@ -233,7 +233,9 @@ class LedgerTransaction(models.Model):
         ordering = ["sequence"]
         verbose_name = _("ledger transaction")
         verbose_name_plural = _("ledger transactions")
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        # by subject (a record's transactions); by time (a month's movements: the one-ledger, the reports)
+        indexes = [models.Index(fields=["subject_type", "subject_id"]),
+                   models.Index(fields=["created_at"], name="ledgertransaction_created")]
 
     def __str__(self):
         return f"#{self.sequence} {self.get_kind_display()}"
