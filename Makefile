@@ -86,6 +86,7 @@ messages: install
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/quota_registry_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 SCALE ?= 1
+CITIES ?= 1
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk
 BENCH_PY = BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python -m
 
@@ -95,7 +96,7 @@ system-packages-bench:
 bench-setup: system-packages-bench install-test messages
 
 bench-data: bench-setup
-	$(BENCH_PY) bench.data --scale $(SCALE)
+	$(BENCH_PY) bench.data --scale $(SCALE) --cities $(CITIES)
 
 bench-pages bench-throughput bench-allocation bench-pdf bench-excel bench-report bench-verify bench-log bench-bidding: bench-setup
 	$(BENCH_PY) bench.$(@:bench-%=%)

@@ -2,7 +2,8 @@
 database, migrate, the demo bureaus and users, then the load generator (`python -m bench.loadgen --scale N`), the
 ledger's verification (the generator writes with the invariant triggers off), VACUUM ANALYZE and CHECKPOINT.
 
-    python -m bench.data --scale 1"""
+    python -m bench.data --scale 1                 # the city scale: Qujing
+    python -m bench.data --scale 10 --cities 16    # the province scale: Yunnan's 16 cities"""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +18,7 @@ from bench.common import ROOT, environment, pg
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--cities", type=int, default=1, help="over how many of Yunnan's cities (bench.loadgen)")
     args = parser.parse_args()
     env = environment()
     url = urlparse(env["DATABASE_URL"])
@@ -31,7 +33,8 @@ def main():
     pg("createdb", name)
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in ([*manage, "migrate", "-v0"], [*manage, "seed_demo", "--without-pool", "--force"],
-                    [sys.executable, "-m", "bench.loadgen", "--scale", str(args.scale), "--force"],
+                    [sys.executable, "-m", "bench.loadgen", "--scale", str(args.scale), "--cities", str(args.cities),
+                     "--force"],
                     [*manage, "verify_ledger"]):  # what the ledger's triggers check, for the generated rows
         subprocess.run(command, env=env, cwd=ROOT, check=True)
     # VACUUM ANALYZE: the state autovacuum keeps a live database in; CHECKPOINT: the bulk load's dirty pages

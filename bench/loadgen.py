@@ -62,7 +62,18 @@ from trading.models import ObligationStatus, PermitChangeObligation
 AT_SCALE_1 = {"enterprises": 10_000, "applications": 100_000, "lots": 20_000, "movements": 1_000_000}
 TIERS = "county,city"  # every generated application is an enterprise's: its county pre-reviews it
 NAME_MARK = "负载测试"  # in every generated enterprise's name: a second run refuses to add more
-CITY_CODE = "530300"  # the city the generated data is of (Qujing)
+CITY_CODE = "530300"  # the city the generated data is of (Qujing), or the first of several (--cities)
+# Yunnan's 16 prefecture-level divisions (GB/T 2260), the main city and the demo's second first: `--cities N` spreads
+# the data over the first N. A city not in the reference data is added to the benchmark database with six counties
+# of made-up codes (national_code off) and names, each with its bureau and reviewer, and the city's bureau with a
+# reviewer and an approver.
+YUNNAN = [("530300", "曲靖市", "曲靖"), ("532500", "红河哈尼族彝族自治州", "红河"), ("530100", "昆明市", "昆明"),
+          ("530400", "玉溪市", "玉溪"), ("530500", "保山市", "保山"), ("530600", "昭通市", "昭通"),
+          ("530700", "丽江市", "丽江"), ("530800", "普洱市", "普洱"), ("530900", "临沧市", "临沧"),
+          ("532300", "楚雄彝族自治州", "楚雄"), ("532600", "文山壮族苗族自治州", "文山"),
+          ("532800", "西双版纳傣族自治州", "西双版纳"), ("532900", "大理白族自治州", "大理"),
+          ("533100", "德宏傣族景颇族自治州", "德宏"), ("533300", "怒江傈僳族自治州", "怒江"),
+          ("533400", "迪庆藏族自治州", "迪庆")]
 DAYS = 730  # two years of history, ending now
 # The review path that leads to each final status (the actions of reserve/workflows.py's tables).
 PATHS = {
@@ -151,8 +162,10 @@ class App:
 
 
 class Generator:
-    def __init__(self, scale: float, seed: int = 20261121, now: datetime.datetime | None = None, log=print):
+    def __init__(self, scale: float, seed: int = 20261121, now: datetime.datetime | None = None, log=print,
+                 cities: int = 1):
         self.size = scaled(scale)
+        self.cities = cities
         self.rng = random.Random(seed)  # noqa: S311 - reproducible made-up data, not secrets
         self.now = (now or timezone.now()).replace(microsecond=0) - datetime.timedelta(hours=1)
         self.start = self.now - datetime.timedelta(days=DAYS)
@@ -195,26 +208,70 @@ class Generator:
 
     def load_references(self):
         self.pollutants = list(Pollutant.objects.all())
-        # the city-scale data is Qujing's (the demo's main city)
-        self.counties = list(Region.objects.filter(level=RegionLevel.COUNTY, parent__code=CITY_CODE)
-                             .prefetch_related("watersheds"))
+        # the city-scale data is Qujing's (the demo's main city); the province-scale data spreads over --cities
+        codes = [code for code, _name, _short in YUNNAN[:self.cities]]
+        if self.cities > 1:
+            self.add_cities(YUNNAN[:self.cities])
+        cities = {c.pk: c for c in Region.objects.filter(code__in=codes)}
+        self.city_names = {pk: c.name for pk, c in cities.items()}
+        self.counties = sorted(Region.objects.filter(level=RegionLevel.COUNTY, parent__in=list(cities))
+                               .prefetch_related("watersheds"), key=lambda c: (codes.index(c.parent.code), c.sort_order))
+        self.county_by_id = {c.pk: c for c in self.counties}
+        self.city_of = {c.pk: c.parent_id for c in self.counties}
+        self.short = {c.pk: next(s for code, _n, s in YUNNAN if code == c.parent.code) for c in self.counties}
         self.industries = list(Industry.objects.all())
         self.county_users = {u.organisation.region_id: u for u in User.objects.filter(
             role=Role.COUNTY_REVIEWER, is_active=True).select_related("organisation").order_by("id")}
-        city = {role: User.objects.filter(role=role, is_active=True, organisation__region__code=CITY_CODE)
-                .select_related("organisation").order_by("id").first() for role in (Role.CITY_REVIEWER, Role.CITY_APPROVER)}
+        self.city_staff = {pk: {role: User.objects.filter(role=role, is_active=True, organisation__region=pk)
+                                .select_related("organisation").order_by("id").first()
+                                for role in (Role.CITY_REVIEWER, Role.CITY_APPROVER)} for pk in cities}
         missing = [c.name for c in self.counties if c.pk not in self.county_users]
-        if len(self.pollutants) != 13 or not self.counties or missing or None in city.values():
+        if len(self.pollutants) != 13 or not self.counties or missing or any(
+                None in staff.values() for staff in self.city_staff.values()):
             raise RuntimeError("Reference data, the county bureaus' reviewers and the city reviewer and approver are "
                                "needed first: run `manage.py seed_demo --without-pool`.")
-        self.city = city
         self.ct = {m: ContentType.objects.get_for_model(m).pk for m in (EntryApplication, WithdrawalApplication)}
-        self.accounts = {k: account(k, city=self.counties[0]).pk for k in (AccountKind.SOURCE, AccountKind.POOL,
-                                                                             AccountKind.HOLD)}
+        self.accounts = {k: account(k).pk for k in (AccountKind.SOURCE, AccountKind.HOLD)}
+        self.pools = {pk: account(AccountKind.POOL, city=pk).pk for pk in cities}
         self.validity = rule_set().validity_years
         self.rule_code = rule_set().code
         # Air and water factors are filed far more often than heavy metals.
         self.factor_weights = [(p, 1 if p.category == PollutantCategory.HEAVY_METAL else 8) for p in self.pollutants]
+
+    def add_cities(self, wanted):
+        """The cities of `wanted` that the reference data lacks, with six counties each, and every bureau's staff
+        (the benchmark database only)."""
+        from django.contrib.auth.hashers import make_password
+
+        from quota_registry import jurisdiction
+        from quota_registry.reference.models import Watershed
+
+        province = Region.objects.get(code="530000")
+        sheds = list(Watershed.objects.order_by("code"))
+        for order, (code, name, short) in enumerate(wanted):
+            city, created = Region.objects.get_or_create(code=code, defaults={
+                "name": name, "level": RegionLevel.CITY, "parent": province, "sort_order": 200 + order})
+            if created:
+                for k in range(1, 7):
+                    county = Region.objects.create(code=f"{code[:4]}9{k}", national_code=False, name=f"{short}第{k}县",
+                                                   level=RegionLevel.COUNTY, parent=city,
+                                                   sort_order=200 + order * 10 + k)
+                    county.watersheds.set([sheds[(order + k) % len(sheds)]])
+            if not Organisation.objects.filter(kind=OrganisationKind.CITY_BUREAU, region=city).exists():
+                bureau = Organisation.objects.create(kind=OrganisationKind.CITY_BUREAU, name=f"{name}生态环境局",
+                                                     region=city, credit_code=make_code("11", code, 10000001))
+                for role, person in ((Role.CITY_REVIEWER, "审核员"), (Role.CITY_APPROVER, "审批人")):
+                    User.objects.create(username=f"load_{code}_{role}", organisation=bureau, role=role,
+                                        last_name=short, first_name=person, password=make_password(None))
+            for serial, county in enumerate(Region.objects.filter(parent=city, level=RegionLevel.COUNTY), 1):
+                if not Organisation.objects.filter(kind=OrganisationKind.COUNTY_BUREAU, region=county).exists():
+                    office = Organisation.objects.create(
+                        kind=OrganisationKind.COUNTY_BUREAU, name=f"{short}生态环境局{county.name}分局", region=county,
+                        credit_code=make_code("11", code, 20000000 + serial))
+                    User.objects.create(username=f"load_county_{county.code}", organisation=office,
+                                        role=Role.COUNTY_REVIEWER, last_name=county.name, first_name="审核员",
+                                        password=make_password(None))
+        jurisdiction.forget_divisions()
 
     def enterprises(self):
         n = self.size["enterprises"]
@@ -227,7 +284,8 @@ class Generator:
             industry = self.rng.choice(self.industries)
             code = make_code("91", "530300", 60_000_001 + i)
             org = Organisation(pk=oid, kind=OrganisationKind.ENTERPRISE, region=region, industry=industry,
-                               name=f"曲靖{NAME_MARK}{region.name}第{i + 1:05d}号企业有限公司", credit_code=code,
+                               name=f"{self.short[region.pk]}{NAME_MARK}{region.name}第{i + 1:05d}号企业有限公司",
+                               credit_code=code,
                                permit_number=f"{code}001P")
             user = User(pk=uid, username=f"load_ent_{i + 1:05d}", organisation=org, role=Role.ENTERPRISE_USER,
                         last_name="企业", first_name=f"专员{i + 1}")
@@ -272,9 +330,9 @@ class Generator:
                 elif step.stage == "county":
                     actor = self.county_users[app.enterprise.region_id]
                 elif action == "city_prepare":
-                    actor = self.city[Role.CITY_REVIEWER]
+                    actor = self.staff(app.enterprise, Role.CITY_REVIEWER)
                 else:
-                    actor = self.city[Role.CITY_APPROVER]
+                    actor = self.staff(app.enterprise, Role.CITY_APPROVER)
                 org_name = app.enterprise.name if actor is app.user else actor.organisation.name
                 opinion = OPINIONS[action]
                 review_rows.append((ct, app.id, app.number, app.enterprise.pk, app.enterprise.region_id, actor.pk,
@@ -297,6 +355,13 @@ class Generator:
                                   "role", "action", "content_type_id", "object_id", "object_repr", "before", "after",
                                   "opinion", "request_id"],
                      ((i, *r) for i, r in zip(audit_ids, audit_rows, strict=True)))
+
+    def staff(self, enterprise, role: str):
+        """The reviewer or approver of the enterprise's city."""
+        return self.city_staff[self.city_of[enterprise.region_id]][role]
+
+    def pool(self, enterprise) -> int:
+        return self.pools[self.city_of[enterprise.region_id]]
 
     def number(self, prefix: str, t: datetime.datetime) -> str:
         year = timezone.localtime(t).year
@@ -338,7 +403,7 @@ class Generator:
         item_ids = iter(self.w.ids(EntryItem, sum(k for _a, _p, k, _l in pending)))
         lot_ids = iter(self.w.ids(Lot, lots_wanted))
         for app, planned, k, makes_lots in pending:
-            region = next(c for c in self.counties if c.pk == app.enterprise.region_id)
+            region = self.county_by_id[app.enterprise.region_id]
             sheds = list(region.watersheds.all())
             watershed = sheds[0].pk if sheds else None
             decided = app.steps[-1][1] if app.steps else None
@@ -362,10 +427,11 @@ class Generator:
                                      status, verified, valid_until(verified, self.validity),
                                      None if planned else done, "", decided))
                     self.lots.append((decided, lot_id, pollutant.pk, status, q, app.enterprise))
-                    issue_legs.append((lot_id, self.accounts[AccountKind.SOURCE], self.accounts[AccountKind.POOL], q))
+                    issue_legs.append((lot_id, self.accounts[AccountKind.SOURCE], self.pool(app.enterprise), q))
             if issue_legs:
                 self.events.append(Event(decided, TransactionKind.ISSUE, issue_legs,
-                                         (self.ct[EntryApplication], app.id, app.number), self.city[Role.CITY_APPROVER],
+                                         (self.ct[EntryApplication], app.id, app.number),
+                                         self.staff(app.enterprise, Role.CITY_APPROVER),
                                          f"入库申请{app.number}批准"))
             submitted = max((t for a, t in app.steps if a == "submit"), default=None)
             app_rows.append((app.id, app.number, app.status, app.enterprise.pk, app.enterprise.region_id, False,
@@ -394,10 +460,11 @@ class Generator:
         """The other half: holds, releases and withdrawals of pool lots, sized so that the ledger reaches the
         scale's number of movements."""
         n = self.size["applications"] - self.size["applications"] // 2
-        by_factor = defaultdict(list)  # pollutant -> [(issue time, lot id, enterprise)] of active lots, in time order
+        # (city, pollutant) -> [(issue time, lot id, enterprise)] of active lots in the city's pool, in time order
+        by_factor = defaultdict(list)
         for decided, lot_id, pollutant_id, status, _q, enterprise in sorted(self.lots, key=lambda r: r[0]):
             if status == LotStatus.ACTIVE:
-                by_factor[pollutant_id].append((decided, lot_id, enterprise))
+                by_factor[(self.city_of[enterprise.region_id], pollutant_id)].append((decided, lot_id, enterprise))
         times = {p: [r[0] for r in rows] for p, rows in by_factor.items()}
         ids = self.w.ids(WithdrawalApplication, n)
         finals = [self.pick(WITHDRAWAL_STATUSES) for _ in range(n)]
@@ -423,8 +490,9 @@ class Generator:
             legs_wanted = max(1, round(budget / max(remaining_txns, 1))) if submits else 0
             remaining_txns -= txns[index] + (2 if len(submits) > 1 else 0)
             hold_at = submits[0] if submits else created
-            # Factors with lots in the pool by the first submission (a draft may name any factor).
-            issued = {p.pk: bisect.bisect(times.get(p.pk, []), hold_at) for p, _w in self.factor_weights}
+            # Factors with lots in the city's pool by the first submission (a draft may name any factor).
+            city = self.city_of[enterprise.region_id]
+            issued = {p.pk: bisect.bisect(times.get((city, p.pk), []), hold_at) for p, _w in self.factor_weights}
             choosable = [p for p, _w in self.factor_weights if issued[p.pk] or not submits]
             if not choosable:  # nothing in the pool yet: the project was filed but never submitted
                 app.steps, app.status, submits, legs_wanted = [], Status.DRAFT, [], 0
@@ -434,8 +502,8 @@ class Generator:
             per_factor = -(-legs_wanted // len(factors))
             for pollutant in factors:
                 chosen = self.rng.sample(range(issued[pollutant.pk]), min(per_factor, issued[pollutant.pk]))
-                picks[pollutant] = [(by_factor[pollutant.pk][j][1], self.qty(100, 5000), by_factor[pollutant.pk][j][2])
-                                    for j in chosen]
+                picks[pollutant] = [(by_factor[(city, pollutant.pk)][j][1], self.qty(100, 5000),
+                                     by_factor[(city, pollutant.pk)][j][2]) for j in chosen]
             legs = [(lot, q) for rows in picks.values() for lot, q, _e in rows]
             budget -= len(legs) * (2 * len(submits) - (app.status in (Status.SUBMITTED, Status.COUNTY_APPROVED)))
             item_ids = self.w.ids(WithdrawalItem, len(factors))
@@ -452,7 +520,8 @@ class Generator:
                              created, app.steps[-1][1] if app.steps else created,
                              max(submits, default=None),
                              app.steps[-1][1] if app.status in (Status.APPROVED, Status.REJECTED) else None,
-                             f"{enterprise.name}新建项目{index + 1}", enterprise.industry_id, None, "曲靖市生态环境局",
+                             f"{enterprise.name}新建项目{index + 1}", enterprise.industry_id, None,
+                             f"{self.city_names[city]}生态环境局",
                              index % 10 == 0, False, index % 4 == 0, False, None, True, "qujing", 2025, False, hold))
         self.w.write(WithdrawalItem, ["id", "application_id", "pollutant_id", "new_emission", "ratio", "required",
                                       "reason"], item_rows)
@@ -472,7 +541,7 @@ class Generator:
     def post_history(self, app: App, legs, accounts, obligations, picks):
         """The ledger events of one withdrawal's review steps; returns the hold in force, if any."""
         subject = (self.ct[WithdrawalApplication], app.id, app.number)
-        pool, held = self.accounts[AccountKind.POOL], self.accounts[AccountKind.HOLD]
+        pool, held = self.pool(app.enterprise), self.accounts[AccountKind.HOLD]
         hold = None
         for action, t in app.steps:
             if not legs:
@@ -484,7 +553,7 @@ class Generator:
             elif action in ("county_return", "city_return", "city_reject", "county_reject", "withdraw"):
                 actor = {"withdraw": app.user, "county_return": self.county_users[app.enterprise.region_id],
                          "county_reject": self.county_users[app.enterprise.region_id]}.get(
-                    action, self.city[Role.CITY_APPROVER])
+                    action, self.staff(app.enterprise, Role.CITY_APPROVER))
                 self.events.append(Event(t, TransactionKind.RELEASE, [(lot, held, pool, q) for lot, q in legs], subject,
                                          actor, f"释放出库申请{app.number}的占用", reverses=hold))
                 hold = None
@@ -493,7 +562,8 @@ class Generator:
                 accounts.append((project_account, AccountKind.ENTERPRISE, app.enterprise.pk, app.number,
                                  f"{app.enterprise.name}新建项目"))
                 self.events.append(Event(t, TransactionKind.WITHDRAW, [(lot, held, project_account, q) for lot, q in legs],
-                                         subject, self.city[Role.CITY_APPROVER], f"出库申请{app.number}批准"))
+                                         subject, self.staff(app.enterprise, Role.CITY_APPROVER),
+                                         f"出库申请{app.number}批准"))
                 approved_on = timezone.localtime(t).date()
                 transferors = {}
                 for pollutant, rows in picks.items():
@@ -569,7 +639,7 @@ class Generator:
 
     def notifications(self):
         """Three messages for each generated user (one unread) and fifty for each bureau reviewer."""
-        staff = [*self.county_users.values(), *self.city.values()]
+        staff = [*self.county_users.values(), *(u for city in self.city_staff.values() for u in city.values())]
         rows = [(u.pk, s, "", "/home/", self.when(0, DAYS), None if k == 0 else self.now, "")
                 for u in self.users for k, s in enumerate(("申请已受理", "初审结果通知", "复核结果通知"))]
         rows += [(u.pk, f"待办：第{k + 1}件申请待审核", "", "/entries/", self.when(0, DAYS), None, "")
@@ -610,6 +680,9 @@ def main():
         "(seed_demo --without-pool) and an empty ledger.")
     parser.add_argument("--scale", type=float, default=0.01, help="1 = city scale (default 0.01)")
     parser.add_argument("--seed", type=int, default=20261121, help="random seed (same seed, same data)")
+    parser.add_argument("--cities", type=int, default=1, choices=range(1, len(YUNNAN) + 1), metavar="1-16",
+                        help="spread the data over this many of Yunnan's cities (default 1: Qujing, the city scale; "
+                             "16 with --scale 10: the province scale)")
     parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
     args = parser.parse_args()
     from django.conf import settings
@@ -633,7 +706,7 @@ def main():
             # checks the same invariants afterwards, all at once.
             with db.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")
-        counts = Generator(args.scale, seed=args.seed,
+        counts = Generator(args.scale, seed=args.seed, cities=args.cities,
                            log=lambda m: print(f"  {time.monotonic() - started:7.1f} s  {m}")).run()
     if db.vendor == "postgresql":
         with db.cursor() as cursor:
