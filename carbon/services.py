@@ -150,7 +150,7 @@ LOT_PREFIX = {SourceKind.ALLOCATION: "TP", SourceKind.ACQUIRED: "TG", SourceKind
 
 def _carbon_lot(unit: KeyEmitter, *, source_kind: str, quantity: Decimal, year: int) -> Lot:
     today = timezone.localdate()
-    lot = Lot(number=next_number(LOT_PREFIX[source_kind], today=today), quantity=quantity,
+    lot = Lot(number=next_number(LOT_PREFIX[source_kind], today=today, region=unit.region_id), quantity=quantity,
               pollutant=Pollutant.all_objects.get(code=Pollutant.CARBON), enterprise=unit.enterprise,
               region=unit.region, industry_id=unit.enterprise.industry_id, source_kind=source_kind,
               status=LotStatus.ACTIVE, verified_on=today, valid_until=deadline(year))

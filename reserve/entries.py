@@ -224,7 +224,7 @@ def entry_create(*, actor, data: dict, items: list[dict], enterprise: Organisati
         application.permit_number = enterprise.permit_number
     _clean_application(application, enterprise)
     clean_items = _clean_items(items, application=application, enterprise=enterprise)
-    application.number = review.next_number("RK", today=today)
+    application.number = review.next_number("RK", today=today, region=application.region_id)
     application.save()
     for item in clean_items:
         item.application = application
@@ -299,7 +299,8 @@ def issue_lots(application: EntryApplication, actor) -> list[Lot]:
         if item.pollutant.category == PollutantCategory.WATER and application.watershed_id is None:
             raise ValidationError(_("Choose the watershed of a water-factor reduction before approval."))
         lot = Lot(
-            number=review.next_number("ZB"), pollutant=item.pollutant, quantity=q, enterprise=enterprise,
+            number=review.next_number("ZB", region=application.region_id), pollutant=item.pollutant, quantity=q,
+            enterprise=enterprise,
             region=application.region, watershed=application.watershed, industry=enterprise.industry,
             source_kind=application.source_kind, paid=application.paid,
             earmarked=application.source_kind in COUNTY_FILED_SOURCES,

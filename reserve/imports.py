@@ -88,7 +88,8 @@ def write(rows, actor, batch):
         kind = sources()[row["来源类型"]]
         q = quantity(row["数量"])
         lots.append(Lot(
-            number=row["批次编号"] or next_number("ZB"), pollutant=pollutant, quantity=q, enterprise=enterprise,
+            number=row["批次编号"] or next_number("ZB", region=enterprise.region_id), pollutant=pollutant, quantity=q,
+            enterprise=enterprise,
             region=enterprise.region, watershed=watershed, industry=enterprise.industry, source_kind=kind,
             paid=row["有偿取得"] in YES, earmarked=kind in COUNTY_FILED_SOURCES,
             status=LotStatus.PLANNED if row["状态"] in ("计划", "planned") else LotStatus.ACTIVE,

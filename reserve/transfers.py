@@ -116,7 +116,7 @@ def transfer_create(*, actor, data: dict) -> CityTransfer:
                                        ("reason", data.get("reason"), _("Reason"), inputs.REASON, True)))
     if errors:
         raise ValidationError(errors)
-    transfer = CityTransfer(number=next_number("KS"), from_city=from_city, to_city_id=to_city_id, region=region,
+    transfer = CityTransfer(number=next_number("KS", region=region), from_city=from_city, to_city_id=to_city_id, region=region,
                             watershed=watershed, pollutant=pollutant, quantity=quantity,
                             project_name=str(data["project_name"]).strip(), reason=str(data["reason"]).strip(),
                             requested_by=actor)

@@ -391,7 +391,7 @@ def withdrawal_create(*, actor, data: dict, items: list[dict], region: Region | 
     application.auto_allocate = not allocations
     _clean_application(application)
     rows = _clean_rows(items)
-    application.number = review.next_number("CK")
+    application.number = review.next_number("CK", region=application.region_id)
     application.save()
     _save_items(application, rows)
     application.save(update_fields=["quality_year"])

@@ -69,7 +69,8 @@ def fee_create(*, actor, enterprise, pollutant, quantity, amount_due, due_date: 
         account = Account.objects.filter(kind=AccountKind.ENTERPRISE, organisation=enterprise,
                                          reference=origin_label).first()
     fee = PaidUseFee.objects.create(
-        number=next_number("YF"), enterprise=enterprise, region=enterprise.region, pollutant=pollutant,
+        number=next_number("YF", region=enterprise.region_id), enterprise=enterprise, region=enterprise.region,
+        pollutant=pollutant,
         quantity=quantity, account=account, origin_label=origin_label, basis=basis, amount_due=amount_due,
         due_date=due_date, created_by=actor)
     record(actor=actor, action="fee.create", obj=fee, after=snapshot(fee))

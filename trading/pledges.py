@@ -70,7 +70,8 @@ def pledge_create(*, actor, bank, lot, quantity, contract_number: str, secured_a
     if errors:
         raise ValidationError(errors)
     pledge = Pledge.objects.create(
-        number=next_number("DY"), enterprise=enterprise, bank=bank, region=enterprise.region, lot=lot, account=account,
+        number=next_number("DY", region=enterprise.region_id), enterprise=enterprise, bank=bank, region=enterprise.region,
+        lot=lot, account=account,
         quantity=quantity, contract_number=contract_number, secured_amount=secured_amount, starts_on=starts_on,
         ends_on=ends_on, created_by=actor)
     attachments_add(actor=actor, owner=pledge, files=files, purpose=_("pledge contract"), organisation=enterprise,
@@ -137,7 +138,7 @@ def enforce(ctx) -> None:
     follows its procedure (qualification, announcement, method, ...)."""
     pledge = ctx.record
     trade = Trade.objects.create(
-        number=next_number("JY"), seller=pledge.enterprise, region=pledge.enterprise.region,
+        number=next_number("JY", region=pledge.enterprise.region_id), seller=pledge.enterprise, region=pledge.enterprise.region,
         pollutant=pledge.lot.pollutant, quantity=pledge.quantity,
         rule_set=jurisdiction.rule_set_code(pledge.enterprise.region), created_by=ctx.actor)
     TradeLot.objects.create(trade=trade, lot=pledge.lot, account=ledger.account(AccountKind.PLEDGED),

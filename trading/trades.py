@@ -111,7 +111,7 @@ def trade_create(*, actor, pollutant, lots: list[tuple]) -> Trade:
     if errors:
         raise ValidationError(errors)
     region = seller.region if seller else lots[0][0].region.parent or lots[0][0].region
-    trade = Trade.objects.create(number=next_number("JY"), seller=seller, region=region, pollutant=pollutant,
+    trade = Trade.objects.create(number=next_number("JY", region=region), seller=seller, region=region, pollutant=pollutant,
                                  rule_set=jurisdiction.rule_set_code(region),
                                  quantity=total, created_by=actor)
     TradeLot.objects.bulk_create([TradeLot(trade=trade, lot=lot, account=account, quantity=q)

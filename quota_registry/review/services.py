@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from quota_registry import jurisdiction
 from quota_registry.access import get_scoped_or_404
 from quota_registry.files.services import attachments_add
 from quota_registry.inputs import check_text
@@ -21,9 +22,17 @@ from .models import NumberSequence
 __all__ = ["TransitionNotAllowed", "next_number", "is_applicant", "lock_for_edit", "add_evidence"]
 
 
-def next_number(prefix: str, *, today: datetime.date | None = None) -> str:
-    """PREFIX + year + 6 digits, gap-free within a year (the counter row is locked)."""
+def next_number(prefix: str, *, today: datetime.date | None = None, region=None) -> str:
+    """PREFIX + year + 6 digits, gap-free within a year (the counter row is locked). Each city numbers its own
+    records (issue 19): a record located in a city other than the main one (`region`: its county or city) has the
+    city's division code after the prefix and a counter of its own, RK53252026000001 in Honghe; the main city's
+    numbers stay as they were, RK2026000001."""
     year = (today or timezone.localdate()).year
+    city_id = jurisdiction.city_id_of(getattr(region, "pk", region)) if region is not None else None
+    if city_id is not None and city_id != jurisdiction.main_city_id():
+        from quota_registry.reference.models import Region
+
+        prefix = f"{prefix}{Region.objects.filter(pk=city_id).values_list('code', flat=True).get()[:4]}"
     NumberSequence.objects.bulk_create([NumberSequence(prefix=prefix, year=year)], ignore_conflicts=True)
     seq = NumberSequence.objects.select_for_update().get(prefix=prefix, year=year)
     seq.value += 1

@@ -202,3 +202,19 @@ def test_the_api_requests_and_decides_a_transfer_and_names_the_rule_it_breaks(de
     assert done.status_code == 200 and done.json()["status"] == "transferred" and done.json()["ledger_transaction"]
     refused = api_as("city_reviewer").post("/api/v1/transfers/", {**body, "pollutant": "NOX"}, format="json")
     assert refused.status_code == 400 and "第二十一条第（二）项" in str(refused.json())
+
+
+def test_each_city_numbers_its_own_records(demo, api_as):
+    body = {"source_kind": "reduction", "measure": "treatment", "measure_description": "脱硫改造",
+            "items": [{"pollutant": "SO2", "accounting_method": "declared", "quantity": "3",
+                       "completion_date": "2026-01-05", "accounting_basis": "执行报告"}]}
+    year = timezone.localdate().year
+    numbers = {user: [api_as(user).post("/api/v1/entry-applications/", body, format="json").json()["number"]
+                      for _ in range(2)] for user in ("ent_qilin", "ent_gejiu", "ent_mengzi")}
+    # the main city's numbers as they always were; Honghe's with its division code and a counter of its own, gap-free
+    # across its counties
+    qujing = [int(n[-6:]) for n in numbers["ent_qilin"]]
+    assert all(n.startswith(f"RK{year}") for n in numbers["ent_qilin"]) and qujing[1] == qujing[0] + 1
+    honghe = numbers["ent_gejiu"] + numbers["ent_mengzi"]
+    assert all(n.startswith(f"RK5325{year}") and len(n) == 16 for n in honghe)
+    assert sorted(int(n[-6:]) for n in honghe) == list(range(int(honghe[0][-6:]), int(honghe[0][-6:]) + 4))
