@@ -295,13 +295,14 @@ def mark_overdue(today: datetime.date | None = None) -> list[Restriction]:
 def remind(today: datetime.date | None = None, days: int = 10) -> int:
     """The daily job: a unit whose obligation is not covered hears of it 10 working days and 1 working day before
     the deadline (China's calendar)."""
-    from quota_registry.workdays import WorkdayCalendar
+    from quota_registry.workdays import Calendars
 
     today = today or timezone.localdate()
-    calendar, sent = WorkdayCalendar.load(), 0
-    if not calendar.is_working_day(today)[0]:
-        return 0  # on a working day only: a weekend before the deadline counts as many working days as the Friday
+    calendars, sent = Calendars(), 0
     for report in EmissionReport.objects.filter(status=ReportStatus.ACCEPTED).select_related("unit__enterprise"):
+        calendar = calendars.of(report.region_id)  # the unit's city's
+        if not calendar.is_working_day(today)[0]:
+            continue  # on a working day only: a weekend before the deadline counts as many working days as the Friday
         due = deadline(report.year)
         if due < today or calendar.working_days_between(today, due) not in (days, 1):
             continue

@@ -32,7 +32,7 @@ from quota_registry.orgs.models import OrganisationKind, Role
 from quota_registry.reference.models import Industry, Pollutant, PollutantCategory, Region, RegionLevel, Watershed
 from quota_registry.review import engine
 from quota_registry.review import services as review
-from quota_registry.workdays import WorkdayCalendar
+from quota_registry.workdays import Calendars
 from trading import fees
 from trading.services import obligation_create
 
@@ -583,14 +583,14 @@ def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
     _move_reused(application, project_account, actor)
     today = timezone.localdate()
     days = facts.rule_set(application.rule_set).permit_change_working_days
-    calendar = WorkdayCalendar.load()
+    calendars = Calendars()
     by_enterprise = defaultdict(list)
     for a in allocations:
         by_enterprise[a.lot.enterprise_id].append(a)
     for rows in by_enterprise.values():
         lot = rows[0].lot
         obligation_create(
-            enterprise=lot.enterprise, region=lot.region, origin=application, calendar=calendar,
+            enterprise=lot.enterprise, region=lot.region, origin=application, calendar=calendars.of(lot.region_id),
             transferred=[{"pollutant": a.lot.pollutant.code, "unit": a.lot.pollutant.unit, "lot": a.lot.number,
                           "quantity": str(a.quantity)} for a in rows],
             destination=f"{application.project_name}（{application.applicant.name}，{application.number}）",

@@ -16,7 +16,7 @@ from quota_registry.audit.services import record, snapshot
 from quota_registry.files.services import attachments_add
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import Role, User
-from quota_registry.workdays import WorkdayCalendar
+from quota_registry.workdays import Calendars, WorkdayCalendar
 
 from .models import REMINDER_THRESHOLDS, ObligationReminder, ObligationStatus, PermitChangeObligation, ReminderKind
 
@@ -46,7 +46,7 @@ def obligation_create(*, enterprise, region, origin, transferred: list[dict], de
         if existing is not None:
             return existing
     base = max(measure_completed_on, approved_on)
-    deadline = (calendar or WorkdayCalendar.load()).add_working_days(base, working_days)
+    deadline = (calendar or WorkdayCalendar.load(city=region)).add_working_days(base, working_days)
     obligation = PermitChangeObligation.objects.create(
         enterprise=enterprise, region=region, transferred=transferred, destination=destination,
         origin_type=ContentType.objects.get_for_model(origin) if origin is not None else None,
@@ -103,14 +103,23 @@ def confirmed_recipients(ctx) -> list:
     return list(_enterprise_users(ctx.record.enterprise))
 
 
-def recompute_provisional(*, actor=None) -> int:
-    """After a year's official calendar is entered: recompute every provisional due date. Returns how many
-    moved; each change is audited and the enterprise told."""
-    calendar = WorkdayCalendar.load()
+def recompute_provisional(*, actor=None, city_id=None, day=None) -> int:
+    """After a year's official calendar is entered: recompute every provisional due date; after a city enters one
+    of its own days (`city_id`, `day`): the due dates of its open obligations counted from before that day. Returns
+    how many moved; each change is audited and the enterprise told."""
+    from quota_registry import jurisdiction
+
+    calendars = Calendars()
     moved = 0
-    for pk in PermitChangeObligation.objects.filter(provisional=True).values_list("pk", flat=True):
+    if day is None:
+        affected = PermitChangeObligation.objects.filter(provisional=True)
+    else:
+        affected = PermitChangeObligation.objects.exclude(status=ObligationStatus.CONFIRMED).filter(
+            region__in=jurisdiction.city_region_ids(city_id), base_date__lt=day)
+    for pk in affected.values_list("pk", flat=True):
         with transaction.atomic():
             obligation = PermitChangeObligation.objects.select_for_update().get(pk=pk)
+            calendar = calendars.of(obligation.region_id)
             deadline = calendar.add_working_days(obligation.base_date, obligation.working_days)
             if (deadline.date, deadline.provisional) == (obligation.due_date, obligation.provisional):
                 continue
@@ -144,7 +153,7 @@ def send_reminders(*, today: datetime.date | None = None) -> dict:
     job twice, or again after a crash, sends nothing twice. When the job did not run on the day a
     reminder fell due, the most urgent one still applicable is sent and the earlier ones are skipped."""
     today = today or timezone.localdate()
-    calendar = WorkdayCalendar.load()
+    calendars = Calendars()
     sent = {k: 0 for k in ReminderKind.values}
     pending = PermitChangeObligation.objects.exclude(status=ObligationStatus.CONFIRMED).filter(
         due_date__lte=today + datetime.timedelta(days=30)).values_list("pk", flat=True)
@@ -155,7 +164,7 @@ def send_reminders(*, today: datetime.date | None = None) -> dict:
             if obligation.is_overdue(today):
                 due_kind, remaining = ReminderKind.OVERDUE, 0
             else:
-                remaining = calendar.working_days_between(today, obligation.due_date)
+                remaining = calendars.of(obligation.region_id).working_days_between(today, obligation.due_date)
                 due_kind = next((k for k, n in REMINDER_THRESHOLDS if remaining <= n), None)
             if due_kind is None or due_kind in done:
                 continue

@@ -26,7 +26,7 @@ from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Organisation, OrganisationKind, Role, User
 from quota_registry.orgs.services import check_may_trade
 from quota_registry.review.services import next_number
-from quota_registry.workdays import WorkdayCalendar
+from quota_registry.workdays import Calendars, WorkdayCalendar
 
 from . import fees, prices
 from .models import (
@@ -123,7 +123,8 @@ def trade_create(*, actor, pollutant, lots: list[tuple]) -> Trade:
 
 
 def _party(trade, organisation, role, wanted, major_project=False):
-    due = WorkdayCalendar.load().add_working_days(timezone.localdate(), QUALIFICATION_WORKING_DAYS).date
+    due = WorkdayCalendar.load(city=trade.region_id).add_working_days(timezone.localdate(),
+                                                                       QUALIFICATION_WORKING_DAYS).date
     party = TradeParty.objects.create(trade=trade, organisation=organisation, role=role, wanted_quantity=wanted,
                                       qualification_due=due, major_project=major_project)
     reviewers = User.objects.filter(is_active=True).filter(
@@ -195,7 +196,8 @@ ANNOUNCEMENT_WORKING_DAYS = 10  # what the announce form proposes: the seeds set
 
 
 def proposed_announcement_end(trade=None, actor=None):
-    return WorkdayCalendar.load().add_working_days(timezone.localdate(), ANNOUNCEMENT_WORKING_DAYS).date
+    calendar = WorkdayCalendar.load(city=trade.region_id if trade is not None else None)
+    return calendar.add_working_days(timezone.localdate(), ANNOUNCEMENT_WORKING_DAYS).date
 
 
 def notice_due(period_ends, calendar=None):
@@ -203,15 +205,15 @@ def notice_due(period_ends, calendar=None):
     return (calendar or WorkdayCalendar.load()).add_working_days(period_ends, NOTICE_WORKING_DAYS).date
 
 
-def recompute_notice_dues(*, actor=None) -> int:
+def recompute_notice_dues(*, actor=None, city_id=None, day=None) -> int:
     """After the city enters or corrects a year's calendar: the notice due day of every trade still waiting for its
     notice, counted again (each change audited). Returns how many moved."""
-    calendar, moved = WorkdayCalendar.load(), 0
+    calendars, moved = Calendars(), 0
     waiting = Trade.objects.filter(status=TradeStatus.ANNOUNCED, notice_due__isnull=False,
                                    hold_transaction__isnull=False).select_related("hold_transaction")
     for trade in waiting.select_for_update(of=("self",)):
         announced = timezone.localdate(trade.hold_transaction.created_at)
-        due = notice_due(trade.announcement_ends or announced, calendar)
+        due = notice_due(trade.announcement_ends or announced, calendars.of(trade.region_id))
         if due != trade.notice_due:
             before, trade.notice_due = trade.notice_due, due
             trade.save(update_fields=["notice_due"])
@@ -246,7 +248,8 @@ def announce(ctx) -> None:
     days from the day after the announcement period ends (seed 001 Art 17; without a period, from today)."""
     trade = ctx.record
     trade.announcement_ends = ctx.values.get("announcement_ends")
-    trade.notice_due = notice_due(trade.announcement_ends or timezone.localdate())
+    trade.notice_due = notice_due(trade.announcement_ends or timezone.localdate(),
+                                  WorkdayCalendar.load(city=trade.region_id))
     held = ledger.account(AccountKind.ESCROW if trade.seller_id else AccountKind.HOLD)  # the reserve's, or not
     legs = [ledger.Leg(tl.lot, tl.account, held, tl.quantity) for tl in trade.lots.select_related("lot", "account")]
     trade.hold_transaction = ledger.post(actor=ctx.actor, kind=TransactionKind.HOLD, legs=legs, subject=trade,
@@ -274,7 +277,7 @@ def seller_payment(deal, *, calendar=None, today=None) -> dict | None:
     and fees: the due day, whether it was (or is now) late; None before the buyer has paid."""
     if deal.buyer_paid_at is None:
         return None
-    calendar = calendar or WorkdayCalendar.load()
+    calendar = calendar or WorkdayCalendar.load(city=deal.trade.region_id)
     today = today or timezone.localdate()
     due = calendar.add_working_days(timezone.localdate(deal.buyer_paid_at), SELLER_PAYMENT_WORKING_DAYS).date
     paid = timezone.localdate(deal.seller_paid_at) if deal.seller_paid_at else None
@@ -642,10 +645,10 @@ def confirm(ctx) -> None:
     for lot, q in sold_by_lot.items():
         by_origin.setdefault(trade.seller or lot.enterprise, []).append((lot, q))
     buyers = "、".join(d.buyer.name for d in trade.deals.all())
-    calendar = WorkdayCalendar.load()
+    calendars = Calendars()
     for enterprise, rows in by_origin.items():
         obligation_create(
-            enterprise=enterprise, region=enterprise.region, origin=trade, calendar=calendar,
+            enterprise=enterprise, region=enterprise.region, origin=trade, calendar=calendars.of(enterprise.region_id),
             transferred=[{"pollutant": lot.pollutant.code, "unit": lot.pollutant.unit, "lot": lot.number,
                           "quantity": str(q)} for lot, q in rows],
             destination=f"{buyers}（{trade.number}）",

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from quota_registry import inputs
 from quota_registry.inputs import REASON, LabelledErrors, text_field
 from quota_registry.orgs.models import Organisation, OrganisationKind, Role
 from quota_registry.orgs.services import EDITABLE_FIELDS
@@ -73,6 +74,17 @@ class OrganisationFilterForm(LabelledErrors, forms.Form):
                                     queryset=Region.objects.filter(level=RegionLevel.COUNTY))
     active = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))])
+
+
+class CityCalendarDayForm(LabelledErrors, forms.Form):
+    """One of the city's own calendar days (a local statutory holiday, or a day it moved to working)."""
+
+    date = inputs.BoundedDateField(label=_("Date"))
+    working = forms.TypedChoiceField(label=_("Type"), coerce=lambda v: v == "1", choices=[
+        ("0", _("休 (holiday)")), ("1", _("班 (working day)"))])
+    name = forms.CharField(label=_("Holiday"), max_length=40, help_text=_("e.g. 彝族火把节"))
+    basis = forms.CharField(label=_("Basis"), max_length=200, help_text=_(
+        "The regulation or notice that sets it, e.g. 《红河哈尼族彝族自治州自治条例》"))
 
 
 class CalendarImportForm(LabelledErrors, forms.Form):

@@ -24,7 +24,14 @@ from quota_registry.portal.history import history
 from quota_registry.reference import services as reference_services
 from quota_registry.reference.models import Pollutant, QualityIndicator, QualityStatus, Region, RegionLevel
 
-from .forms import CalendarImportForm, DeactivateForm, OrganisationFilterForm, OrganisationForm, QualityStatusForm
+from .forms import (
+    CalendarImportForm,
+    CityCalendarDayForm,
+    DeactivateForm,
+    OrganisationFilterForm,
+    OrganisationForm,
+    QualityStatusForm,
+)
 
 PAGE_SIZE = 20
 
@@ -244,12 +251,30 @@ def quality_status(request):
 
 @login_required
 def calendar(request):
-    """The official calendar: years the city entered, and the Excel import (city staff)."""
-    from quota_registry.reference.models import CalendarYear
+    """The official calendar: years the city entered, and the Excel import (city staff); each city's own days
+    (local holidays, days moved to working), entered by its staff."""
+    from quota_registry.reference.models import CalendarYear, CityCalendarDay
 
     can_edit = can_maintain_reference_data(request.user)
-    form = CalendarImportForm(request.POST or None, request.FILES or None) if can_edit else None
-    if request.method == "POST":
+    own_city = can_edit and getattr(request.user, "city_id", None) is not None
+    posted_day = request.method == "POST" and request.POST.get("form") == "city-day"
+    form = CalendarImportForm(request.POST if request.method == "POST" and not posted_day else None,
+                              request.FILES or None) if can_edit else None
+    day_form = CityCalendarDayForm(request.POST if posted_day else None) if own_city else None
+    if posted_day:
+        require(own_city)
+        if day_form.is_valid():
+            try:
+                entry = reference_services.city_calendar_day_set(actor=request.user, day=day_form.cleaned_data["date"],
+                                                                 **{k: day_form.cleaned_data[k] for k in (
+                                                                     "working", "name", "basis")})
+                messages.success(request, _("%(date)s %(name)s is entered for %(city)s; the due dates it falls within "
+                                            "were counted again.") % {"date": f"{entry.date:%Y-%m-%d}",
+                                                                      "name": entry.name, "city": entry.city.name})
+                return redirect("portal:calendar")
+            except ValidationError as exc:
+                day_form.add_service_errors(exc)
+    elif request.method == "POST":
         require(can_edit)
         if form.is_valid():
             try:
@@ -262,7 +287,9 @@ def calendar(request):
             except ValidationError as exc:
                 _apply_service_errors(form, exc)
     years = CalendarYear.objects.prefetch_related("days")
-    return render(request, "portal/calendar.html", {"form": form, "years": years})
+    city_days = CityCalendarDay.objects.select_related("city").filter(date__year__gte=timezone.localdate().year - 1)
+    return render(request, "portal/calendar.html", {"form": form, "years": years, "day_form": day_form,
+                                                    "city_days": city_days})
 
 
 @login_required

@@ -268,3 +268,30 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'班' if self.working else '休'} {self.name}"
+
+
+class CityCalendarDay(models.Model):
+    """A city's own addition to the national calendar (issue 19): a local statutory holiday (an autonomous
+    prefecture's festival, 彝族火把节 in Honghe) or a day it moved to working. It counts for the city's records only:
+    their deadlines and reminders (quota_registry.workdays)."""
+
+    city = models.ForeignKey(Region, verbose_name=_("city"), on_delete=models.PROTECT, related_name="calendar_days",
+                             limit_choices_to={"level": "city"})
+    date = models.DateField(_("date"))
+    working = models.BooleanField(_("working day"))
+    name = models.CharField(_("holiday"), max_length=40)
+    basis = models.CharField(_("basis"), max_length=200)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(_("entered at"), auto_now=True)
+
+    SCOPE = ScopeRule(public=True)
+
+    class Meta:
+        ordering = ["city__sort_order", "date"]
+        verbose_name = _("city's calendar day")
+        verbose_name_plural = _("city's calendar days")
+        constraints = [models.UniqueConstraint(fields=["city", "date"], name="city_calendar_day_once")]
+
+    def __str__(self):
+        return f"{self.city.name} {self.date} {'班' if self.working else '休'} {self.name}"

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from quota_registry.audit.services import record, snapshot
+from quota_registry.inputs import text_problems
 from quota_registry.permissions import can_maintain_reference_data, require
 from quota_registry.workdays import calendar_changed
 
-from .models import CalendarDay, CalendarYear, QualityStatus, Region, RegionLevel
+from .models import CalendarDay, CalendarYear, CityCalendarDay, QualityStatus, Region, RegionLevel
 
 
 @transaction.atomic
@@ -43,6 +44,30 @@ def quality_status_set(*, actor, region: Region, year: int, indicator: str, atta
         before=before, after=snapshot(status),
     )
     return status
+
+
+@transaction.atomic
+def city_calendar_day_set(*, actor, day, working: bool, name: str, basis: str) -> CityCalendarDay:
+    """A city's own holiday or working day (issue 19), entered by its staff; the same date again corrects it. The
+    deadlines of the city's records that the day falls within are counted again (calendar_changed)."""
+    require(can_maintain_reference_data(actor))
+    city_id = getattr(actor, "city_id", None)
+    if city_id is None:
+        raise PermissionDenied(_("A city's own calendar days are entered by the city's staff."))
+    errors = text_problems(("name", name, _("Holiday"), 40, True), ("basis", basis, _("Basis"), 200, True))
+    if not isinstance(day, datetime.date):
+        errors["date"] = _("Give the date (as 2027-08-02).")
+    if errors:
+        raise ValidationError(errors)
+    existing = CityCalendarDay.objects.select_for_update().filter(city_id=city_id, date=day).first()
+    before = snapshot(existing) if existing else None
+    entry = existing or CityCalendarDay(city_id=city_id, date=day)
+    entry.working, entry.name, entry.basis, entry.entered_by = bool(working), name.strip(), basis.strip(), actor
+    entry.save()
+    record(actor=actor, action="citycalendarday.update" if existing else "citycalendarday.create", obj=entry,
+           before=before, after=snapshot(entry))
+    calendar_changed(actor=actor, city_id=city_id, day=day)
+    return entry
 
 
 HOLIDAY_WORDS = {"休", "休息", "假", "放假", "holiday", "off"}

@@ -274,7 +274,7 @@ def progress(record) -> dict | None:
     held = due = None
     limit = kind.time_limit(record) if kind.time_limit else None
     if since is not None and current is not None and not final:
-        calendar = WorkdayCalendar.load()
+        calendar = WorkdayCalendar.load(city=getattr(record, "region_id", None))
         held = calendar.working_days_between(timezone.localdate(since), timezone.localdate())
         submitted = getattr(record, "submitted_at", None)
         if limit and submitted and current > 0:  # the bureau's time limit runs from the submission

@@ -152,3 +152,40 @@ def test_withdrawal_approval_creates_obligations(api_as, make_lot, demo):
     obligation = obligations_of(WithdrawalApplication.objects.get(pk=pk)).get()
     assert obligation.origin_label == created["number"]
     assert obligation.enterprise == lot.enterprise and obligation.working_days == 30
+
+
+def test_a_citys_own_holiday_counts_for_its_records_only_and_moves_their_due_dates(make_obligation, demo, as_user):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from quota_registry.reference.models import CityCalendarDay
+    from quota_registry.reference.services import city_calendar_day_set
+    from quota_registry.workdays import WorkdayCalendar
+
+    # 2026-10-13 (a Tuesday) lies within both obligations' 30 working days from 2026-09-24
+    honghe = make_obligation("ent_gejiu")
+    qujing = make_obligation("ent_qilin")
+    assert honghe.due_date == qujing.due_date
+    with pytest.raises(ValidationError) as bad:
+        city_calendar_day_set(actor=demo["honghe_admin"], day=dt.date(2026, 10, 13), working=False, name="",
+                              basis="自治条例")
+    assert "name" in bad.value.message_dict and not CityCalendarDay.objects.exists()
+    with pytest.raises(PermissionDenied):
+        city_calendar_day_set(actor=demo["county_gejiu"], day=dt.date(2026, 10, 13), working=False, name="火把节",
+                              basis="自治条例")
+    response = as_user("honghe_admin").post("/calendar/", {"form": "city-day", "date": "2026-10-13", "working": "0",
+                                                          "name": "示范民族节日", "basis": "《红河州自治条例》（示范）"})
+    assert response.status_code == 302
+    day = CityCalendarDay.objects.get()
+    assert (day.city.code, day.working) == ("532500", False)
+    assert not WorkdayCalendar.load(city=honghe.region_id).is_working_day(dt.date(2026, 10, 13))[0]
+    assert WorkdayCalendar.load(city=qujing.region_id).is_working_day(dt.date(2026, 10, 13))[0]
+    assert WorkdayCalendar.load().is_working_day(dt.date(2026, 10, 13))[0]  # the national calendar is unchanged
+    honghe.refresh_from_db()
+    qujing_due = qujing.due_date
+    qujing.refresh_from_db()
+    assert honghe.due_date == WorkdayCalendar.load(city=honghe.region_id).add_working_days(
+        honghe.base_date, 30).date > qujing.due_date == qujing_due
+    assert AuditEntry.objects.filter(action="obligation.recompute", object_id=str(honghe.pk)).exists()
+    assert AuditEntry.objects.filter(action="citycalendarday.create", actor=demo["honghe_admin"]).exists()
+    page = as_user("ent_qilin").get("/calendar/").content.decode()
+    assert "示范民族节日" in page and "红河哈尼族彝族自治州" in page
