@@ -26,6 +26,12 @@ def is_key_emitter(verified_t: Decimal) -> bool:
     return Decimal(verified_t) >= KEY_EMITTER_T
 
 
+def stays_listed(verified_t: Decimal, energy_tce: Decimal | None = None) -> bool:
+    """The yearly adjustment of the list (seed 004 item 1): a listed unit stays while its verified emissions, or
+    its energy use, reach the threshold; below both, the year's verified report proposes delisting it."""
+    return is_key_emitter(verified_t) or (energy_tce is not None and Decimal(energy_tce) >= KEY_EMITTER_TCE)
+
+
 def ccer_cap(obligation_t: Decimal) -> Decimal:
     """The most CCER a unit may surrender: 5 % of its obligation, to 4 places, never rounded up."""
     return (Decimal(obligation_t) * CCER_SHARE).quantize(PLACES, rounding=ROUND_DOWN)

@@ -28,6 +28,18 @@ def positions(units, year: int) -> list[dict]:
     return [{"unit": u, **services.position(u, year)} for u in units.select_related("enterprise", "region")]
 
 
+def delisting_proposals(rows: list[dict]) -> list[dict]:
+    """The year's adjustment of the list, from the verified reports (seed 004 item 1): each listed unit whose
+    reviewed report for the year is below both thresholds (26,000 t CO2e, 10,000 t of standard coal), for the
+    bureau to decide on the unit's page (delisting is a decision with a reason)."""
+    from accounting import carbon
+
+    from .models import UnitStatus
+
+    return [r for r in rows if r["unit"].status == UnitStatus.LISTED and r["obligation"] is not None
+            and not carbon.stays_listed(r["obligation"], r["report"].energy_tce)]
+
+
 def summary(rows: list[dict]) -> dict:
     """The year's totals: units, verified emissions, compliant, overdue."""
     counted = [r for r in rows if r["obligation"] is not None]

@@ -34,9 +34,9 @@ def unit_list(request):
             "reports": scope(user, EmissionReport.objects.select_related("unit__enterprise")).order_by("-year")})
     if not (user.is_city_staff or user.is_province_staff or user.is_county_reviewer):
         raise PermissionDenied(_("The key emitters' list is kept by the bureau."))
+    rows = selectors.positions(scope(user, KeyEmitter.objects.all()), year)
     return render(request, "carbon/unit_list.html", {
-        "year": year, "rows": selectors.positions(scope(user, KeyEmitter.objects.all()), year),
-        "can_list": user.is_city_staff})
+        "year": year, "rows": rows, "proposals": selectors.delisting_proposals(rows), "can_list": user.is_city_staff})
 
 
 @login_required

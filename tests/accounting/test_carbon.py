@@ -12,6 +12,13 @@ def test_the_key_emitter_threshold(emissions, listed):
     assert carbon.is_key_emitter(Decimal(emissions)) is listed
 
 
+@pytest.mark.parametrize(("emissions", "energy", "stays"), [
+    ("25999.9999", None, False), ("25999.9999", "9999.9999", False), ("25999.9999", "10000", True),
+    ("26000", None, True), ("12000", "0", False)])
+def test_a_listed_unit_stays_while_either_figure_reaches_the_threshold(emissions, energy, stays):
+    assert carbon.stays_listed(Decimal(emissions), Decimal(energy) if energy else None) is stays
+
+
 @pytest.mark.parametrize(("obligation", "cap"), [
     ("30000", "1500.0000"), ("26000", "1300.0000"), ("31234.5678", "1561.7283")])  # 1561.72839 rounded down
 def test_the_ccer_cap_is_five_percent_never_rounded_up(obligation, cap):

@@ -152,3 +152,13 @@ def test_the_register_of_service_organisations_and_their_inspections(demo):
     assert Notification.objects.filter(recipient=demo["province"]).count() == told + 1  # reported to the province
     assert scope(demo["city_reviewer"], Inspection).count() == scope(demo["province"], Inspection).count() == 1
     assert not scope(demo["honghe_reviewer"], Inspection).exists()  # another city's inspections are not its own
+
+
+def test_the_years_verified_reports_propose_delisting_below_both_thresholds(demo, unit, as_user):
+    below = _verified(demo, unit, emitted="25999.9999", verified="25999.9999")  # energy 15,000 t: stays
+    engine.perform(actor=demo["city_approver"], model=EmissionReport, pk=below.pk, action="accept")
+    page = as_user("city_reviewer").get("/carbon/").content.decode()
+    assert 'data-testid="delisting-proposals"' not in page
+    EmissionReport.objects.filter(pk=below.pk).update(energy_tce=Decimal("9999.9999"))
+    page = as_user("city_reviewer").get("/carbon/").content.decode()
+    assert 'data-testid="delisting-proposals"' in page and "25,999.9999" in page and unit.enterprise.name in page
