@@ -7,4 +7,4 @@ class CarbonConfig(AppConfig):
     verbose_name = _("Carbon emission rights")
 
     def ready(self):
-        from . import workflows  # noqa: F401  (the engine's kinds)
+        from . import documents, workflows  # noqa: F401  (the engine's kinds, the compliance confirmation's renderer)

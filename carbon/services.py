@@ -18,6 +18,8 @@ from ledger import services as ledger
 from ledger.models import AccountKind, Holding, Lot, LotStatus, SourceKind, TransactionKind
 from quota_registry import inputs
 from quota_registry.audit.services import record, snapshot
+from quota_registry.documents.models import DocumentKind
+from quota_registry.documents.services import document_request
 from quota_registry.files.services import attachments_add
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, OrganisationKind, Restriction, RestrictionKind, Role, User
@@ -145,6 +147,7 @@ def check_verified(actor, report, values) -> None:
 # first, and records what the unit surrendered beyond what it held (allowances acquired in the national market) and
 # its CCER as lots issued and surrendered in the same transaction, each named by the national registry's record.
 
+COMPLIANCE_TITLE = "碳排放配额清缴确认书"  # the printed confirmation of a covered year (carbon/documents.py)
 LOT_PREFIX = {SourceKind.ALLOCATION: "TP", SourceKind.ACQUIRED: "TG", SourceKind.CCER: "CC"}
 
 
@@ -240,6 +243,10 @@ def surrender_record(*, actor, unit: KeyEmitter, year: int, allowances, ccer, re
                                          registry_reference=registry_reference.strip(), created_by=actor)
     surrender.transaction = _surrender_post(actor, unit, surrender)
     surrender.save(update_fields=["transaction"])
+    if position(unit, year)["compliance"].compliant:  # the year is covered: its confirmation is printed
+        report = now["report"]
+        document_request(actor=actor, kind=DocumentKind.CARBON_COMPLIANCE, title=f"{COMPLIANCE_TITLE} {report}",
+                         subject=report, organisation=unit.enterprise, region=report.region)
     record(actor=actor, action="surrender.create", obj=surrender, after=snapshot(surrender))
     return surrender
 

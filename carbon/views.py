@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from quota_registry.access import get_scoped_or_404, scope
+from quota_registry.documents.services import latest_documents
 from quota_registry.files.services import attachments_of
 from quota_registry.portal.history import history
 from quota_registry.review import engine, pages
@@ -59,6 +60,7 @@ def unit_detail(request, pk):
     return render(request, "carbon/unit_detail.html", {
         "unit": unit, "years": [services.position(unit, y) for y in selectors.years_of(unit)],
         "reports": unit.reports.order_by("-year"), "held": services.held(unit),
+        "documents": [d for r in unit.reports.all() for d in latest_documents(r)],
         "carbon_ledger": selectors.ledger_entries(unit),
         "marks": selectors.credit_marks(unit), "quota": selectors.quota_of(unit.enterprise),
         "report_form": ReportForm(initial={"year": timezone.localdate().year - 1}) if own else None,

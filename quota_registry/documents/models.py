@@ -15,6 +15,7 @@ class DocumentKind(models.TextChoices):
     ANNEX5 = "annex5", _("Annex 5: regional reduction plan")
     TRADE_NOTICE = "tnotice", _("Trade notice")
     TRADE_CERTIFICATE = "tcert", _("Trade confirmation")
+    CARBON_COMPLIANCE = "ccomply", _("Carbon compliance confirmation")
     EXPORT = "export", _("Excel export")
     MONTHLY_REPORT = "monthly", _("Monthly report")
     ANNUAL_REPORT = "annual", _("Annual statistics")

@@ -67,6 +67,23 @@ def test_allocations_and_a_surrender_move_through_the_ledger_oldest_first(demo, 
     assert services.position(unit, YEAR)["held"] == 0 and services.position(unit, YEAR)["compliance"].compliant
     assert verification.verify().ok  # the holdings equal their movements, every lot issued in full
 
+    # the year is covered: its compliance confirmation is printed by the document task, with the ledger's record
+    import subprocess
+
+    from quota_registry.documents.models import Document, DocumentKind
+    from quota_registry.documents.services import document_render
+
+    report = EmissionReport.objects.get(unit=unit, year=YEAR)
+    document = Document.objects.get(kind=DocumentKind.CARBON_COMPLIANCE, subject_id=report.pk)
+    assert document_render(document.pk) == "ready"
+    document.refresh_from_db()
+    text = "".join(subprocess.run(["pdftotext", document.file.path, "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    for expected in ("碳排放配额清缴确认书", unit.enterprise.name, "50,000.0000", "49,000.0000", "1,000.0000",
+                     "CEA-2026-0001", f"#{txn.sequence}", "曲靖市生态环境局"):
+        assert expected in text, expected
+    assert document.organisation_id == unit.enterprise_id  # the unit reads its own
+
 
 def test_a_partial_surrender_leaves_the_rest_held(demo, unit):
     services.allowance_record(actor=demo["city_reviewer"], unit=unit, year=YEAR, quantity="45000", source="云环发")

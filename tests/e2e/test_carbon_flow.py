@@ -95,6 +95,7 @@ def test_report_verify_review_surrender_and_a_late_unit_marked(live_server, page
     # the public log's page verifies
     row = page.get_by_test_id("carbon-ledger").locator("tr", has_text="QJ-2026-017")
     assert "47,500.0000" in row.inner_text() and "2,500.0000" in row.inner_text()
+    assert "碳排放配额清缴确认书" in page.get_by_test_id("documents").inner_text()  # the year's confirmation, printed
     shoot(page, "carbon-unit")
     with page.expect_navigation():
         row.locator("a").click()
