@@ -277,7 +277,7 @@ def seller_payment(deal, *, calendar=None, today=None) -> dict | None:
     and fees: the due day, whether it was (or is now) late; None before the buyer has paid."""
     if deal.buyer_paid_at is None:
         return None
-    calendar = calendar or WorkdayCalendar.load(city=deal.trade.region_id)
+    calendar = calendar or WorkdayCalendar.load(city=deal.trade.region_id if deal.trade_id else None)
     today = today or timezone.localdate()
     due = calendar.add_working_days(timezone.localdate(deal.buyer_paid_at), SELLER_PAYMENT_WORKING_DAYS).date
     paid = timezone.localdate(deal.seller_paid_at) if deal.seller_paid_at else None
