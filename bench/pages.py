@@ -61,12 +61,14 @@ def subjects() -> Subjects:
         return (User.objects.filter(role=role, is_active=True).annotate(n=count)
                 .order_by("-n", *order, "id").select_related("organisation").first())
 
-    approved = {"status": Status.APPROVED}
+    city = User.objects.filter(role=Role.CITY_APPROVER, is_active=True).order_by("id").first()
+    # the city's own applications (at the province scale the others' are another city's: 404 to its staff)
+    approved = {"status": Status.APPROVED, "region__in": city.city_region_ids}
     return Subjects(
         users={
             "enterprise": busiest(Role.ENTERPRISE_USER, Count("organisation__lots")),
             "county": busiest(Role.COUNTY_REVIEWER, Count("organisation__region__organisations")),
-            "city": User.objects.filter(role=Role.CITY_APPROVER, is_active=True).order_by("id").first(),
+            "city": city,
             "province": User.objects.filter(role=Role.PROVINCE_REVIEWER, is_active=True).order_by("id").first(),
             "public": None,
         },

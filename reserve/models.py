@@ -45,9 +45,12 @@ class EntryApplication(ReviewableApplication):
         ordering = ["-created_at", "-id"]
         verbose_name = _("entry application")
         verbose_name_plural = _("entry applications")
-        # The inboxes: a county's (status, county) and the city's (status), oldest waiting first.
+        # The inboxes: a county's (status, county) and the city's (status), oldest waiting first; the home pages'
+        # counts by state of a city's or county's applications, read from the index alone (at the province scale the
+        # city's 50,000 rows lie scattered among 500,000: 41 ms from the table, docs/benchmarks.md).
         indexes = [models.Index(fields=["status", "region", "submitted_at"]),
-                   models.Index(fields=["status", "submitted_at", "id"], name="entry_inbox")]
+                   models.Index(fields=["status", "submitted_at", "id"], name="entry_inbox"),
+                   models.Index(fields=["region", "status"], name="entry_region_status")]
 
 
     def get_absolute_url(self):

@@ -115,18 +115,23 @@ def report_last_month(today: datetime.date | None = None) -> list[CityMonthRepor
     return report_month(month_of(today.replace(day=1) - datetime.timedelta(days=1)))
 
 
-def year_table(year: int, *, city_ids: list[int] | None = None, today: datetime.date | None = None) -> dict:
-    """What the province's page shows for `year`: per month (up to this one) the rows by factor, each city's and the
-    province's, computed from the ledger; and which cities' reports for those months are stored (the stored reports
-    equal the ledger's figures: tests/reserve/test_province.py)."""
+def year_table(year: int, *, month: str = "", city_ids: list[int] | None = None,
+               today: datetime.date | None = None) -> dict:
+    """What the province's page shows for `year`: its months (up to this one), and for `month` (default the last)
+    the rows by factor, each city's and the province's, from the ledger; and which cities' reports for the month are
+    stored (the stored reports equal the ledger's figures: tests/reserve/test_province.py)."""
     today = today or timezone.localdate()
     last = min(f"{year:04d}-12", month_of(today))
     months = onebook.months_between(f"{year:04d}-01", last) if f"{year:04d}-01" <= last else []
     if not months:
-        return {"months": [], "rows": [], "reported": set()}
-    reported = set(CityMonthReport.objects.filter(month__in=months).values_list("city_id", "month").distinct())
-    # The months not yet reported are summed from their movements (a month of a city's ledger: about 250 ms at city
+        return {"months": [], "month": "", "rows": [], "reported": set()}
+    month = month if month in months else months[-1]
+    reported = set(CityMonthReport.objects.filter(month=month).values_list("city_id", flat=True).distinct())
+    if reported:  # read from the month's reports
+        return {"months": months, "month": month, "rows": one_ledger([month], city_ids=city_ids),
+                "reported": reported}
+    # A month not yet reported is summed from its movements (about 250 ms for a month of a city's ledger at city
     # scale); kept until the next posting moves the ledger's version (ledger.selectors.version).
-    key = f"one-ledger:{','.join(months)}:{city_ids}:{version()}"
-    rows = cache.get_or_set(key, lambda: one_ledger(months, city_ids=city_ids), 3600)
-    return {"months": months, "rows": rows, "reported": reported}
+    key = f"one-ledger:{month}:{city_ids}:{version()}"
+    rows = cache.get_or_set(key, lambda: one_ledger([month], city_ids=city_ids), 3600)
+    return {"months": months, "month": month, "rows": rows, "reported": reported}

@@ -645,18 +645,16 @@ def _one_ledger_context(request, *, city_ids=None) -> dict:
     except ValueError:
         year = today.year
     year = min(max(year, 2000), today.year)
-    table = province.year_table(year, city_ids=city_ids, today=today)
-    month = request.GET.get("month", "")
-    months = table["months"]
-    month = month if month in months else (months[-1] if months else "")
+    table = province.year_table(year, month=request.GET.get("month", ""), city_ids=city_ids, today=today)
+    month = table["month"]
     cities = {c.pk: c for c in jurisdiction.cities()}
     factors = {p.code: p for p in Pollutant.objects.all()}
-    rows = [r for r in table["rows"] if r.month == month and (r.closing or r.opening or r.added or r.used
-                                                               or r.transferred_in or r.transferred_out)]
+    rows = [r for r in table["rows"] if r.closing or r.opening or r.added or r.used or r.transferred_in
+            or r.transferred_out]
     rows.sort(key=lambda r: (factors[r.factor].sort_order, r.city is None, cities[r.city].sort_order if r.city else 0))
-    return {"year": year, "years": list(range(today.year, today.year - 5, -1)), "months": months, "month": month,
-            "rows": [{"row": r, "city": cities.get(r.city), "factor": factors[r.factor]} for r in rows],
-            "reported": {cities[c].name for c, m in table["reported"] if m == month and c in cities},
+    return {"year": year, "years": list(range(today.year, today.year - 5, -1)), "months": table["months"],
+            "month": month, "rows": [(r, cities.get(r.city), factors[r.factor]) for r in rows],
+            "reported": {cities[c].name for c in table["reported"] if c in cities},
             "current": month == province.month_of(today)}
 
 

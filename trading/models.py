@@ -63,7 +63,9 @@ class PermitChangeObligation(models.Model):
         # The inboxes count one state in a city's counties (a filed change awaiting the city): the state first.
         indexes = [models.Index(fields=["region", "due_date"], condition=~Q(status="confirmed"),
                                 name="obligation_pending_due"),
-                   models.Index(fields=["status", "region"], name="obligation_status_region")]
+                   models.Index(fields=["status", "region"], name="obligation_status_region"),
+                   # a withdrawal's or a trade's own obligations (its page): 53 ms at the province scale without it
+                   models.Index(fields=["origin_type", "origin_id"], name="obligation_origin")]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "origin_type", "origin_id"], condition=Q(origin_id__isnull=False),
                                     name="obligation_one_per_enterprise_and_origin"),
