@@ -129,9 +129,44 @@ def year_table(year: int, *, month: str = "", city_ids: list[int] | None = None,
     reported = set(CityMonthReport.objects.filter(month=month).values_list("city_id", flat=True).distinct())
     if reported:  # read from the month's reports
         return {"months": months, "month": month, "rows": one_ledger([month], city_ids=city_ids),
-                "reported": reported}
-    # A month not yet reported is summed from its movements (about 250 ms for a month of a city's ledger at city
-    # scale); kept until the next posting moves the ledger's version (ledger.selectors.version).
-    key = f"one-ledger:{month}:{city_ids}:{version()}"
-    rows = cache.get_or_set(key, lambda: one_ledger([month], city_ids=city_ids), 3600)
-    return {"months": months, "month": month, "rows": rows, "reported": reported}
+                "reported": reported, "as_of": None}
+    live = live_month(month)
+    rows = live["rows"] if city_ids is None else _of_cities(live["rows"], city_ids)
+    return {"months": months, "month": month, "rows": rows, "reported": reported, "as_of": live["at"]}
+
+
+LIVE_SECONDS = 600  # how old the figures of a month not yet reported may be when the ledger has moved since
+
+
+def live_month(month: str, *, refresh: bool = False) -> dict:
+    """A month not yet reported, summed from its movements for every city: {"rows", "at", "version"}. A sum is reused
+    while the ledger has not moved (its version), or for LIVE_SECONDS when it has: summing a month takes about 250 ms
+    at city scale and 4.7 s at the province's (docs/benchmarks.md), and postings come every few seconds there, so the
+    worker sums it every five minutes (`reserve.tasks.refresh_one_ledger`) and the page says as of when."""
+    from ledger.models import LedgerTransaction
+
+    genesis = LedgerTransaction.objects.filter(sequence=1).values_list("hash", flat=True).first() or "empty"
+    key, now, current = f"one-ledger-live:{month}:{genesis[:16]}", timezone.now(), version()
+    found = None if refresh else cache.get(key)
+    if found is not None and (found["version"] == current
+                              or (now - found["at"]).total_seconds() < LIVE_SECONDS):
+        return found
+    found = {"rows": one_ledger([month]), "at": now, "version": current}
+    cache.set(key, found, 2 * LIVE_SECONDS)
+    return found
+
+
+def refresh_current(today: datetime.date | None = None) -> int:
+    """The worker's job (every five minutes): this month's figures summed again; returns how many rows."""
+    return len(live_month(month_of(today or timezone.localdate()), refresh=True)["rows"])
+
+
+def _of_cities(rows: list[onebook.Row], city_ids: list[int]) -> list[onebook.Row]:
+    """The rows of some cities, with their own total (what a city's staff see: its city and the sum of it)."""
+    kept = [r for r in rows if r.city in city_ids]
+    totals = {}
+    for r in kept:
+        total = totals.setdefault(r.factor, onebook.Row(None, r.factor, r.month))
+        for k in ("opening", "added", "used", "transferred_in", "transferred_out", "closing"):
+            setattr(total, k, getattr(total, k) + getattr(r, k))
+    return kept + list(totals.values())

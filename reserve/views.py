@@ -655,7 +655,7 @@ def _one_ledger_context(request, *, city_ids=None) -> dict:
     return {"year": year, "years": list(range(today.year, today.year - 5, -1)), "months": table["months"],
             "month": month, "rows": [(r, cities.get(r.city), factors[r.factor]) for r in rows],
             "reported": {cities[c].name for c in table["reported"] if c in cities},
-            "current": month == province.month_of(today)}
+            "as_of": table.get("as_of")}
 
 
 @login_required

@@ -186,6 +186,8 @@ CELERY_BEAT_SCHEDULE = {
     "lot-expiry": {"task": "reserve.tasks.expire_lots", "schedule": crontab(hour=1, minute=0)},
     # the 1st of each month: last month's report (and on 1 January the year's statistics)
     "reports": {"task": "reserve.tasks.scheduled_reports", "schedule": crontab(day_of_month=1, hour=2, minute=0)},
+    # the province's one-ledger: this month's figures summed again (the page shows them as of then)
+    "one-ledger": {"task": "reserve.tasks.refresh_one_ledger", "schedule": 300.0},
     # the public log: every transaction in a signed checkpoint within a minute; the nightly reconciliation
     "log-checkpoint": {"task": "ledger.tasks.publish_checkpoint", "schedule": 30.0},
     "log-reconcile": {"task": "ledger.tasks.reconcile_log", "schedule": crontab(hour=3, minute=0)},
