@@ -171,7 +171,6 @@ def held(unit: KeyEmitter) -> Decimal:
             .aggregate(total=Sum("quantity"))["total"] or Decimal("0"))
 
 
-
 @transaction.atomic
 def allowance_record(*, actor, unit: KeyEmitter, year: int, quantity, source: str) -> Allowance:
     """The allowance the province allocated to the unit for `year`, as the bureau records it (once per year)."""
@@ -204,7 +203,7 @@ def position(unit: KeyEmitter, year: int, today: datetime.date | None = None) ->
     done = Surrender.objects.filter(unit=unit, year=year).aggregate(a=Sum("allowances"), c=Sum("ccer"))
     surrendered, ccer = done["a"] or Decimal("0"), done["c"] or Decimal("0")
     due = deadline(year)
-    result = {"year": year, "report": report, "obligation": obligation, "allocated": allocated, "held": held(unit),
+    result = {"year": year, "report": report, "obligation": obligation, "allocated": allocated,
               "allowances": surrendered, "ccer": ccer, "deadline": due, "compliance": None, "overdue": False}
     if obligation is not None:
         state = carbon.compliance(obligation=obligation, allowances=surrendered, ccer=min(ccer, carbon.ccer_cap(

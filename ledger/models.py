@@ -46,7 +46,6 @@ class AccountKind(models.TextChoices):
 
 
 OWNED_ACCOUNTS = (AccountKind.ENTERPRISE, AccountKind.CARBON)  # an organisation's, one or more each
-CARBON_ACCOUNTS = (AccountKind.SOURCE, AccountKind.CARBON, AccountKind.SURRENDERED)  # where a carbon lot may be
 
 
 class Account(models.Model):

@@ -50,7 +50,7 @@ def test_allocations_and_a_surrender_move_through_the_ledger_oldest_first(demo, 
                                                                                      "t CO2e")
     assert LedgerTransaction.objects.get(subject_id=older.pk, kind=TransactionKind.ALLOCATE).movements.get(
         ).to_account == services.carbon_account(unit)
-    assert services.position(unit, YEAR)["held"] == Decimal("48000.5")
+    assert services.held(unit) == Decimal("48000.5")
 
     # 49,000 of allowances: the 3,000.5 of the older year first, then 45,000, then 999.5 acquired in the national
     # market beyond what the unit held; and 1,000 of CCER (within 5 % of 50,000)
@@ -64,7 +64,7 @@ def test_allocations_and_a_surrender_move_through_the_ledger_oldest_first(demo, 
     assert into_sink == {("allocation", Decimal("3000.5")), ("allocation", Decimal("45000")),
                          ("acquired", Decimal("999.5")), ("ccer", Decimal("1000"))}
     assert sum(q for *_, q in _carbon(unit, AccountKind.SURRENDERED)) == Decimal("50000")
-    assert services.position(unit, YEAR)["held"] == 0 and services.position(unit, YEAR)["compliance"].compliant
+    assert services.held(unit) == 0 and services.position(unit, YEAR)["compliance"].compliant
     assert verification.verify().ok  # the holdings equal their movements, every lot issued in full
 
     # the year is covered: its compliance confirmation is printed by the document task, with the ledger's record
