@@ -16,6 +16,7 @@ from accounting import onebook
 from ledger.models import AccountKind, Movement
 from ledger.selectors import version
 from quota_registry import jurisdiction
+from quota_registry.audit.services import record, snapshot
 from quota_registry.reference.models import Pollutant
 
 from .models import CityMonthReport
@@ -106,6 +107,8 @@ def report_month(month: str) -> list[CityMonthReport]:
     rows = [r for r in one_ledger([month]) if r.city is not None]
     reports = CityMonthReport.objects.bulk_create([
         CityMonthReport(city_id=r.city, month=month, pollutant=pollutants[r.factor], **r.as_dict()) for r in rows])
+    for report in reports:  # made by the monthly job: the audit trail says so, with what was sent
+        record(actor=None, action="citymonthreport.create", obj=report, after=snapshot(report))
     return reports
 
 

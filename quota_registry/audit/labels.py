@@ -48,6 +48,9 @@ ACTION_LABELS = {
     "surrender.create": _("recorded a surrender of allowances"),
     "serviceprovider.create": _("registered the service organisation"),
     "inspection.create": _("recorded an inspection"),
+    "citycalendarday.create": _("entered a day of the city's own calendar"),
+    "citycalendarday.update": _("corrected a day of the city's own calendar"),
+    "citymonthreport.create": _("the monthly report went to the province's one-ledger"),
 }
 
 

@@ -128,6 +128,9 @@ def test_the_monthly_reports_arrive_by_themselves_once_and_equal_the_ledger(make
     gejiu_city = Region.objects.get(code="532500")
     assert CityMonthReport.objects.get(month=month, city=gejiu_city, pollutant__code="NOX").closing >= Decimal("12.3456")
     assert province.report_last_month(today) == []  # kept as it was sent
+    from quota_registry.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="citymonthreport.create", actor__isnull=True).count() == len(reports)
 
 
 @pytest.fixture
