@@ -40,8 +40,10 @@ def setup() -> int:
                .order_by("-quantity").first())
     trade = trades.trade_create(actor=city, pollutant=holding.lot.pollutant, lots=[(holding.lot, Decimal("50"))])
     engine.perform(actor=city, model=Trade, pk=trade.pk, action="announce")
+    # the city's own enterprises (another city's parties are outside its bureau's area: it may not qualify them)
     bidders = list(User.objects.filter(role=Role.ENTERPRISE_USER, is_active=True,
-                                       organisation__kind=OrganisationKind.ENTERPRISE, organisation__is_active=True)
+                                       organisation__kind=OrganisationKind.ENTERPRISE, organisation__is_active=True,
+                                       organisation__region__in=city.city_region_ids)
                    .select_related("organisation").order_by("pk")[:BIDDERS])
     for user in bidders:
         engine.perform(actor=user, model=Trade, pk=trade.pk, action="interest", data={"wanted_quantity": "5"})
