@@ -85,9 +85,7 @@ def current(day: datetime.date | None = None, *, city_id: int | None = None):
 
 def in_force(pollutant_id: int, day: datetime.date, city_id: int | None):
     """The price of a factor in force on `day` in a city, or None (a trade's reference: its city's)."""
-    price = (ReferencePrice.objects.filter(city_id=city_id or jurisdiction.main_city_id(), pollutant_id=pollutant_id,
-                                           effective_from__lte=day).order_by("-effective_from").first())
-    return price.price if price and (price.effective_to is None or price.effective_to >= day) else None
+    return current(day, city_id=city_id).filter(pollutant_id=pollutant_id).values_list("price", flat=True).first()
 
 
 COLUMNS = ["污染因子", "价格", "生效日期", "文件"]
