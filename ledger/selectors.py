@@ -84,23 +84,29 @@ def ledger_transactions():
 BALANCES_CACHE_SECONDS = 3600
 
 
-def _balances_key(lot_qs, today) -> str:
-    """What the balances depend on: which lots (the scoped query), the day (validity), and `version()`, which
-    changes with the chain head (every posting) and with every saved lot, factor or county."""
+def _balances_key(lot_qs, today, city_id=None) -> str:
+    """What the balances depend on: which lots (the scoped query) in whose pool, the day (validity), and
+    `version()`, which changes with the chain head (every posting) and with every saved lot, factor or county."""
     lots = hashlib.sha256(str(lot_qs.query).encode()).hexdigest()[:16]
-    return f"balances:{lots}:{today.isoformat()}:{version()}"
+    return f"balances:{lots}:{city_id or 'all'}:{today.isoformat()}:{version()}"
 
 
-def _balance_rows(lot_qs, today) -> list[dict]:
+def _balance_rows(lot_qs, today, *, city_id=None, filters=None) -> list[dict]:
     """Per factor x county, from two grouped queries: lots, and the holdings in the pool and held (the only
-    accounts these totals read, so the holdings of enterprises and sinks are not scanned)."""
+    accounts these totals read, so the holdings of enterprises and sinks are not scanned): in `city_id`'s pool only
+    when given; with `filters` (of lots), whatever the pool holds that they match, other cities' lots included."""
     rows = defaultdict(lambda: {"issued": Decimal("0.0000"), "available": Decimal("0.0000"), "held": Decimal("0.0000"),
                                 "planned": Decimal("0.0000")})
     for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
         rows[(r["pollutant_id"], r["region_id"])]["issued"] = r["total"]
     in_pool, held = Q(account__kind=AccountKind.POOL), Q(account__kind=AccountKind.HOLD)
+    if city_id:
+        in_pool &= Q(account__city_id=city_id)
     active = Q(lot__status=LotStatus.ACTIVE) & Q(lot__valid_until__gte=today)
-    holdings = (Holding.objects.filter(in_pool | held, lot__in=lot_qs.values("pk"), quantity__gt=0)
+    ours = Q(lot__in=lot_qs.values("pk"))
+    where = (ours & (in_pool | held)) if filters is None else (
+        (in_pool & Q(**{f"lot__{k}": v for k, v in filters.items()})) | (held & ours))
+    holdings = (Holding.objects.filter(where, quantity__gt=0)
                 .values("lot__pollutant_id", "lot__region_id")
                 .annotate(available=Sum("quantity", filter=in_pool & active), held=Sum("quantity", filter=held),
                           planned=Sum("quantity", filter=in_pool & Q(lot__status=LotStatus.PLANNED))))
@@ -127,14 +133,25 @@ class LedgerPaginator(Paginator):
 
 
 def balances(user, *, pollutant: str | None = None, region: str | None = None, today=None) -> list[dict]:
-    """Per factor x county: issued (not revoked), available, held, planned; cached until one of them changes."""
+    """Per factor x county: issued (not revoked), available, held, planned; cached until one of them changes.
+
+    A city's staff see their city's pool (issue 19): what is available or planned is what lies in its pool account,
+    so quota given to another city leaves these figures, and quota received from another city shows under its
+    county of origin (issued elsewhere: no issued figure here). Held quantities are read from the one hold account
+    by the lots' counties of origin."""
     today = today or timezone.localdate()
     lot_qs = scope(user, Lot.objects.all())
+    city_id = getattr(user, "city_id", None) if getattr(user, "is_authenticated", False) else None
+    filters = {}
     if pollutant:
-        lot_qs = lot_qs.filter(pollutant__code=pollutant)
+        filters["pollutant__code"] = pollutant
     if region:
-        lot_qs = lot_qs.filter(region__code=region)
-    return cache.get_or_set(_balances_key(lot_qs, today), lambda: _balance_rows(lot_qs, today), BALANCES_CACHE_SECONDS)
+        filters["region__code"] = region
+    lot_qs = lot_qs.filter(**filters)
+    whole_pool = bool(city_id) and user.is_city_staff
+    key = _balances_key(lot_qs, today, city_id)
+    return cache.get_or_set(key, lambda: _balance_rows(lot_qs, today, city_id=city_id, filters=filters if whole_pool
+                                                       else None), BALANCES_CACHE_SECONDS)
 
 
 # --- the version of what cached reads show -------------------------------------------------------------------------

@@ -19,11 +19,12 @@ from reserve.api import (
     EntryApplicationViewSet,
     LedgerViewSet,
     LotViewSet,
+    OneLedgerView,
     PrecheckView,
     TransferViewSet,
     WithdrawalApplicationViewSet,
 )
-from reserve.public_api import PublicChainView, PublicLedgerView
+from reserve.public_api import PublicChainView, PublicLedgerView, PublicOneLedgerView
 from trading.api import FeeViewSet, PermitChangeViewSet, ReferencePriceViewSet, TradeViewSet
 
 router = DefaultRouter()
@@ -53,6 +54,8 @@ urlpatterns = [
     path("precheck/", PrecheckView.as_view(), name="api-precheck"),
     path("public/ledger/", PublicLedgerView.as_view(), name="api-public-ledger"),
     path("public/ledger/chain/", PublicChainView.as_view(), name="api-public-chain"),
+    path("one-ledger/", OneLedgerView.as_view(), name="api-one-ledger"),
+    path("public/one-ledger/", PublicOneLedgerView.as_view(), name="api-public-one-ledger"),
     path("public/log/checkpoint", log_api.CheckpointView.as_view(), name="api-log-checkpoint"),
     path("public/log/key", log_api.KeyView.as_view(), name="api-log-key"),
     path("public/log/leaves/", log_api.LeavesView.as_view(), name="api-log-leaves"),

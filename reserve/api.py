@@ -4,6 +4,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +32,7 @@ from .models import (
     WithdrawalApplication,
     WithdrawalItem,
 )
+from .public_api import ONE_LEDGER_PARAMETERS, one_ledger_response
 
 
 class EntryItemSerializer(serializers.ModelSerializer):
@@ -531,16 +533,18 @@ class TransferSerializer(WorkflowFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = CityTransfer
-        fields = ["id", "number", "from_city", "to_city", "region", "watershed", "pollutant", "quantity", "project_name",
-                  "reason", "status", "created_at", "ledger_transaction", "allowed_actions", "reviews"]
-        read_only_fields = ["id", "number", "status", "created_at"]
+        fields = ["id", "number", "origin", "from_city", "to_city", "region", "watershed", "pollutant", "quantity",
+                  "project_name", "reason", "status", "created_at", "ledger_transaction", "allowed_actions", "reviews"]
+        read_only_fields = ["id", "number", "origin", "status", "created_at"]
 
 
 class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                       viewsets.GenericViewSet):
     """Transfers between two cities' pools (seed 003 Arts 20-21) the caller's city requested or is asked to give
     (the province: all). The receiving city's staff request one (POST); the giving city agrees or declines, the
-    province approves or refuses (the steps of reserve/workflows.py); a limit of Art 21 refuses it with the rule."""
+    province approves or refuses (the steps of reserve/workflows.py); a limit of Art 21 refuses it with the rule.
+    The province's staff arrange one (POST, `origin` province; seed 002): for a project in any city's county, from
+    another city's pool, awaiting only the province's approval."""
 
     serializer_class = TransferSerializer
     queryset = CityTransfer.objects.none()
@@ -558,3 +562,15 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 add_workflow_actions(TransferViewSet, workflows.CITY_TRANSFER)
+
+
+class OneLedgerView(APIView):
+    """The province's one-ledger (一本账, seed 002) as its page shows it: the province's staff every city's rows, a
+    city's staff their city's (others: 403). Parameters and rows as GET /api/v1/public/one-ledger/."""
+
+    @extend_schema(parameters=ONE_LEDGER_PARAMETERS, responses=None)
+    def get(self, request):
+        user = request.user
+        if not (user.is_province_staff or user.is_city_staff):
+            raise PermissionDenied(_("The one-ledger is the province's and the cities' bureaus'."))
+        return one_ledger_response(request, city_ids=None if user.is_province_staff else [user.city_id])

@@ -275,7 +275,8 @@ class RestrictionForm(LabelledErrors, forms.Form):
 
 
 class TransferForm(LabelledErrors, forms.Form):
-    """The receiving city's request for quota from another city's pool (seed 003 Arts 20-21)."""
+    """The receiving city's request for quota from another city's pool (seed 003 Arts 20-21), or the province's
+    arrangement for a project in any city (seed 002)."""
 
     from_city = forms.ChoiceField(label=_("Giving city"))
     pollutant = forms.ChoiceField(label=_("Pollutant factor"))
@@ -292,6 +293,8 @@ class TransferForm(LabelledErrors, forms.Form):
         self.fields["from_city"].choices = [("", "—")] + [(c.code, c.name) for c in jurisdiction.cities().exclude(
             pk=user.city_id)]
         self.fields["pollutant"].choices = [("", "—")] + [(p.code, f"{p.name}（{p.unit}）") for p in Pollutant.objects.all()]
-        self.fields["region"].choices = [("", "—")] + [(r.code, r.name) for r in jurisdiction.counties(user)]
+        counties = jurisdiction.counties(user).select_related("parent").order_by("parent__sort_order", "sort_order")
+        self.fields["region"].choices = [("", "—")] + [
+            (r.code, f"{r.parent.name} · {r.name}" if user.is_province_staff else r.name) for r in counties]
         self.fields["watershed"].choices = [("", "—")] + [(w.code, f"{w.name}（{w.basin}）")
                                                           for w in Watershed.objects.all()]

@@ -284,14 +284,21 @@ class CityMonthReport(models.Model):
 class TransferStatus(models.TextChoices):
     REQUESTED = "requested", _("Awaiting the giving city")
     AGREED = "agreed", _("Awaiting the province")
+    ARRANGED = "arranged", _("Arranged by the province: awaiting its approval")
     TRANSFERRED = "transferred", _("Moved between the pools")
     REFUSED = "refused", _("Not agreed")
+
+
+class TransferOrigin(models.TextChoices):
+    CITY = "city", _("Requested by the receiving city")
+    PROVINCE = "province", _("Arranged by the province")
 
 
 class CityTransfer(models.Model):
     """A transfer of quota from one city's pool to another's, for a project in the receiving city (seed 003 Arts
     20-21; issue 19): requested by the receiving city, agreed by the giving city, approved by the province, then
-    moved in one ledger transaction between the two pools."""
+    moved in one ledger transaction between the two pools. Or arranged by the province itself, which takes quota
+    from a city with a surplus for a key project elsewhere (seed 002, 統籌使用), and approves it."""
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     from_city = models.ForeignKey("reference.Region", verbose_name=_("giving city"), on_delete=models.PROTECT,
@@ -309,6 +316,7 @@ class CityTransfer(models.Model):
     reason = models.TextField(_("reason"), max_length=REASON)
     status = models.CharField(_("status"), max_length=12, choices=TransferStatus.choices,
                               default=TransferStatus.REQUESTED)
+    origin = models.CharField(_("origin"), max_length=10, choices=TransferOrigin.choices, default=TransferOrigin.CITY)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
                                      on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)

@@ -138,6 +138,29 @@ def year_table(year: int, *, month: str = "", city_ids: list[int] | None = None,
     return {"months": months, "month": month, "rows": rows, "reported": reported, "as_of": live["at"]}
 
 
+def page(*, year=None, month: str = "", city_ids: list[int] | None = None, today: datetime.date | None = None) -> dict:
+    """What the one-ledger's page and its API show: `year` (as given, at most this year; this year when
+    not a year) and `month`, the rows with any figure sorted by factor and city (the province's sum last), each as
+    (row, city or None, factor), which cities' reports for the month are stored, and as of when a month not yet
+    reported was summed."""
+    today = today or timezone.localdate()
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        year = today.year
+    year = min(max(year, 2000), today.year)
+    table = year_table(year, month=month or "", city_ids=city_ids, today=today)
+    cities = {c.pk: c for c in jurisdiction.cities()}
+    factors = {p.code: p for p in Pollutant.objects.all()}
+    rows = [r for r in table["rows"] if r.closing or r.opening or r.added or r.used or r.transferred_in
+            or r.transferred_out]
+    rows.sort(key=lambda r: (factors[r.factor].sort_order, r.city is None, cities[r.city].sort_order if r.city else 0))
+    return {"year": year, "years": list(range(today.year, today.year - 5, -1)), "months": table["months"],
+            "month": table["month"], "rows": [(r, cities.get(r.city), factors[r.factor]) for r in rows],
+            "reported": sorted((cities[c] for c in table["reported"] if c in cities), key=lambda c: c.sort_order),
+            "as_of": table.get("as_of")}
+
+
 LIVE_SECONDS = 600  # how old the figures of a month not yet reported may be when the ledger has moved since
 
 

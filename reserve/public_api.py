@@ -93,6 +93,51 @@ class PublicPriceSerializer(serializers.Serializer):
     document = serializers.CharField()
 
 
+class OneLedgerRowSerializer(serializers.Serializer):
+    """A row of the province's one-ledger: a city's pool (or, with `city` null, the province's sum) for a factor."""
+
+    month = serializers.CharField(source="row.month")
+    city = serializers.CharField(source="city.code", default=None)
+    city_name = serializers.CharField(source="city.name", default=None)
+    pollutant = serializers.CharField(source="factor.code")
+    unit = serializers.CharField(source="factor.unit")
+    opening = serializers.DecimalField(source="row.opening", **Q4)
+    added = serializers.DecimalField(source="row.added", **Q4)
+    used = serializers.DecimalField(source="row.used", **Q4)
+    transferred_in = serializers.DecimalField(source="row.transferred_in", **Q4)
+    transferred_out = serializers.DecimalField(source="row.transferred_out", **Q4)
+    closing = serializers.DecimalField(source="row.closing", **Q4)
+
+
+ONE_LEDGER_PARAMETERS = [OpenApiParameter("year", int, description="default this year"),
+                         OpenApiParameter("month", str, description="YYYY-MM of `year`; default its last month")]
+
+
+def one_ledger_response(request, *, city_ids=None) -> Response:
+    """The one-ledger of `year` and `month` (reserve.province.page): the months there are, which cities reported
+    the month, as of when a month not yet reported was summed, and the rows."""
+    from . import province
+
+    found = province.page(year=request.query_params.get("year"), month=request.query_params.get("month", ""),
+                          city_ids=city_ids)
+    return Response({"year": found["year"], "month": found["month"], "months": found["months"],
+                     "reported": [c.code for c in found["reported"]], "as_of": found["as_of"],
+                     "rows": OneLedgerRowSerializer([{"row": r, "city": c, "factor": f} for r, c, f in found["rows"]],
+                                                    many=True).data})
+
+
+class PublicOneLedgerView(APIView):
+    """The province's one-ledger (一本账, seed 002), public: per factor and city, the month's opening, added, used,
+    transferred in and out, and closing, from the cities' ledgers (the same figures as /public/province/)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(parameters=ONE_LEDGER_PARAMETERS, responses=None)
+    def get(self, request):
+        return one_ledger_response(request)
+
+
 class PublicLedgerView(APIView):
     """The published ledger (Art 24): balances per factor and county, lots (page `lots_page`), recent
     movements, approved withdrawals, and the chain head with how to verify it. Cached for a minute."""

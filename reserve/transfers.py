@@ -18,11 +18,13 @@ from ledger import services as ledger
 from ledger.models import Holding, LotStatus, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
+from quota_registry.notifications.services import notify
+from quota_registry.orgs.models import CITY_ROLES, User
 from quota_registry.reference.models import Pollutant, Region, RegionLevel, Watershed
 from quota_registry.review.services import next_number
 
 from . import facts
-from .models import CityTransfer
+from .models import CityTransfer, TransferOrigin, TransferStatus
 
 
 def transfer_rules() -> tuple[str, ...]:
@@ -83,19 +85,27 @@ def plan(transfer, today=None) -> list[tuple]:
 @transaction.atomic
 def transfer_create(*, actor, data: dict) -> CityTransfer:
     """The receiving city's request: the giving city, the factor and quantity, the project, its county (in the
-    receiving city) and, for a water factor, its watershed, and why. Refused (400) with the field, or with the rule
-    that forbids it (nothing is stored then)."""
-    if not actor.is_city_staff:
-        raise PermissionDenied(_("A transfer between cities is requested by the receiving city's bureau."))
-    to_city_id = actor.city_id
+    receiving city) and, for a water factor, its watershed, and why. Or the province's arrangement (seed 002: the
+    province takes quota from a city with a surplus for a key project in another): the same, the county in any other
+    city; it then awaits the province's approval, without the giving city's agreement. Refused (400) with the field,
+    or with the rule that forbids it (nothing is stored then)."""
+    by_province = actor.is_province_staff
+    if not (actor.is_city_staff or by_province):
+        raise PermissionDenied(_("A transfer between cities is requested by the receiving city's bureau or arranged "
+                                 "by the province."))
     errors = {}
+    counties = Region.objects.filter(level=RegionLevel.COUNTY)
+    region = (counties if by_province else counties.filter(parent_id=actor.city_id)).filter(
+        code=str(data.get("region") or "")).select_related("parent").first()
+    if region is None:
+        errors["region"] = (_("Choose the county where the project is built.") if by_province else
+                            _("Choose the county of your city where the project is built."))
+    to_city_id = region.parent_id if region is not None else actor.city_id
     from_city = jurisdiction.cities().filter(code=str(data.get("from_city") or "")).first()
     if from_city is None or from_city.pk == to_city_id:
-        errors["from_city"] = _("Choose the city whose pool gives the quota (another city of the province).")
-    region = Region.objects.filter(code=str(data.get("region") or ""), level=RegionLevel.COUNTY,
-                                   parent_id=to_city_id).first()
-    if region is None:
-        errors["region"] = _("Choose the county of your city where the project is built.")
+        errors["from_city"] = (_("Choose the city whose pool gives the quota (not the project's own city).")
+                               if by_province else
+                               _("Choose the city whose pool gives the quota (another city of the province)."))
     pollutant = Pollutant.objects.filter(code=str(data.get("pollutant") or "")).first()
     if pollutant is None:
         errors["pollutant"] = _("Choose the pollutant factor.")
@@ -116,15 +126,28 @@ def transfer_create(*, actor, data: dict) -> CityTransfer:
                                        ("reason", data.get("reason"), _("Reason"), inputs.REASON, True)))
     if errors:
         raise ValidationError(errors)
-    transfer = CityTransfer(number=next_number("KS", region=region), from_city=from_city, to_city_id=to_city_id, region=region,
-                            watershed=watershed, pollutant=pollutant, quantity=quantity,
+    transfer = CityTransfer(number=next_number("KS", region=region), from_city=from_city, to_city=region.parent,
+                            region=region, watershed=watershed, pollutant=pollutant, quantity=quantity,
                             project_name=str(data["project_name"]).strip(), reason=str(data["reason"]).strip(),
                             requested_by=actor)
-    transfer.to_city = Region.objects.get(pk=to_city_id)
+    if by_province:
+        transfer.origin, transfer.status = TransferOrigin.PROVINCE, TransferStatus.ARRANGED
     plan(transfer)  # refused now if the province's limits or the giving pool do not allow it
     transfer.save()
-    record(actor=actor, action="citytransfer.create", obj=transfer, after=snapshot(transfer))
+    record(actor=actor, action="citytransfer.arrange" if by_province else "citytransfer.create", obj=transfer,
+           after=snapshot(transfer))
+    if by_province:  # both cities hear of it now: the giving city's pool is to be drawn without its agreement
+        _tell_cities(transfer)
     return transfer
+
+
+def _tell_cities(transfer) -> None:
+    notify(recipients=[u for u in User.objects.filter(is_active=True, role__in=CITY_ROLES).select_related("organisation")
+                       if u.city_id in (transfer.from_city_id, transfer.to_city_id)],
+           subject=_("Transfer %(number)s arranged by the province: %(quantity)s of %(factor)s from %(from)s to %(to)s")
+           % {"number": transfer.number, "quantity": show(transfer.quantity, transfer.pollutant.unit),
+              "factor": transfer.pollutant.name, "from": transfer.from_city.name, "to": transfer.to_city.name},
+           body=transfer.reason, link=transfer.get_absolute_url(), about=transfer)
 
 
 def check_approval(actor, transfer, values) -> None:

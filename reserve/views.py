@@ -602,7 +602,7 @@ def transfer_list(request):
         qs = qs.filter(status=status)
     return render(request, "reserve/transfer_list.html", {
         "page": _page(request, qs), "status": status, "statuses": TransferStatus.choices,
-        "can_request": request.user.is_city_staff})
+        "can_request": request.user.is_city_staff, "can_arrange": request.user.is_province_staff})
 
 
 @login_required
@@ -610,15 +610,36 @@ def transfer_new(request):
     from .forms import TransferForm
     from .transfers import transfer_create
 
-    if not request.user.is_city_staff:
-        raise PermissionDenied(_("A transfer between cities is requested by the receiving city's bureau."))
-    form = TransferForm(request.POST or None, user=request.user)
+    user = request.user
+    if not (user.is_city_staff or user.is_province_staff):
+        raise PermissionDenied(_("A transfer between cities is requested by the receiving city's bureau or arranged "
+                                 "by the province."))
+    form = TransferForm(request.POST or None, user=user)
     done = pages.create_from_form(
         request, form, create=lambda actor, **data: transfer_create(actor=actor, data=data),
         detail="reserve:transfer-detail",
-        message=lambda t: _("Transfer %(number)s requested: it now awaits %(city)s.") % {
+        message=lambda t: (_("Transfer %(number)s arranged: both cities are told; it now awaits the province's "
+                             "approval.") if user.is_province_staff else
+                           _("Transfer %(number)s requested: it now awaits %(city)s.")) % {
             "number": t.number, "city": t.from_city.name})
-    return done or render(request, "reserve/transfer_new.html", {"form": form})
+    context = {"form": form, "by_province": user.is_province_staff}
+    if user.is_province_staff:  # where the quota is: each city's pool, per factor, as the one-ledger shows it
+        context.update(_pool_balances())
+    return done or render(request, "reserve/transfer_new.html", context)
+
+
+def _pool_balances() -> dict:
+    """Each city's pool per factor, the closing figures of the one-ledger's latest month (what the province chooses
+    the giving city by: seed 002, a city with a surplus)."""
+    from . import province
+
+    today = timezone.localdate()
+    table = province.year_table(today.year, today=today)
+    cities = list(jurisdiction.cities().order_by("sort_order", "code"))
+    closing = {(r.city, r.factor): r.closing for r in table["rows"] if r.city is not None}
+    factors = [p for p in Pollutant.objects.all() if any(closing.get((c.pk, p.code)) for c in cities)]
+    return {"balance_month": table["month"], "balance_as_of": table.get("as_of"), "balance_cities": cities,
+            "balances": [(p, [closing.get((c.pk, p.code)) or 0 for c in cities]) for p in factors]}
 
 
 @login_required
@@ -639,23 +660,8 @@ transfer_act = pages.act_view(CityTransfer, "reserve:transfer-detail")
 def _one_ledger_context(request, *, city_ids=None) -> dict:
     from . import province
 
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-    except ValueError:
-        year = today.year
-    year = min(max(year, 2000), today.year)
-    table = province.year_table(year, month=request.GET.get("month", ""), city_ids=city_ids, today=today)
-    month = table["month"]
-    cities = {c.pk: c for c in jurisdiction.cities()}
-    factors = {p.code: p for p in Pollutant.objects.all()}
-    rows = [r for r in table["rows"] if r.closing or r.opening or r.added or r.used or r.transferred_in
-            or r.transferred_out]
-    rows.sort(key=lambda r: (factors[r.factor].sort_order, r.city is None, cities[r.city].sort_order if r.city else 0))
-    return {"year": year, "years": list(range(today.year, today.year - 5, -1)), "months": table["months"],
-            "month": month, "rows": [(r, cities.get(r.city), factors[r.factor]) for r in rows],
-            "reported": {cities[c].name for c in table["reported"] if c in cities},
-            "as_of": table.get("as_of")}
+    found = province.page(year=request.GET.get("year"), month=request.GET.get("month", ""), city_ids=city_ids)
+    return {**found, "reported": {c.name for c in found["reported"]}}
 
 
 @login_required

@@ -20,7 +20,7 @@ from quota_registry.review.models import Decision, Stage, Status
 from quota_registry.review.services import is_applicant
 
 from . import entries, expiry, facts, transfers, withdrawals
-from .models import CityTransfer, EntryApplication, TransferStatus, WithdrawalApplication
+from .models import CityTransfer, EntryApplication, TransferOrigin, TransferStatus, WithdrawalApplication
 
 APPLICANT = Who(is_applicant, gettext_lazy("the applicant (the enterprise; the county for what it filed)"),
                 frozenset({Role.ENTERPRISE_USER, Role.COUNTY_REVIEWER}))
@@ -237,16 +237,24 @@ def _transfer_recipients(ctx) -> list:
             .select_related("organisation") if u.is_province_staff or u.city_id in cities]
 
 
+REQUESTED_WAY = (
+    Milestone((TransferStatus.REQUESTED,), gettext_lazy("Requested"), gettext_lazy("the giving city")),
+    Milestone((TransferStatus.AGREED,), gettext_lazy("Agreed by the giving city"), gettext_lazy("the province")),
+    Milestone((TransferStatus.TRANSFERRED,), gettext_lazy("Moved between the pools"), ""))
+ARRANGED_WAY = (  # seed 002: the province takes quota from a city with a surplus; no agreement is asked for
+    Milestone((TransferStatus.ARRANGED,), gettext_lazy("Arranged by the province"), gettext_lazy("the province")),
+    Milestone((TransferStatus.TRANSFERRED,), gettext_lazy("Moved between the pools"), ""))
+
+
 CITY_TRANSFER = engine.register(Kind(
-    name="citytransfer", model=CityTransfer, states=TransferStatus, initial=TransferStatus.REQUESTED,
+    name="citytransfer", model=CityTransfer, states=TransferStatus,
+    initial=(TransferStatus.REQUESTED, TransferStatus.ARRANGED),  # asked by a city, or arranged by the province
     number=lambda t: t.number, title=lambda t: _("Transfer %(number)s") % {"number": t.number},
     link=lambda t: reverse("reserve:transfer-detail", args=[t.pk]), region=lambda t: t.region,
     recipients=_transfer_recipients,
     description=gettext_lazy("Transfer of quota between two cities' pools (seed 003 Arts 20-21)"),
     title_plural=gettext_lazy("Transfers between cities"), list_url=lambda user: reverse("reserve:transfers"),
-    progress=(Milestone((TransferStatus.REQUESTED,), gettext_lazy("Requested"), gettext_lazy("the giving city")),
-              Milestone((TransferStatus.AGREED,), gettext_lazy("Agreed by the giving city"), gettext_lazy("the province")),
-              Milestone((TransferStatus.TRANSFERRED,), gettext_lazy("Moved between the pools"), "")),
+    progress=lambda t: ARRANGED_WAY if t.origin == TransferOrigin.PROVINCE else REQUESTED_WAY,
     steps=[
         Step("agree", (TransferStatus.REQUESTED,), TransferStatus.AGREED, GIVING_CITY, Decision.APPROVE, Stage.CITY,
              gettext_lazy("Agree to give"), opinion="optional", check=transfers.check_approval, style="primary",
@@ -255,13 +263,15 @@ CITY_TRANSFER = engine.register(Kind(
         Step("decline", (TransferStatus.REQUESTED,), TransferStatus.REFUSED, GIVING_CITY, Decision.REJECT, Stage.CITY,
              gettext_lazy("Decline"), opinion="required", style="danger", done=gettext_lazy("Declined by the giving city"),
              confirm=gettext_lazy("Decline the transfer? The reason is sent to the requesting city.")),
-        Step("approve", (TransferStatus.AGREED,), TransferStatus.TRANSFERRED, PROVINCE, Decision.APPROVE,
-             Stage.PROVINCE, gettext_lazy("Approve the transfer"), opinion="optional", check=transfers.check_approval,
-             effect=transfers.move, style="primary", done=gettext_lazy("Approved by the province: transferred"),
+        Step("approve", (TransferStatus.AGREED, TransferStatus.ARRANGED), TransferStatus.TRANSFERRED, PROVINCE,
+             Decision.APPROVE, Stage.PROVINCE, gettext_lazy("Approve the transfer"), opinion="optional",
+             check=transfers.check_approval, effect=transfers.move, style="primary",
+             done=gettext_lazy("Approved by the province: transferred"),
              confirm=gettext_lazy("Approve? The quota moves from the giving city's pool to the receiving city's now."),
              notes=gettext_lazy("the province checks the limits of seed 003 Art 21 again; the quota moves between "
                                 "the two pools in one ledger transaction")),
-        Step("refuse", (TransferStatus.AGREED,), TransferStatus.REFUSED, PROVINCE, Decision.REJECT, Stage.PROVINCE,
-             gettext_lazy("Refuse"), opinion="required", style="danger", done=gettext_lazy("Refused by the province"),
+        Step("refuse", (TransferStatus.AGREED, TransferStatus.ARRANGED), TransferStatus.REFUSED, PROVINCE,
+             Decision.REJECT, Stage.PROVINCE, gettext_lazy("Refuse"), opinion="required", style="danger",
+             done=gettext_lazy("Refused by the province"),
              confirm=gettext_lazy("Refuse the transfer? The reason is sent to both cities.")),
     ]))

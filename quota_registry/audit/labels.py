@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "pledge.create": _("applied to register the pledge"),
     "restriction.create": _("entered it on the city's list"),
     "citytransfer.create": _("requested the transfer from another city"),
+    "citytransfer.arrange": _("arranged the transfer between cities (the province's overall arrangement)"),
     "keyemitter.create": _("listed the unit as a key emitter"),
     "emissionreport.create": _("filed the emission report"),
     "allowance.create": _("recorded the allowance allocated"),

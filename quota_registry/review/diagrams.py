@@ -51,7 +51,7 @@ def kind_section(kind) -> str:
     lines = [f"## {kind.description}", "", "```mermaid", "stateDiagram-v2"]
     for state in kind.states.values:
         lines.append(f'    state "{kind.state_label(state)}" as {state}')
-    lines.append(f"    [*] --> {kind.initial}")
+    lines += [f"    [*] --> {state}" for state in kind.initials]
     for step in kind.steps:
         for source in step.sources:
             for target in step.leads_to():

@@ -195,14 +195,18 @@ class Kind:
     on_status: Callable | None = None  # (record, Context, now) -> extra fields saved with the status
     before_lock: Callable | None = None  # a lock taken before the record's (ledger/locks.py: the order)
     decisions_shown: Callable | None = None  # (user, queryset) -> the decisions the user may read (default: all)
-    initial: str = ""
+    initial: str | tuple = ""  # the state a record starts in (or the states, when the way it is filed decides)
     description: object = ""
     title_plural: object = ""  # what a list of them is called (the workbench)
     list_url: Callable | None = None  # user -> the list page that shows what waits for the user
     status_field: str = "status"
-    progress: tuple = ()  # Milestones: the record's way from filing to the end, shown as progress steps
+    progress: tuple | Callable = ()  # Milestones: the record's way from filing to the end (or record -> them)
     time_limit: Callable | None = None  # record -> (working days, article) the bureau has to decide, or None
     related: tuple = ()  # what `perform` reads with the record in its query (what the decision record names)
+
+    @property
+    def initials(self) -> tuple:
+        return self.initial if isinstance(self.initial, tuple) else (self.initial,)
 
     def state_label(self, state: str) -> str:
         try:
@@ -264,13 +268,14 @@ def progress(record) -> dict | None:
     from quota_registry.workdays import WorkdayCalendar
 
     kind = kind_for(record)
-    if not kind.progress:
+    milestones = kind.progress(record) if callable(kind.progress) else kind.progress
+    if not milestones:
         return None
     status = getattr(record, kind.status_field)
-    current = next((i for i, m in enumerate(kind.progress) if status in m.states), None)
+    current = next((i for i, m in enumerate(milestones) if status in m.states), None)
     last = decisions_of(record).filter(to_status=status).order_by("-created_at", "-id").first()
     since = last.created_at if last is not None else getattr(record, "created_at", None)
-    final = current == len(kind.progress) - 1
+    final = current == len(milestones) - 1
     held = due = None
     limit = kind.time_limit(record) if kind.time_limit else None
     if since is not None and current is not None and not final:
@@ -281,11 +286,11 @@ def progress(record) -> dict | None:
             due = calendar.add_working_days(timezone.localdate(submitted), limit[0]).date
     steps = [{"label": m.label, "holder": m.holder,
               "state": "done" if current is None or i < current or (final and i == current) else
-              "current" if i == current else "todo"} for i, m in enumerate(kind.progress)]
+              "current" if i == current else "todo"} for i, m in enumerate(milestones)]
     if current is None:  # ended off the way (rejected, withdrawn, revoked): every step is history
         steps.append({"label": kind.state_label(status), "holder": "", "state": "ended"})
     return {"steps": steps, "status": kind.state_label(status), "since": since, "working_days": held,
-            "holder": kind.progress[current].holder if current is not None and not final else "",
+            "holder": milestones[current].holder if current is not None and not final else "",
             "finished": final or current is None, "limit": limit if due else None, "due": due,
             "overdue": due is not None and due < timezone.localdate()}
 

@@ -92,3 +92,29 @@ def test_transfer_between_two_cities(live_server, page, transactional_db):
     text = page.get_by_test_id("row-SO2-province").inner_text()
     assert "20.0000" in text  # transferred in and out: the province's total stays
     shoot(page, "one-ledger-public")
+
+    # seed 002: the province itself takes quota from a city with a surplus for a key project in another
+    login(page, base, "province")
+    page.goto(base + "/transfers/new/")
+    balances = page.get_by_test_id("pool-balances").inner_text()  # each city's pool: Honghe's 40 t of SO2 is left
+    assert "红河哈尼族彝族自治州" in balances and "40.0000" in balances
+    for name, value in {"from_city": "532500", "pollutant": "SO2", "region": "530302"}.items():
+        page.select_option(f"[name={name}]", value)
+    page.fill("[name=quantity]", "5")
+    page.fill("[name=project_name]", "省重点项目：曲靖绿色硅材料")
+    page.fill("[name=reason]", "省级统筹：红河州储备盈余")
+    shoot(page, "transfer-arrange-form")
+    page.get_by_role("button", name="登记统筹调配").click()
+    page.wait_for_url("**/transfers/*/")
+    assert "省厅统筹调配" in page.inner_text("h1")
+    shoot(page, "transfer-arranged")
+    decide(page, "approve", "同意调配")
+    assert "已划转" in page.inner_text("h1")
+    assert ledger.balance(ledger.pool("530300"), so2) == Decimal("25")
+    logout(page)
+
+    login(page, base, "city_reviewer")  # Qujing's pool overview shows what came from Honghe, under its county
+    page.goto(base + "/pool/")
+    assert "调自红河哈尼族彝族自治州" in page.get_by_test_id("pool").inner_text()
+    assert page.get_by_test_id("available-SO2-532501").inner_text() == "25.0000"
+    shoot(page, "pool-received")

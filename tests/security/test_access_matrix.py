@@ -102,7 +102,7 @@ ROUTES = {
     "reserve:restriction-act": ("restriction", "post", post_scoped(QILIN)),
     # issue 19: a transfer between cities is seen by both cities' staff and the province, by nobody else
     "reserve:transfers": (None, "get", login()),
-    "reserve:transfer-new": (None, "get", only(CITY)),
+    "reserve:transfer-new": (None, "get", only(CITY | {"province"})),  # requested by a city, arranged by the province
     "reserve:transfer-detail": ("transfer", "get", scoped(CITY | {"province", "county_qilin"})),  # the project's county
     "reserve:transfer-act": ("transfer", "post", post_scoped(CITY | {"province", "county_qilin"})),
     "reserve:one-ledger": (None, "get", only(CITY | {"province"})),
@@ -151,6 +151,8 @@ ROUTES = {
     "api-balances": (None, "get", login(api=True)),
     "api-precheck": (None, "skip", {}),
     "api-public-ledger": (None, "get", public()),
+    "api-one-ledger": (None, "get", only(CITY | {"province"}, api=True)),
+    "api-public-one-ledger": (None, "get", public()),
     "api-public-chain": (None, "get", public()),
     "api-log-checkpoint": (None, "get", public()),
     "api-log-key": (None, "get", public()),
