@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,8 +23,8 @@ from ledger.models import AccountKind, LotStatus, TransactionKind
 from quota_registry import jurisdiction
 from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
-from quota_registry.orgs.models import CITY_ROLES, Organisation, OrganisationKind, Role, User
-from quota_registry.orgs.services import check_may_trade
+from quota_registry.orgs.models import CITY_ROLES, TRADING_GATES, Organisation, OrganisationKind, Restriction, Role, User
+from quota_registry.orgs.services import check_may_trade, restrictions_in_force, trading_refusal
 from quota_registry.review.services import next_number
 from quota_registry.workdays import Calendars, WorkdayCalendar
 
@@ -364,14 +364,19 @@ def set_method(ctx) -> None:
 # --- bid ----------------------------------------------------------------------------------------------------------
 
 def bidder(actor, trade):
-    """The actor's qualified buyer party in the trade, or None; with `deposit_confirmed`. Asked three times by a bid
-    (who may, the check, the effect) on the one locked record: looked up once per record and actor."""
+    """The actor's qualified buyer party in the trade, or None; with `deposit_confirmed` and `blocked_by` (the id of
+    the entry of the city's list that stops its enterprise trading today, if any: the credit gate, read in the same
+    query). Asked three times by a bid (who may, the check, the effect) on the one locked record: looked up once per
+    record and actor."""
     known = trade.__dict__.setdefault("_bidders", {})
     if actor.pk not in known:
+        gates = restrictions_in_force(kinds=TRADING_GATES, day=timezone.localdate()).filter(
+            organisation=OuterRef("organisation_id"))
         known[actor.pk] = (trade.parties.filter(organisation_id=actor.organisation_id, role=PartyRole.BUYER,
                                                 status=PartyStatus.QUALIFIED)
                            .annotate(deposit_confirmed=Exists(Deposit.objects.filter(
-                               party=OuterRef("pk"), status=DepositStatus.CONFIRMED))).first())
+                               party=OuterRef("pk"), status=DepositStatus.CONFIRMED)),
+                                     blocked_by=Subquery(gates.values("pk")[:1])).first())
     return known[actor.pk]
 
 
@@ -393,8 +398,9 @@ def party_qualified(ctx) -> None:
 
 def check_bid(actor, trade, values, now=None) -> None:
     now = now or timezone.now()
-    check_may_trade(actor.organisation, timezone.localdate(now))
     party = bidder(actor, trade)
+    if party.blocked_by:  # the credit gate (check_may_trade), read with the party
+        raise trading_refusal(Restriction.objects.get(pk=party.blocked_by))
     if trade.deposit_amount and not party.deposit_confirmed:
         raise ValidationError(_("Your registration deposit of %(amount)s has not been confirmed as received: you may "
                                 "bid once it is.") % {"amount": money.show(trade.deposit_amount, "元")})

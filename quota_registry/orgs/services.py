@@ -149,19 +149,31 @@ def check_may_trade(organisation, day) -> None:
 
     found = restriction_in_force(organisation=organisation, kinds=TRADING_GATES, day=day)
     if found is not None:
-        raise ValidationError(_("%(entry)s. It may not trade or bid until the entry is lifted.") % {
-            "entry": found.describe()})
+        raise trading_refusal(found)
+
+
+def trading_refusal(entry) -> ValidationError:
+    """The refusal of an enterprise on the list for a reason that stops trading, quoting the entry."""
+    return ValidationError(_("%(entry)s. It may not trade or bid until the entry is lifted.") % {
+        "entry": entry.describe()})
+
+
+def restrictions_in_force(*, kinds, day):
+    """The entries of the list of one of `kinds` in force on `day`, the earliest first."""
+    from django.db.models import Q
+
+    from .models import Restriction
+
+    return (Restriction.objects.filter(kind__in=kinds, valid_from__lte=day)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+            .filter(Q(lifted_on__isnull=True) | Q(lifted_on__gt=day)).order_by("valid_from", "id"))
 
 
 def restriction_in_force(*, organisation=None, region=None, kinds, day):
     """The first restriction of one of `kinds` in force on `day` for the enterprise or the county, or None."""
     from django.db.models import Q
 
-    from .models import Restriction
-
     whom = Q(organisation=organisation) if organisation is not None else Q(pk__in=[])
     if region is not None:
         whom |= Q(region=region, organisation__isnull=True)
-    return (Restriction.objects.filter(whom, kind__in=kinds, valid_from__lte=day)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-            .filter(Q(lifted_on__isnull=True) | Q(lifted_on__gt=day)).order_by("valid_from", "id").first())
+    return restrictions_in_force(kinds=kinds, day=day).filter(whom).first()

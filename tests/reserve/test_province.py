@@ -17,9 +17,9 @@ from ledger.models import AccountKind, Holding, LedgerTransaction, Movement, Tra
 from ledger.verification import verify
 from quota_registry.reference.models import Region
 from quota_registry.review import engine
+from quota_registry.review.errors import TransitionNotAllowed
 from reserve import province
 from reserve.models import CityMonthReport, CityTransfer, TransferStatus
-from quota_registry.review.errors import TransitionNotAllowed
 from reserve.transfers import transfer_create
 
 
