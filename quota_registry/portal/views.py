@@ -23,6 +23,7 @@ from quota_registry.permissions import can_maintain_reference_data, can_manage_o
 from quota_registry.portal.history import history
 from quota_registry.reference import services as reference_services
 from quota_registry.reference.models import Pollutant, QualityIndicator, QualityStatus, Region, RegionLevel
+from quota_registry.tallies.selectors import key, tallies
 
 from .forms import (
     CalendarImportForm,
@@ -68,38 +69,37 @@ HOME_TITLES = {
 }
 
 
-def _application_counts(user) -> dict:
-    """Counts of entry applications in the user's scope by what needs doing."""
+def _application_counts(found: dict) -> dict:
+    """Counts of entry applications in the user's scope by what needs doing, from their tally by state."""
     from quota_registry.review.models import Status
-    from reserve.models import EntryApplication
 
-    qs = scope(user, EntryApplication)
-    # Counted by the status column: the status index alone answers, without reading the applications.
-    return qs.aggregate(
-        drafts=Count("status", filter=Q(status__in=[Status.DRAFT, Status.RETURNED])),
-        awaiting_county=Count("status", filter=Q(status=Status.SUBMITTED)),
-        awaiting_city=Count("status", filter=Q(status=Status.COUNTY_APPROVED)),
-        approved=Count("status", filter=Q(status=Status.APPROVED)),
-    )
+    return {"drafts": found.get(Status.DRAFT, 0) + found.get(Status.RETURNED, 0),
+            "awaiting_county": found.get(Status.SUBMITTED, 0), "awaiting_city": found.get(Status.COUNTY_APPROVED, 0),
+            "approved": found.get(Status.APPROVED, 0)}
 
 
 @login_required
 def home(request):
     """Each role's home page: who you are, your inbox, and the counts of what you look after."""
     user = request.user
+    from ledger.models import Lot
     from quota_registry.review import engine
     from quota_registry.review.pages import with_current_status
+    from reserve.models import EntryApplication, WithdrawalApplication
 
     inbox = with_current_status(scope(user, Notification)[:8])
+    # what the page counts by state or kind, kept by the database (quota_registry/tallies): read in one query
+    counts = tallies(user, [EntryApplication, WithdrawalApplication, Lot,
+                            *([Organisation] if user.is_city_staff else [])])
     waiting = [(str(kind.title_plural), count, kind.list_url(user) if kind.list_url else "")
-               for kind, count in engine.waiting_for(user)]
+               for kind, count in engine.waiting_for(user, counts=counts)]
     organisations = scope(user, Organisation)
     context = {
         "home_title": str(HOME_TITLES.get(user.role, gettext_lazy("Workspace"))),
         "inbox": inbox, "waiting": waiting, "waiting_total": sum(count for _t, count, _u in waiting),
         "organisation": user.organisation,
     }
-    context["applications"] = _application_counts(user)
+    context["applications"] = _application_counts(counts[EntryApplication])
     from trading.selectors import counts as obligation_counts
 
     context["obligations"] = obligation_counts(user)
@@ -115,10 +115,10 @@ def home(request):
         counties = jurisdiction.counties(user)  # the city's
         recorded = QualityStatus.objects.filter(year=year, region__in=counties).count()
         counties = counties.count()
-        context["counts"] = organisations.aggregate(
-            enterprises=Count("pk", filter=Q(kind=OrganisationKind.ENTERPRISE, is_active=True)),
-            county_bureaus=Count("pk", filter=Q(kind=OrganisationKind.COUNTY_BUREAU)),
-        )
+        found = counts[Organisation]
+        context["counts"] = {"enterprises": found.get(key(OrganisationKind.ENTERPRISE, True), 0),
+                             "county_bureaus": found.get(key(OrganisationKind.COUNTY_BUREAU, True), 0)
+                             + found.get(key(OrganisationKind.COUNTY_BUREAU, False), 0)}
         context["quality_year"] = year
         context["quality_missing"] = counties * len(QualityIndicator.values) - recorded
         context["active_tokens"] = active_tokens(user).count()

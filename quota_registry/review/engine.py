@@ -514,21 +514,29 @@ def _awaited_in(step) -> tuple:
     return step.awaited if isinstance(step.awaited, tuple) else step.sources if step.awaited else ()
 
 
-def waiting_for(user) -> list[tuple[Kind, int]]:
+def waiting_for(user, *, counts: dict | None = None) -> list[tuple[Kind, int]]:
     """What waits for `user` to act, per kind: the records within the user's scope in a state in which a step the
     user's role may take is awaited (a reviewer's inbox, an applicant's drafts and returns, an enterprise's permit
-    change to file, a bid to place). Counted by state; a step whose taker depends on more than role and scope (a
-    qualified buyer) is checked record by record."""
+    change to file, a bid to place). Counted by state, from the tallies the database keeps where the kind's records
+    are counted by state (quota_registry/tallies; `counts`: those the caller has read already); a step whose taker
+    depends on more than role and scope (a qualified buyer) is checked record by record."""
+    from quota_registry.tallies.selectors import COUNTED, tallies
+
+    wanted = [(kind, [s for s in kind.steps if user.role in s.who.roles and _awaited_in(s)]) for kind in KINDS.values()]
+    wanted = [(kind, steps) for kind, steps in wanted if steps]
+    by_state = [kind.model for kind, _steps in wanted if kind.queryset is None
+                and COUNTED.get(kind.model._meta.db_table) == (kind.status_field,)]
+    counts = dict(counts or {})
+    counts.update(tallies(user, [m for m in by_state if m not in counts]))
     found = []
-    for kind in KINDS.values():
-        steps = [s for s in kind.steps if user.role in s.who.roles and _awaited_in(s)]
-        if not steps:
-            continue
+    for kind, steps in wanted:
         plain = {state for s in steps if not s.who.per_record for state in _awaited_in(s)}
-        reachable = kind.reachable(user)
-        count = reachable.filter(**{f"{kind.status_field}__in": plain}).count() if plain else 0
+        if kind.model in by_state:
+            count = sum(counts[kind.model].get(state, 0) for state in plain)
+        else:
+            count = kind.reachable(user).filter(**{f"{kind.status_field}__in": plain}).count() if plain else 0
         for s in (s for s in steps if s.who.per_record):
-            count += sum(1 for record in reachable.filter(**{f"{kind.status_field}__in": _awaited_in(s)})[:200]
+            count += sum(1 for record in kind.reachable(user).filter(**{f"{kind.status_field}__in": _awaited_in(s)})[:200]
                          if s.who(user, record) and not (s.guard and s.guard(user, record)))
         if count:
             found.append((kind, count))

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "quota_registry.tallies",
     "quota_registry.reference",
     "quota_registry.orgs",
     "quota_registry.audit",

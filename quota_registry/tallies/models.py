@@ -1,0 +1,30 @@
+"""Counts of rows by county and by the values of a few columns, kept by PostgreSQL as the rows change (issue 19: a
+city's home page counts its applications and enterprises by state; at a province's scale, counting the rows on each
+visit took most of the page's time). See `quota_registry/tallies/__init__.py`."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quota_registry.access import ScopeRule
+
+
+class Tally(models.Model):
+    """How many rows of `table` located in county (or city) `region` (0: located nowhere) have the column values
+    `key` (joined by "|"); written by the trigger `tally_rows` only."""
+
+    table = models.CharField(_("table"), max_length=63)
+    region = models.BigIntegerField(_("region"), default=0)
+    key = models.CharField(_("counted values"), max_length=200)
+    n = models.BigIntegerField(_("rows"), default=0)
+
+    SCOPE = ScopeRule()  # not shown: read through tallies.selectors, which counts within the reader's scope
+
+    class Meta:
+        verbose_name = _("count")
+        verbose_name_plural = _("counts")
+        # No CHECK (n >= 0): PostgreSQL checks a row proposed by INSERT .. ON CONFLICT before it finds the conflict,
+        # and the trigger writes a change of state as -1 and +1 in one such statement (tests/quota_registry/
+        # test_tallies.py compares the counts with the rows).
+        constraints = [models.UniqueConstraint(fields=["table", "region", "key"], name="tally_one_per_key")]
+
+    def __str__(self):
+        return f"{self.table}[{self.region}, {self.key}] = {self.n}"
