@@ -1,6 +1,6 @@
 """Counts of rows by county and by the values of a few columns, kept by PostgreSQL as the rows change (issue 19: a
 city's home page counts its applications and enterprises by state; at a province's scale, counting the rows on each
-visit took most of the page's time). See `quota_registry/tallies/__init__.py`."""
+visit took most of the page's time). How they are kept: `sql.py`; read: `selectors.py`."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
