@@ -140,7 +140,7 @@ def balances(user, *, pollutant: str | None = None, region: str | None = None, t
     county of origin (issued elsewhere: no issued figure here). Held quantities are read from the one hold account
     by the lots' counties of origin."""
     today = today or timezone.localdate()
-    lot_qs = scope(user, Lot.objects.all())
+    lot_qs = scope(user, Lot.objects.quota())  # not the carbon side's allowances (a factor no page lists)
     city_id = getattr(user, "city_id", None) if getattr(user, "is_authenticated", False) else None
     filters = {}
     if pollutant:
