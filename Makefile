@@ -10,6 +10,9 @@ TEST_PACKAGES := $(RUN_PACKAGES) poppler-utils chromium
 # `make test` uses the local PostgreSQL and Redis when they answer (this machine kind runs both).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/quota_registry
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The suite runs in two processes (pytest-xdist): each has a database and a Redis database of its own
+# (quota_registry/settings/test.py). TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: run test fuzz install install-test system-packages-run system-packages-test messages check-services \
@@ -29,7 +32,7 @@ test: system-packages-test install-test messages
 	if [ -z "$$REDIS_URL" ] && command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then \
 	  export REDIS_URL="$(TEST_REDIS_URL)"; fi; \
 	echo "Testing with DATABASE_URL=$${DATABASE_URL:-<SQLite>} REDIS_URL=$${REDIS_URL:-<none>}"; \
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The deep API fuzzing (schemathesis' coverage phase and many cases per operation; tens of minutes). `make test`
 # runs the quick depth of the same test.

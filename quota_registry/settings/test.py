@@ -1,9 +1,18 @@
 """pytest: PostgreSQL and Redis from DATABASE_URL / REDIS_URL (CI sets both; REQUIRE_REAL_SERVICES=1 makes
 their absence an error rather than a silent fallback)."""
+import os
+import re
 import tempfile
 
-from .base import *  # noqa: F401,F403
-from .base import DATABASES, LOGGING, env
+# Run in parallel (pytest -n 2), each worker process has a database of its own (pytest-django) and a Redis database
+# of its own: the cache a test clears and the broker a test's worker reads are not the other process's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER.startswith("gw") and os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = re.sub(r"/(\d+)$", lambda m: f"/{(int(m.group(1)) - int(_WORKER[2:])) % 16}",
+                                     os.environ["REDIS_URL"])
+
+from .base import *  # noqa: E402, F401,F403
+from .base import DATABASES, LOGGING, env  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
