@@ -161,6 +161,18 @@ def page(*, year=None, month: str = "", city_ids: list[int] | None = None, today
             "as_of": table.get("as_of")}
 
 
+def pool_balances(today: datetime.date | None = None) -> dict:
+    """Each city's pool per factor: the closing figures of the one-ledger's latest month (what the province chooses
+    the giving city of a transfer it arranges by: seed 002, a city with a surplus)."""
+    today = today or timezone.localdate()
+    table = year_table(today.year, today=today)
+    cities = list(jurisdiction.cities().order_by("sort_order", "code"))
+    closing = {(r.city, r.factor): r.closing for r in table["rows"] if r.city is not None}
+    factors = [p for p in Pollutant.objects.all() if any(closing.get((c.pk, p.code)) for c in cities)]
+    return {"balance_month": table["month"], "balance_as_of": table.get("as_of"), "balance_cities": cities,
+            "balances": [(p, [closing.get((c.pk, p.code)) or 0 for c in cities]) for p in factors]}
+
+
 LIVE_SECONDS = 600  # how old the figures of a month not yet reported may be when the ledger has moved since
 
 

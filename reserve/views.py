@@ -624,22 +624,10 @@ def transfer_new(request):
             "number": t.number, "city": t.from_city.name})
     context = {"form": form, "by_province": user.is_province_staff}
     if user.is_province_staff:  # where the quota is: each city's pool, per factor, as the one-ledger shows it
-        context.update(_pool_balances())
+        from . import province
+
+        context.update(province.pool_balances())
     return done or render(request, "reserve/transfer_new.html", context)
-
-
-def _pool_balances() -> dict:
-    """Each city's pool per factor, the closing figures of the one-ledger's latest month (what the province chooses
-    the giving city by: seed 002, a city with a surplus)."""
-    from . import province
-
-    today = timezone.localdate()
-    table = province.year_table(today.year, today=today)
-    cities = list(jurisdiction.cities().order_by("sort_order", "code"))
-    closing = {(r.city, r.factor): r.closing for r in table["rows"] if r.city is not None}
-    factors = [p for p in Pollutant.objects.all() if any(closing.get((c.pk, p.code)) for c in cities)]
-    return {"balance_month": table["month"], "balance_as_of": table.get("as_of"), "balance_cities": cities,
-            "balances": [(p, [closing.get((c.pk, p.code)) or 0 for c in cities]) for p in factors]}
 
 
 @login_required
