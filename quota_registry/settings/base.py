@@ -189,6 +189,8 @@ CELERY_BEAT_SCHEDULE = {
     "reports": {"task": "reserve.tasks.scheduled_reports", "schedule": crontab(day_of_month=1, hour=2, minute=0)},
     # the province's one-ledger: this month's figures summed again (the page shows them as of then)
     "one-ledger": {"task": "reserve.tasks.refresh_one_ledger", "schedule": 300.0},
+    # the counts the home page and the workbench read: the changes appended since folded into one row each
+    "tallies": {"task": "quota_registry.tallies.tasks.compact_tallies", "schedule": 300.0},
     # the public log: every transaction in a signed checkpoint within a minute; the nightly reconciliation
     "log-checkpoint": {"task": "ledger.tasks.publish_checkpoint", "schedule": 30.0},
     "log-reconcile": {"task": "ledger.tasks.reconcile_log", "schedule": crontab(hour=3, minute=0)},

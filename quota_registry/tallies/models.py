@@ -8,8 +8,9 @@ from quota_registry.access import ScopeRule
 
 
 class Tally(models.Model):
-    """How many rows of `table` located in county (or city) `region` (0: located nowhere) have the column values
-    `key` (joined by "|"); written by the trigger `tally_rows` only."""
+    """A count of rows of `table` located in county (or city) `region` (0: located nowhere) with the column values
+    `key` (joined by "|"), or a change to it (+1, -1): the rows of one table, county and values sum to how many
+    there are. Appended by the trigger `tally_rows`, folded by `compact` (sql.py)."""
 
     table = models.CharField(_("table"), max_length=63)
     region = models.BigIntegerField(_("region"), default=0)
@@ -21,10 +22,7 @@ class Tally(models.Model):
     class Meta:
         verbose_name = _("count")
         verbose_name_plural = _("counts")
-        # No CHECK (n >= 0): PostgreSQL checks a row proposed by INSERT .. ON CONFLICT before it finds the conflict,
-        # and the trigger writes a change of state as -1 and +1 in one such statement (tests/quota_registry/
-        # test_tallies.py compares the counts with the rows).
-        constraints = [models.UniqueConstraint(fields=["table", "region", "key"], name="tally_one_per_key")]
+        indexes = [models.Index(fields=["table", "region"], name="tally_table_region")]
 
     def __str__(self):
         return f"{self.table}[{self.region}, {self.key}] = {self.n}"

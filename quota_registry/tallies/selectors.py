@@ -58,7 +58,7 @@ def tallies(user, models) -> dict[type, dict[str, int]]:
             found[model], by_table[model._meta.db_table] = {}, model
             where |= Q(table=model._meta.db_table, **({"region__in": regions} if regions is not None else {}))
     if by_table:
-        for table, k, n in (Tally.objects.filter(where, n__gt=0).values_list("table", "key")
+        for table, k, n in (Tally.objects.filter(where).values_list("table", "key")
                             .annotate(total=Sum("n")).values_list("table", "key", "total")):
             if n:
                 found[by_table[table]][k] = int(n)

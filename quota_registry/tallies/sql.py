@@ -1,10 +1,12 @@
 """The PostgreSQL side of the tallies: one trigger function, `tally_rows`, attached to a table for a list of its
 columns (`attach`, from the migration of the app that owns the table). It runs once per statement and reads the
-statement's rows from transition tables, so a bulk insert updates each count once; an update changes the counts only
-for rows whose county or counted columns changed; the counts are written in the order of their keys (no deadlock
-between two statements). TRUNCATE is not counted: the tables counted are never truncated but by the test suite,
-which truncates the tallies with them; rows written with the triggers off (the benchmark's load generator) are
-counted again by `recount`. On another database nothing is attached and the selector counts the rows."""
+statement's rows from transition tables, so a bulk insert writes each count once. It only ever appends: a row is
+counted as +1 under its county and values, a deleted row as -1, a changed one (county or counted columns) as -1
+under the old and +1 under the new, so no writer waits for another's count (no lock taken, no deadlock possible,
+whatever the order of their statements); a reader sums. `compact` (the worker, every five minutes) folds the rows
+into one per county and values. TRUNCATE is not counted: the tables counted are never truncated but by the test
+suite, which truncates the tallies with them; rows written with the triggers off (the benchmark's load generator)
+are counted again by `recount`. On another database nothing is attached and the selector counts the rows."""
 
 # The tables the migrations attach the trigger to, with the columns each is counted by (by county besides).
 COUNTED = {"reserve_entryapplication": ("status",), "reserve_withdrawalapplication": ("status",),
@@ -23,16 +25,13 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         EXECUTE format($q$
             INSERT INTO tallies_tally ("table", region, key, n)
-            SELECT %L, coalesce(n.region_id, 0), %s, count(*) FROM new_rows n GROUP BY 2, 3 ORDER BY 2, 3
-            ON CONFLICT ("table", region, key) DO UPDATE SET n = tallies_tally.n + EXCLUDED.n$q$,
+            SELECT %L, coalesce(n.region_id, 0), %s, count(*) FROM new_rows n GROUP BY 2, 3$q$,
             TG_TABLE_NAME, key_new);
     ELSIF TG_OP = 'DELETE' THEN
         EXECUTE format($q$
-            UPDATE tallies_tally t SET n = t.n - d.n
-              FROM (SELECT coalesce(o.region_id, 0) AS region, %s AS key, count(*) AS n FROM old_rows o
-                    GROUP BY 1, 2) d
-             WHERE t."table" = %L AND t.region = d.region AND t.key = d.key$q$,
-            key_old, TG_TABLE_NAME);
+            INSERT INTO tallies_tally ("table", region, key, n)
+            SELECT %L, coalesce(o.region_id, 0), %s, -count(*) FROM old_rows o GROUP BY 2, 3$q$,
+            TG_TABLE_NAME, key_old);
     ELSE
         changed := format('(o.region_id, %s) IS DISTINCT FROM (n.region_id, %s)', key_old, key_new);
         EXECUTE format($q$
@@ -43,14 +42,22 @@ BEGIN
                 UNION ALL
                 SELECT coalesce(n.region_id, 0), %s, 1
                   FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE %s) moved
-            GROUP BY region, key HAVING sum(d) <> 0 ORDER BY region, key
-            ON CONFLICT ("table", region, key) DO UPDATE SET n = tallies_tally.n + EXCLUDED.n$q$,
+            GROUP BY region, key HAVING sum(d) <> 0$q$,
             TG_TABLE_NAME, key_old, changed, key_new, changed);
     END IF;
     RETURN NULL;
 END
 $body$;
 """
+
+# One row per table, county and values: the rows appended since are summed into it. Only one compaction at a time
+# (an advisory lock); writers append meanwhile, and what a writer appends after the compaction's snapshot stays.
+COMPACT = """
+WITH gone AS (DELETE FROM tallies_tally RETURNING "table", region, key, n)
+INSERT INTO tallies_tally ("table", region, key, n)
+SELECT "table", region, key, sum(n) FROM gone GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+"""
+COMPACT_LOCK = 7_110_019  # pg_try_advisory_xact_lock's key for the compaction
 
 
 def create_function(apps, schema_editor) -> None:
@@ -67,6 +74,15 @@ def _count(table: str, columns: tuple[str, ...]) -> str:
     key = "concat_ws('|', " + ", ".join(f'"{c}"::text' for c in columns) + ")"
     return (f'INSERT INTO tallies_tally ("table", region, key, n) SELECT %s, coalesce(region_id, 0), {key}, '  # noqa: S608
             f'count(*) FROM "{table}" GROUP BY 2, 3')  # the tables and columns are constants of the code
+
+
+def compact(cursor) -> bool:
+    """Fold the appended counts into one row per table, county and values (False: another compaction runs)."""
+    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])
+    if not cursor.fetchone()[0]:
+        return False
+    cursor.execute(COMPACT)
+    return True
 
 
 def recount(cursor, counted: dict[str, tuple[str, ...]] = COUNTED) -> None:

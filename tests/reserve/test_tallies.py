@@ -85,3 +85,64 @@ def test_organisations_are_counted_by_kind_and_whether_active(demo):
                                       for i in range(3)])
     assert tally(city, Organisation)[key(OrganisationKind.ENTERPRISE, True)] == enterprises + 2
     assert_tied(demo)
+
+
+def test_compaction_folds_the_changes_and_keeps_the_counts(demo, filed):
+    from django.db import connection
+
+    from quota_registry.tallies.sql import compact
+
+    made = [filed()["id"] for _ in range(2)]
+    EntryApplication.objects.filter(pk__in=made).update(status="withdrawn")
+    EntryApplication.objects.filter(pk=made[0]).update(status="draft")
+    before, rows = tally(demo["city_reviewer"], EntryApplication), Tally.objects.count()
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert compact(cursor)
+    assert Tally.objects.count() < rows
+    assert not Tally.objects.filter(n=0).exists()  # a key whose changes sum to nothing is gone
+    assert tally(demo["city_reviewer"], EntryApplication) == before
+    assert_tied(demo)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_changing_states_in_opposite_orders_do_not_wait_for_each_other():
+    """Each transaction changes two applications' states in the same county, in an order that would deadlock if a
+    count were a row each writer locked; appended counts let both commit, and the counts still tie out."""
+    import threading
+
+    from django.db import connections
+
+    from tests.conftest import _ensure_demo
+
+    _ensure_demo()
+    from quota_registry.orgs.models import User
+
+    demo = {u.username: u for u in User.objects.select_related("organisation")}
+    org = demo["ent_qilin"].organisation
+    base = {"applicant": org, "region": org.region, "source_kind": "reduction", "measure": "treatment",
+            "measure_description": "计数并发", "rule_set": "qujing", "created_by": demo["ent_qilin"]}
+    x, y, z, w = (EntryApplication.objects.create(number=f"TALLY{i}", status=s, **base).pk
+                  for i, s in enumerate(("draft", "submitted", "submitted", "draft")))
+    barrier, errors = threading.Barrier(2, timeout=10), []
+
+    def writer(first, second):
+        try:
+            with transaction.atomic():
+                EntryApplication.objects.filter(pk=first[0]).update(status=first[1])
+                barrier.wait()
+                EntryApplication.objects.filter(pk=second[0]).update(status=second[1])
+        except Exception as exc:  # noqa: BLE001 (a deadlock or a timeout is the failure looked for)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=((x, "withdrawn"), (z, "rejected"))),
+               threading.Thread(target=writer, args=((y, "returned"), (w, "rejected")))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert dict(EntryApplication.objects.filter(pk__in=[x, y, z, w]).values_list("pk", "status")) == {
+        x: "withdrawn", y: "returned", z: "rejected", w: "rejected"}
+    assert_tied(demo)
