@@ -353,3 +353,19 @@ def test_the_one_ledger_api_shows_the_pages_figures_to_whom_may_see_them(demo, a
     public = APIClient().get("/api/v1/public/one-ledger/")
     assert public.status_code == 200 and public.json()["rows"] == body["rows"]
     assert APIClient().get("/api/v1/one-ledger/").status_code in (401, 403)
+
+
+def test_the_province_arranges_through_the_api_and_a_city_may_not(demo, api_as, honghe_so2):
+    body = {"from_city": "532500", "pollutant": "SO2", "quantity": "2.5", "project_name": "省重点项目",
+            "region": "530302", "reason": "省级统筹"}
+    made = api_as("province").post("/api/v1/transfers/", body, format="json")
+    assert made.status_code == 201, made.json()
+    data = made.json()
+    assert (data["origin"], data["status"], data["to_city"]) == ("province", "arranged", "530300")
+    assert data["allowed_actions"] == ["approve", "refuse"]
+    assert api_as("honghe_reviewer").get(f"/api/v1/transfers/{data['id']}/").json()["allowed_actions"] == []
+    assert api_as("honghe_reviewer").post(f"/api/v1/transfers/{data['id']}/agree/", {}, format="json").status_code == 409
+    elsewhere = api_as("honghe_reviewer").post("/api/v1/transfers/", {**body, "from_city": "530300",
+                                                                        "region": "530302"}, format="json")
+    assert elsewhere.status_code == 400 and "region" in elsewhere.json()  # a city asks only for its own counties
+    assert api_as("county_qilin").post("/api/v1/transfers/", body, format="json").status_code == 403
