@@ -70,7 +70,8 @@ def scope_condition(user, model) -> Q | bool:
         return Q(**{rule.owner: user})
     if rule.public:
         return True
-    published = rule.published if rule.published is not None else False
+    # what the public may read: nothing, everything (an empty condition), or the rows meeting the condition
+    published = False if rule.published is None else rule.published if rule.published.children else True
     if not (user and user.is_authenticated and user.is_active):
         return published
     organisation = getattr(user, "organisation", None)
