@@ -318,6 +318,7 @@ PLEDGE = engine.register(Kind(
         Step("release", (PledgeStatus.REGISTERED, PledgeStatus.DEFAULTED), PledgeStatus.RELEASED, PLEDGEE | CITY_STAFF,
              Decision.RELEASE_PLEDGE, Stage.PARTY, gettext_lazy("Record the repayment"), check=pledges.check_release,
              effect=pledges.release, style="primary", awaited=(PledgeStatus.REGISTERED,),
+             awaited_by=frozenset({Role.BANK_USER}),  # the bank's to-do while the loan runs; the city may record it
              attachments=True, confirm=gettext_lazy("Release the pledge? The quantity goes back to the enterprise."),
              notes=gettext_lazy("the loan is repaid: the quantity goes back to the enterprise's account")),
         Step("default", (PledgeStatus.REGISTERED,), PledgeStatus.DEFAULTED, PLEDGEE, Decision.DEFAULT, Stage.PARTY,

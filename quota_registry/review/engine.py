@@ -148,6 +148,7 @@ class Step:
     notify: Callable | None = None  # (Context) -> users, instead of the kind's recipients
     notes: object = ""  # what the documentation says of the step besides
     awaited: bool | tuple = True  # the record waits for this step (in its source states, or in these): a to-do
+    awaited_by: frozenset | None = None  # the roles it is a to-do for (default: every role that may take it)
     done: object = ""  # the words for it once taken (records, timeline, notifications, forms); default: the decision's
     targets: tuple[str, ...] = ()  # the states a computed target may give (for the diagrams and the checks)
     # Take the record's lock last, just before the effect, instead of first: for a step many people take at once on
@@ -507,7 +508,11 @@ def inbox_states(model, role: str) -> set[str]:
     steps): a reviewer's inbox lists those records."""
     return {state for s in kind_for(model).steps if s.awaited and s.stage not in (Stage.APPLICANT, Stage.SYSTEM,
                                                                                    Stage.PARTY)
-            and role in s.who.roles for state in _awaited_in(s)}
+            and role in _awaiting_roles(s) for state in _awaited_in(s)}
+
+
+def _awaiting_roles(step) -> frozenset:
+    return step.awaited_by if step.awaited_by is not None else step.who.roles
 
 
 def _awaited_in(step) -> tuple:
@@ -522,7 +527,8 @@ def waiting_for(user, *, counts: dict | None = None) -> list[tuple[Kind, int]]:
     depends on more than role and scope (a qualified buyer) is checked record by record."""
     from quota_registry.tallies.selectors import COUNTED, tallies
 
-    wanted = [(kind, [s for s in kind.steps if user.role in s.who.roles and _awaited_in(s)]) for kind in KINDS.values()]
+    wanted = [(kind, [s for s in kind.steps if user.role in _awaiting_roles(s) and _awaited_in(s)])
+              for kind in KINDS.values()]
     wanted = [(kind, steps) for kind, steps in wanted if steps]
     by_state = [kind.model for kind, _steps in wanted if kind.queryset is None
                 and COUNTED.get(kind.model._meta.db_table) == (kind.status_field,)]

@@ -189,3 +189,18 @@ def test_concurrent_pledge_and_sale_never_cross_the_holding():
         t.join()
     assert sorted(results) in (["announce", "refused"], ["refused", "register"])
     assert ledger.balance(general, lot) == Decimal("3") and verify().ok
+
+
+def test_a_standing_pledge_is_the_banks_to_do_not_the_citys(held, demo):
+    """Applied, a pledge waits for the city to register it; registered, it waits for the bank to record the repayment
+    (the city may record it too, but a standing loan is not the city's to-do)."""
+    lot, _general = held
+    pledge = apply(demo, lot)
+
+    def waiting(user):
+        return dict((kind.name, n) for kind, n in engine.waiting_for(demo[user])).get("pledge", 0)
+
+    assert (waiting("city_reviewer"), waiting("bank")) == (1, 0)
+    act(demo, "city_reviewer", pledge, "register")
+    assert (waiting("city_reviewer"), waiting("bank")) == (0, 1)
+    assert "release" in engine.allowed_actions(demo["city_reviewer"], Pledge.objects.get(pk=pledge.pk))
