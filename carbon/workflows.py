@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from quota_registry.orgs.models import CITY_ROLES, Role, User
+from quota_registry.orgs.models import Role, User
+from quota_registry.orgs.selectors import city_staff
 from quota_registry.review import engine
 from quota_registry.review.engine import CITY_STAFF, Field, Kind, Milestone, Step, Who
 from quota_registry.review.models import Decision, Stage
@@ -31,7 +32,7 @@ def _report_people(ctx) -> list:
     unit = [u for u in people.filter(role=Role.ENTERPRISE_USER, organisation_id=report.unit.enterprise_id)]
     verifier = [u for u in people.filter(role=Role.VERIFIER, organisation_id=report.verifier_id)] \
         if report.verifier_id else []
-    staff = [u for u in people.filter(role__in=CITY_ROLES) if report.region_id in u.city_region_ids]
+    staff = list(city_staff(report.region_id))
     if ctx.to_status == ReportStatus.SUBMITTED or ctx.to_status == ReportStatus.VERIFIED:
         return staff + unit
     return unit + verifier

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from ledger import services as ledger
 from ledger.models import AccountKind, Holding, Lot, LotStatus, TransactionKind
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import Role, User
+from quota_registry.orgs.selectors import city_staff
 
 from .models import LotExpiryNotice
 
@@ -25,8 +25,8 @@ def _holders(lot):
     """The origin enterprise, enterprises holding some of the lot, and the city's reviewers and approvers."""
     orgs = set(Holding.objects.filter(lot=lot, account__kind=AccountKind.ENTERPRISE, quantity__gt=0)
                .values_list("account__organisation", flat=True)) | {lot.enterprise_id}
-    return User.objects.filter(is_active=True).filter(
-        Q(organisation__in=orgs, role=Role.ENTERPRISE_USER) | Q(role__in=[Role.CITY_REVIEWER, Role.CITY_APPROVER]))
+    return [*User.objects.filter(is_active=True, organisation__in=orgs, role=Role.ENTERPRISE_USER),
+            *city_staff(lot.region_id, {Role.CITY_REVIEWER, Role.CITY_APPROVER})]
 
 
 def notify_expiring(*, today: datetime.date | None = None) -> int:

@@ -19,7 +19,7 @@ from ledger.models import Holding, LotStatus, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
 from quota_registry.notifications.services import notify
-from quota_registry.orgs.models import CITY_ROLES, User
+from quota_registry.orgs.selectors import city_staff
 from quota_registry.reference.models import Pollutant, Region, RegionLevel, Watershed
 from quota_registry.review.services import next_number
 
@@ -142,8 +142,7 @@ def transfer_create(*, actor, data: dict) -> CityTransfer:
 
 
 def _tell_cities(transfer) -> None:
-    notify(recipients=[u for u in User.objects.filter(is_active=True, role__in=CITY_ROLES).select_related("organisation")
-                       if u.city_id in (transfer.from_city_id, transfer.to_city_id)],
+    notify(recipients=[*city_staff(transfer.from_city_id), *city_staff(transfer.to_city_id)],
            subject=_("Transfer %(number)s arranged by the province: %(quantity)s of %(factor)s from %(from)s to %(to)s")
            % {"number": transfer.number, "quantity": show(transfer.quantity, transfer.pollutant.unit),
               "factor": transfer.pollutant.name, "from": transfer.from_city.name, "to": transfer.to_city.name},

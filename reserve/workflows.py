@@ -3,7 +3,6 @@
 Each kind is its states, its table of steps and its effects; the engine does the rest."""
 from __future__ import annotations
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +13,7 @@ from quota_registry import inputs
 from quota_registry.documents.models import DocumentKind
 from quota_registry.jurisdiction import COUNTY
 from quota_registry.orgs.models import CITY_ROLES, Restriction, RestrictionStatus, Role, User
+from quota_registry.orgs.selectors import city_staff
 from quota_registry.review import engine
 from quota_registry.review.engine import CITY_APPROVER, CITY_REVIEWER, CITY_STAFF, SYSTEM, Field, Kind, Milestone, Step, Who
 from quota_registry.review.models import Decision, Stage, Status
@@ -83,12 +83,12 @@ def application_recipients(ctx) -> list:
     app = ctx.record
     users = User.objects.filter(is_active=True)
     county = users.filter(role=Role.COUNTY_REVIEWER, organisation__region=app.region_id)
-    city = users.filter(role__in=CITY_ROLES - {Role.CITY_ADMIN})
+    city = city_staff(app.region_id, CITY_ROLES - {Role.CITY_ADMIN})  # of the application's city only
     applicant = county if app.filed_by_county else users.filter(role=Role.ENTERPRISE_USER,
                                                                 organisation=app.applicant_id)
     decision = ctx.step.decision
     if decision == Decision.PREPARE:
-        return list(users.filter(role=Role.CITY_APPROVER))
+        return list(city_staff(app.region_id, {Role.CITY_APPROVER}))
     if decision == Decision.VERIFY:
         return list(applicant)
     if decision == Decision.WITHDRAW:
@@ -163,9 +163,8 @@ WITHDRAWAL = _application_kind(
 
 
 def _lot_recipients(ctx) -> list:
-    return list(User.objects.filter(is_active=True).filter(
-        Q(role=Role.ENTERPRISE_USER, organisation=ctx.record.enterprise_id)
-        | Q(role__in=[Role.CITY_REVIEWER, Role.CITY_APPROVER])))
+    return [*User.objects.filter(is_active=True, role=Role.ENTERPRISE_USER, organisation=ctx.record.enterprise_id),
+            *city_staff(ctx.record.region_id, {Role.CITY_REVIEWER, Role.CITY_APPROVER})]
 
 
 LOT = engine.register(Kind(
@@ -232,9 +231,8 @@ PROVINCE = engine.role(Role.PROVINCE_REVIEWER, text=gettext_lazy("the province")
 
 def _transfer_recipients(ctx) -> list:
     transfer = ctx.record
-    cities = [transfer.from_city_id, transfer.to_city_id]
-    return [u for u in User.objects.filter(is_active=True, role__in=[*CITY_ROLES, Role.PROVINCE_REVIEWER])
-            .select_related("organisation") if u.is_province_staff or u.city_id in cities]
+    return [*city_staff(transfer.from_city_id), *city_staff(transfer.to_city_id),
+            *User.objects.filter(is_active=True, role=Role.PROVINCE_REVIEWER)]
 
 
 REQUESTED_WAY = (

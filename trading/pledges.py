@@ -21,7 +21,8 @@ from quota_registry.audit.services import record, snapshot
 from quota_registry.files.selectors import visible_to
 from quota_registry.files.services import attachments_add
 from quota_registry.notifications.services import notify
-from quota_registry.orgs.models import OrganisationKind, Role, User
+from quota_registry.orgs.models import OrganisationKind, Role
+from quota_registry.orgs.selectors import city_staff
 from quota_registry.review.services import next_number
 
 from .models import PartyRole, Pledge, PledgeStatus, Trade, TradeLot, TradeStatus
@@ -77,7 +78,7 @@ def pledge_create(*, actor, bank, lot, quantity, contract_number: str, secured_a
     attachments_add(actor=actor, owner=pledge, files=files, purpose=_("pledge contract"), organisation=enterprise,
                     region=enterprise.region)
     record(actor=actor, action="pledge.create", obj=pledge, after=snapshot(pledge))
-    notify(recipients=User.objects.filter(role__in=[Role.CITY_REVIEWER, Role.CITY_APPROVER], is_active=True),
+    notify(recipients=city_staff(pledge.region_id, {Role.CITY_REVIEWER, Role.CITY_APPROVER}),
            subject=_("Register pledge %(number)s of %(enterprise)s") % {"number": pledge.number,
                                                                         "enterprise": enterprise.name},
            link=pledge.get_absolute_url())

@@ -24,6 +24,7 @@ from quota_registry import jurisdiction
 from quota_registry.audit.services import record
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, TRADING_GATES, Organisation, OrganisationKind, Restriction, Role, User
+from quota_registry.orgs.selectors import city_staff
 from quota_registry.orgs.services import check_may_trade, restrictions_in_force, trading_refusal
 from quota_registry.review.services import next_number
 from quota_registry.workdays import Calendars, WorkdayCalendar
@@ -129,7 +130,7 @@ def _party(trade, organisation, role, wanted, major_project=False):
                                       qualification_due=due, major_project=major_project)
     reviewers = User.objects.filter(is_active=True).filter(
         role=Role.COUNTY_REVIEWER, organisation__region=organisation.region)
-    notify(recipients=list(reviewers) + list(User.objects.filter(role=Role.CITY_REVIEWER, is_active=True)),
+    notify(recipients=list(reviewers) + list(city_staff(trade.region_id, {Role.CITY_REVIEWER})),
            subject=_("Qualify %(org)s for trade %(number)s by %(date)s") % {
                "org": organisation.name, "number": trade.number, "date": f"{due:%Y-%m-%d}"}, link=_link(trade))
     return party

@@ -369,3 +369,26 @@ def test_the_province_arranges_through_the_api_and_a_city_may_not(demo, api_as, 
                                                                         "region": "530302"}, format="json")
     assert elsewhere.status_code == 400 and "region" in elsewhere.json()  # a city asks only for its own counties
     assert api_as("county_qilin").post("/api/v1/transfers/", body, format="json").status_code == 403
+
+
+def test_a_citys_records_are_told_to_its_own_staff_only(demo, filed, honghe_so2):
+    """Issue 19: nothing of one city reaches another's staff, notifications included (a county's approval told every
+    city's approvers; a pledge to register, every city's reviewers)."""
+    from quota_registry.notifications.models import Notification
+    from trading import pledges
+
+    last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    filed(upto="county_approved")  # Qujing's: its city reviewers are told
+    general = ledger.account(AccountKind.ENTERPRISE, demo["ent_gejiu"].organisation)
+    ledger.post(actor=None, kind="transfer", legs=[ledger.Leg(honghe_so2, ledger.pool("532500"), general,
+                                                              Decimal("5"))])
+    from tests.reserve.conftest import pdf
+
+    pledges.pledge_create(actor=demo["ent_gejiu"], bank=demo["bank"].organisation, lot=honghe_so2, quantity="2",
+                          contract_number="HH-DY-1", secured_amount="100000", starts_on=timezone.localdate(),
+                          ends_on=timezone.localdate() + datetime.timedelta(days=365), files=[pdf("抵押合同.pdf")])
+    told = Notification.objects.filter(pk__gt=last).select_related("recipient")
+    qujing = {n.subject for n in told if n.recipient.username == "city_reviewer"}
+    honghe = {n.subject for n in told if n.recipient.username == "honghe_reviewer"}
+    assert any("RK" in s for s in qujing) and not any("RK" in s for s in honghe)
+    assert any("DY" in s for s in honghe) and not any("DY" in s for s in qujing)
