@@ -20,6 +20,7 @@ from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.selectors import city_staff
+from quota_registry.outbox import enqueue_after_commit
 from quota_registry.reference.models import Pollutant, Region, RegionLevel, Watershed
 from quota_registry.review.services import next_number
 
@@ -167,3 +168,5 @@ def move(ctx) -> None:
             "number": transfer.number, "from": transfer.from_city.name, "to": transfer.to_city.name,
             "project": transfer.project_name})
     transfer.save(update_fields=["ledger_transaction"])
+    # what the province watches the one-ledger for: summed again once this commits, not within five minutes
+    enqueue_after_commit("reserve.tasks.refresh_one_ledger")

@@ -24,7 +24,7 @@ from quota_registry.orgs.models import CITY_ROLES, Restriction, RestrictionKind,
 from quota_registry.permissions import is_city_staff, require
 from quota_registry.portal.history import history
 from quota_registry.portal.views import _page
-from quota_registry.reference.models import Pollutant, PollutantCategory, Region
+from quota_registry.reference.models import Pollutant, PollutantCategory, Region, RegionLevel
 from quota_registry.review import engine, pages
 from quota_registry.review.engine import decisions_of
 from quota_registry.review.models import Action, Status
@@ -665,5 +665,9 @@ def one_ledger(request):
 
 
 def public_one_ledger(request):
-    """The province-wide public page: the one-ledger of every city, per factor and month."""
-    return render(request, "reserve/one_ledger.html", {**_one_ledger_context(request), "public": True})
+    """The province-wide public page: the one-ledger of every city, per factor and month; the province's page, named
+    so in its header and footer (not the deployment's main city)."""
+    province_name = Region.objects.filter(level=RegionLevel.PROVINCE).values_list("name", flat=True).first()
+    return render(request, "reserve/one_ledger.html", {
+        **_one_ledger_context(request), "public": True,
+        **({"PORTAL_CITY_NAME": province_name, "province_page": True} if province_name else {})})

@@ -350,6 +350,8 @@ def test_the_one_ledger_api_shows_the_pages_figures_to_whom_may_see_them(demo, a
     assert api_as("ent_qilin").get("/api/v1/one-ledger/").status_code == 403
     from rest_framework.test import APIClient
 
+    page = APIClient().get("/public/province/").content.decode()  # the province's page, not the main city's
+    assert "云南省生态环境厅" in page and "曲靖市生态环境局" not in page
     public = APIClient().get("/api/v1/public/one-ledger/")
     assert public.status_code == 200 and public.json()["rows"] == body["rows"]
     assert APIClient().get("/api/v1/one-ledger/").status_code in (401, 403)
