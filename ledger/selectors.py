@@ -25,10 +25,11 @@ from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, Lo
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
 
 
-def _holding_sum(kind: str):
+def _holding_sum(kind: str, **account):
     return Coalesce(
         Subquery(
-            Holding.objects.filter(lot=OuterRef("pk"), account__kind=kind).values("lot")
+            Holding.objects.filter(lot=OuterRef("pk"), account__kind=kind,
+                                   **{f"account__{k}": v for k, v in account.items()}).values("lot")
             .annotate(total=Sum("quantity")).values("total")[:1],
             output_field=DecimalField(max_digits=20, decimal_places=4),
         ),
@@ -37,10 +38,14 @@ def _holding_sum(kind: str):
 
 
 def lots(user, *, today=None):
-    """Lots in the user's scope with `in_pool`, `held` and `available` (in the pool, complete, not expired)."""
+    """Lots in the user's scope with `in_pool`, `held` and `available` (in the pool, complete, not expired): in the
+    user's city's pool for anyone of a city (a lot part of which went to another city by a transfer counts only what
+    is left here, as `balances` does), in every city's for the province and the public."""
     today = today or timezone.localdate()
     qs = scope(user, Lot.objects.quota().select_related("pollutant", "region", "enterprise", "watershed", "industry"))
-    return qs.annotate(in_pool=_holding_sum(AccountKind.POOL), held=_holding_sum(AccountKind.HOLD)).annotate(
+    city_id = getattr(user, "city_id", None) if getattr(user, "is_authenticated", False) else None
+    pool = _holding_sum(AccountKind.POOL, **({"city_id": city_id} if city_id else {}))
+    return qs.annotate(in_pool=pool, held=_holding_sum(AccountKind.HOLD)).annotate(
         available=Case(When(Q(status=LotStatus.ACTIVE) & Q(valid_until__gte=today), then=F("in_pool")), default=ZERO,
                        output_field=DecimalField(max_digits=20, decimal_places=4)))
 

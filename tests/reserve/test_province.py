@@ -394,3 +394,12 @@ def test_a_citys_records_are_told_to_its_own_staff_only(demo, filed, honghe_so2)
     honghe = {n.subject for n in told if n.recipient.username == "honghe_reviewer"}
     assert any("RK" in s for s in qujing) and not any("RK" in s for s in honghe)
     assert any("DY" in s for s in honghe) and not any("DY" in s for s in qujing)
+
+
+def test_a_lot_partly_given_to_another_city_shows_what_is_left_in_its_citys_pool(demo, honghe_so2):
+    from ledger.selectors import lots
+
+    transfer = _arrange(demo, quantity="7.25")
+    engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve")
+    for user, expected in (("honghe_reviewer", Decimal("42.75")), ("province", Decimal("50"))):
+        assert lots(demo[user]).get(pk=honghe_so2.pk).available == expected, user
