@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from ledger import log
 from ledger.models import LedgerHead
+from quota_registry import jurisdiction
 from quota_registry.documents.models import Document, DocumentKind
 from quota_registry.documents.services import renderer
 from quota_registry.orgs.models import Organisation, OrganisationKind
@@ -25,7 +26,8 @@ def render_compliance(document: Document) -> bytes:
     state = services.position(report.unit, report.year)
     surrenders = list(report.unit.surrenders.filter(year=report.year).select_related("transaction").order_by("id"))
     head = LedgerHead.objects.filter(pk=1).first()
-    bureau = Organisation.objects.filter(kind=OrganisationKind.CITY_BUREAU, region_id=report.region.parent_id).first()
+    bureau = Organisation.objects.filter(kind=OrganisationKind.CITY_BUREAU,
+                                         region_id=jurisdiction.city_id_of(report.region_id)).first()
     with translation.override("zh-hans"):
         html = render_to_string("documents/carbon_compliance.html", {
             "annex_label": "", "title": services.COMPLIANCE_TITLE,

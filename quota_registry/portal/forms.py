@@ -82,8 +82,8 @@ class CityCalendarDayForm(LabelledErrors, forms.Form):
     date = inputs.BoundedDateField(label=_("Date"))
     working = forms.TypedChoiceField(label=_("Type"), coerce=lambda v: v == "1", choices=[
         ("0", _("休 (holiday)")), ("1", _("班 (working day)"))])
-    name = forms.CharField(label=_("Holiday"), max_length=40, help_text=_("e.g. 彝族火把节"))
-    basis = forms.CharField(label=_("Basis"), max_length=200, help_text=_(
+    name = text_field(40, label=_("Holiday"), help_text=_("e.g. 彝族火把节"))
+    basis = text_field(200, label=_("Basis"), help_text=_(
         "The regulation or notice that sets it, e.g. 《红河哈尼族彝族自治州自治条例》"))
 
 
