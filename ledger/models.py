@@ -160,8 +160,10 @@ class Lot(models.Model):
 
     objects = LotQuerySet.as_manager()
 
-    # Art 24: the ledger is public; a revoked lot is not shown as available quota.
-    SCOPE = ScopeRule(organisation="enterprise", region="region", published=~Q(status="revoked"))
+    # Art 24: the ledger is public; a revoked lot is not shown as available quota. A city's staff see the lots of
+    # their counties and those some of which their city's pool holds or held (received from another city, issue 19).
+    SCOPE = ScopeRule(organisation="enterprise", region="region", city="holdings__account__city",
+                      published=~Q(status="revoked"))
 
     class Meta:
         db_table = "reserve_lot"

@@ -154,6 +154,8 @@ def balances(user, *, pollutant: str | None = None, region: str | None = None, t
         filters["region__code"] = region
     lot_qs = lot_qs.filter(**filters)
     whole_pool = bool(city_id) and user.is_city_staff
+    if whole_pool:  # issued here: the lots of the city's counties (a received lot shows what its pool holds of it)
+        lot_qs = lot_qs.filter(region__in=user.city_region_ids)
     key = _balances_key(lot_qs, today, city_id)
     return cache.get_or_set(key, lambda: _balance_rows(lot_qs, today, city_id=city_id, filters=filters if whole_pool
                                                        else None), BALANCES_CACHE_SECONDS)

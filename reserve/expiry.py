@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ledger import services as ledger
 from ledger.models import AccountKind, Holding, Lot, LotStatus, TransactionKind
+from quota_registry.jurisdiction import city_id_of
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import Role, User
 from quota_registry.orgs.selectors import city_staff
@@ -21,12 +22,21 @@ from .models import LotExpiryNotice
 NOTICE_DAYS = (90, 30)
 
 
+def lot_staff(lot) -> list:
+    """The reviewers and approvers of the lot's city and of every other city whose pool holds some of it (a transfer
+    between cities, issue 19): each is told of what its own pool holds."""
+    cities = set(Holding.objects.filter(lot=lot, account__kind=AccountKind.POOL, quantity__gt=0)
+                 .exclude(account__city_id=city_id_of(lot.region_id))
+                 .values_list("account__city_id", flat=True))
+    roles = {Role.CITY_REVIEWER, Role.CITY_APPROVER}
+    return [user for region_id in (lot.region_id, *sorted(cities)) for user in city_staff(region_id, roles)]
+
+
 def _holders(lot):
-    """The origin enterprise, enterprises holding some of the lot, and the city's reviewers and approvers."""
+    """The origin enterprise, enterprises holding some of the lot, and the staff of the cities whose it is."""
     orgs = set(Holding.objects.filter(lot=lot, account__kind=AccountKind.ENTERPRISE, quantity__gt=0)
                .values_list("account__organisation", flat=True)) | {lot.enterprise_id}
-    return [*User.objects.filter(is_active=True, organisation__in=orgs, role=Role.ENTERPRISE_USER),
-            *city_staff(lot.region_id, {Role.CITY_REVIEWER, Role.CITY_APPROVER})]
+    return [*User.objects.filter(is_active=True, organisation__in=orgs, role=Role.ENTERPRISE_USER), *lot_staff(lot)]
 
 
 def notify_expiring(*, today: datetime.date | None = None) -> int:

@@ -164,7 +164,7 @@ WITHDRAWAL = _application_kind(
 
 def _lot_recipients(ctx) -> list:
     return [*User.objects.filter(is_active=True, role=Role.ENTERPRISE_USER, organisation=ctx.record.enterprise_id),
-            *city_staff(ctx.record.region_id, {Role.CITY_REVIEWER, Role.CITY_APPROVER})]
+            *expiry.lot_staff(ctx.record)]
 
 
 LOT = engine.register(Kind(

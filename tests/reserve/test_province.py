@@ -403,3 +403,33 @@ def test_a_lot_partly_given_to_another_city_shows_what_is_left_in_its_citys_pool
     engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve")
     for user, expected in (("honghe_reviewer", Decimal("42.75")), ("province", Decimal("50"))):
         assert lots(demo[user]).get(pk=honghe_so2.pk).available == expected, user
+
+
+def test_the_receiving_city_opens_the_lots_its_pool_received_and_is_told_of_their_expiry(demo, as_user, honghe_so2):
+    """A lot given to another city is that city's too (issue 19): its staff find it on the lot list and open its page
+    with what their pool holds of it, and are told ahead of its expiry; its issued quantity stays the giving city's,
+    and nobody else of the receiving city (a county, an enterprise) reaches it."""
+    from ledger.selectors import balances, lots
+    from quota_registry.notifications.models import Notification
+    from reserve.expiry import notify_expiring
+
+    for user in ("city_reviewer", "county_qilin", "ent_qilin"):  # before: Honghe's lot is not Qujing's
+        assert as_user(user).get(f"/lots/{honghe_so2.pk}/").status_code == 404, user
+    transfer = _arrange(demo, quantity="7.25")
+    engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve")
+
+    page = as_user("city_reviewer").get(f"/lots/{honghe_so2.pk}/")
+    assert page.status_code == 200 and honghe_so2.number in page.content.decode()
+    assert honghe_so2.number in as_user("city_reviewer").get("/lots/?pollutant=SO2").content.decode()
+    assert [lot.available for lot in lots(demo["city_reviewer"]).filter(pk=honghe_so2.pk)] == [Decimal("7.25")]
+    assert lots(demo["city_reviewer"]).filter(pk=honghe_so2.pk).count() == 1  # once, whatever it holds of it
+    issued = {(r["pollutant"].code, r["region"].code): r["issued"] for r in balances(demo["city_reviewer"])}
+    assert issued[("SO2", "532501")] == 0  # issued in Honghe: Qujing's pool holds it, Qujing did not issue it
+    for user in ("county_qilin", "ent_qilin"):  # the pool is the city's, not a county's or an enterprise's
+        assert as_user(user).get(f"/lots/{honghe_so2.pk}/").status_code == 404, user
+
+    told = Notification.objects.filter(link=f"/lots/{honghe_so2.pk}/")
+    assert notify_expiring(today=honghe_so2.valid_until - datetime.timedelta(days=20)) >= 1
+    recipients = set(told.values_list("recipient__username", flat=True))
+    assert {"city_reviewer", "city_approver", "honghe_reviewer"} <= recipients
+    assert "county_qilin" not in recipients
