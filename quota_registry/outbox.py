@@ -67,6 +67,8 @@ def send_now(task: str, *args, lease=None) -> bool:
     from celery import current_app
 
     try:
+        if task not in current_app.tasks:  # the apps' tasks modules: a worker imports them at start, a web process not
+            current_app.loader.import_default_modules()
         current_app.tasks[task].delay(*args)
         return True
     except Exception:  # noqa: BLE001 - a broker outage must not undo or fail a committed change

@@ -78,3 +78,26 @@ def test_email_goes_through_a_real_worker_and_redis(celery_on_redis):
             time.sleep(0.1)
     assert n.emailed_at is not None
     assert any(m.subject == "经由Redis发送" for m in mail.outbox)
+
+
+def test_a_web_process_sends_every_apps_tasks_by_name(tmp_path):
+    """A task is enqueued by its name (outbox.send_now); a web process imports no app's tasks module of its own accord
+    (a worker does at start), and the one-ledger's refresh after a transfer was refused as unknown there. Run in a
+    fresh process: this one has imported every tasks module long ago."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import django; django.setup()\n"
+              "from celery import current_app\n"
+              "from quota_registry.outbox import send_now\n"
+              "name = 'reserve.tasks.refresh_one_ledger'\n"
+              "assert name not in current_app.tasks, 'already imported: the test proves nothing'\n"
+              "assert send_now(name)\n"
+              "print('sent')\n")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "quota_registry.settings.local",  # sent to an in-memory broker
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "REDIS_URL": "", "CELERY_TASK_ALWAYS_EAGER": "false"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "sent" in result.stdout, result.stderr[-2000:]
