@@ -278,6 +278,9 @@ def lot_detail(request, pk):
         **pages.workflow_context(request.user, lot, act_url=reverse("reserve:lot-act", args=[pk])),
         "holdings": lot.holdings.select_related("account__organisation").filter(quantity__gt=0),
         "evidence": attachments_of(lot),
+        # a lot received from another city: its entry application is that city's (named, not linked)
+        "entry_linked": hasattr(lot, "entry_item") and scope(request.user, EntryApplication).filter(
+            pk=lot.entry_item.application_id).exists(),
     })
 
 
