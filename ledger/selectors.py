@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from decimal import Decimal
+from typing import NamedTuple
 from uuid import uuid4
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -53,37 +54,41 @@ def lots(user, *, today=None):
 ACCOUNT_NAMES = ("organisation",)  # what Account.__str__ reads beyond the account itself
 
 
-def movement_lines(transaction_ids) -> dict[int, list[tuple]]:
-    """The movements of these transactions, by transaction, one tuple each (lot number, factor, quantity, from,
-    to), in one query of values: the ledger page shows some 200 of them, and making a model instance of each movement,
-    its lot, factor, both accounts and their organisations was most of the page's time. Each account is named once."""
+class Line(NamedTuple):
+    """One movement as the ledger's page and API show it."""
+
+    lot: str  # the lot's number
+    factor: str  # its factor's name
+    code: str  # its factor's code
+    quantity: Decimal
+    source: str  # the accounts' names (account_name)
+    target: str
+
+
+def movement_lines(transaction_ids) -> dict[int, list[Line]]:
+    """The movements of these transactions, by transaction, in one query of values: a page of the ledger shows some
+    200 of them (the API 500), and making a model instance of each movement, its lot, factor, both accounts and their
+    organisations was most of the page's time. Each account is named once."""
     sides = ("kind", "organisation__name", "reference", "label", "city_id")
     rows = (Movement.objects.filter(transaction_id__in=list(transaction_ids)).order_by("transaction_id", "id")
-            .values_list("transaction_id", "lot__number", "lot__pollutant__name", "quantity", "from_account_id",
-                         *(f"from_account__{f}" for f in sides), "to_account_id", *(f"to_account__{f}" for f in sides)))
+            .values_list("transaction_id", "lot__number", "lot__pollutant__name", "lot__pollutant__code", "quantity",
+                         "from_account_id", *(f"from_account__{f}" for f in sides),
+                         "to_account_id", *(f"to_account__{f}" for f in sides)))
     names, lines = {}, defaultdict(list)
-    for txn, number, factor, quantity, src, *rest in rows:
+    for txn, number, factor, code, quantity, src, *rest in rows:
         (src_values, dst, dst_values) = rest[:5], rest[5], rest[6:]
         for pk, values in ((src, src_values), (dst, dst_values)):
             if pk not in names:
                 kind, organisation, reference, label, city_id = values
                 names[pk] = account_name(kind, organisation or "", reference, label, city_id)
-        lines[txn].append((number, factor, quantity, names[src], names[dst]))
+        lines[txn].append(Line(number, factor, code, quantity, names[src], names[dst]))
     return lines
 
 
 def ledger_transactions():
-    """Transactions with their movements, lots and both accounts with whose they are and for which project,
-    in two queries whatever the rows hold (the ledger API)."""
-    accounts = [f"{side}_account__{name}" for side in ("from", "to") for name in ACCOUNT_NAMES]
-    # Only the columns shown: a page of the ledger holds hundreds of movements, each with two accounts.
-    movements = Movement.objects.select_related("lot__pollutant", *accounts).only(
-        "transaction_id", "quantity", "lot__number", "lot__pollutant__code", "lot__pollutant__name",
-        "lot__pollutant__unit", *(f"{side}_account__kind" for side in ("from", "to")),
-        *(f"{side}_account__{name}" for side in ("from", "to") for name in ("reference", "label", "city_id")),
-        *(f"{a}__name" for a in accounts))
-    return LedgerTransaction.objects.select_related("reverses", "log_leaf").defer(
-        "log_leaf__salts", "log_leaf__hash").prefetch_related(Prefetch("movements", movements))
+    """Transactions with the one they reverse and their place in the public log, in one query (the ledger API; their
+    movements: `movement_lines`)."""
+    return LedgerTransaction.objects.select_related("reverses", "log_leaf").defer("log_leaf__salts", "log_leaf__hash")
 
 
 BALANCES_CACHE_SECONDS = 3600

@@ -223,3 +223,27 @@ def test_ledger_pages_count_the_whole_ledger_from_the_chain_head(make_lot, demo)
     whole, holds = ledger_transactions(), ledger_transactions().filter(kind=TransactionKind.HOLD)
     assert LedgerPaginator(whole, 20).count == whole.count() == 3
     assert LedgerPaginator(holds, 20).count == holds.count() == 1
+
+
+def test_the_ledger_api_gives_each_transactions_movements_in_a_fixed_number_of_queries(make_lot, demo, api_as):
+    """The city's ledger over REST: each transaction with its movements (lot, factor, both accounts by name,
+    quantity), as the ledger's page names them; a page reads its movements in one query, however many it holds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_as("city_reviewer")
+    lot = make_lot("7.5", "NOX")
+    txn = ledger.hold(actor=demo["city_approver"], allocations=[(lot, Decimal("2.25"))], subject=lot)
+    expected = [{"lot": lot.number, "pollutant": "NOX", "from_account": str(ledger.pool("530300")),
+                 "to_account": str(ledger.account(AccountKind.HOLD)), "quantity": "2.2500"}]
+    listed = {t["sequence"]: t for t in client.get("/api/v1/ledger/").json()["results"]}
+    assert listed[txn.sequence]["movements"] == expected
+    assert client.get(f"/api/v1/ledger/{txn.pk}/").json()["movements"] == expected
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/ledger/")
+    for n in range(4):
+        make_lot(str(n + 1), "SO2")
+    with CaptureQueriesContext(connection) as more:
+        assert len(client.get("/api/v1/ledger/").json()["results"]) >= 6
+    assert len(more) == len(few)

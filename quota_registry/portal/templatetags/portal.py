@@ -78,5 +78,5 @@ def movement_lines(transaction, lines):
     from accounting.quantities import show
 
     return format_html_join("", "<div>{} {} {}：{} → {}</div>", (
-        (number, factor, show(quantity, ""), src, dst) for number, factor, quantity, src, dst in lines.get(
+        (line.lot, line.factor, show(line.quantity, ""), line.source, line.target) for line in lines.get(
             transaction.pk, ())))
