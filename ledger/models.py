@@ -161,9 +161,9 @@ class Lot(models.Model):
     objects = LotQuerySet.as_manager()
 
     # Art 24: the ledger is public; a revoked lot is not shown as available quota. A city's staff see the lots of
-    # their counties and those some of which their city's pool holds or held (received from another city, issue 19).
-    SCOPE = ScopeRule(organisation="enterprise", region="region", city="holdings__account__city",
-                      published=~Q(status="revoked"))
+    # their counties and those some of which their city's pool received from another city (issue 19).
+    SCOPE = ScopeRule(organisation="enterprise", region="region", published=~Q(status="revoked"),
+                      city_also=lambda ids: received_lots(ids))
 
     class Meta:
         db_table = "reserve_lot"
@@ -175,6 +175,18 @@ class Lot(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.pollutant.code}"
+
+
+def received_lots(city_ids: list[int]) -> Q | None:
+    """The lots some of which a transfer between cities moved into the pool of the city of `city_ids` (the city and
+    its counties), as a condition on their ids, or None: from the movements from another city's pool into this one,
+    read by the index on (to_account, from_account) in one small query; a list of ids, so that the lot list's filter
+    stays an index scan (a subquery OR'd with the county made it scan every lot of the province)."""
+    pools = Account.objects.filter(kind=AccountKind.POOL)
+    ids = list(Movement.objects.filter(to_account__in=pools.filter(city__in=city_ids),
+                                       from_account__in=pools.exclude(city__in=city_ids))
+               .order_by().values_list("lot_id", flat=True).distinct())
+    return Q(pk__in=ids) if ids else None
 
 
 class LedgerHead(models.Model):
@@ -246,7 +258,9 @@ class Movement(models.Model):
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="movements")
     lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="movements")
     from_account = models.ForeignKey(Account, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
-    to_account = models.ForeignKey(Account, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
+    # indexed with from_account (movements from one account into another: what a city's pool received from another's)
+    to_account = models.ForeignKey(Account, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
 
     SCOPE = ScopeRule(published=Q())
@@ -260,7 +274,8 @@ class Movement(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="movement_quantity_positive"),
             models.CheckConstraint(condition=~Q(from_account=models.F("to_account")), name="movement_accounts_differ"),
         ]
-        indexes = [models.Index(fields=["lot", "transaction"])]
+        indexes = [models.Index(fields=["lot", "transaction"]),
+                   models.Index(fields=["to_account", "from_account"], name="movement_to_from")]
 
     def __str__(self):
         return f"{self.lot_id}: {self.from_account_id}->{self.to_account_id} {self.quantity}"

@@ -19,6 +19,7 @@ found (404), never as forbidden, so that its existence does not leak.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Model, Q, QuerySet
@@ -32,9 +33,11 @@ class ScopeRule:
     region: str | None = None  # lookup from the row to the Region it is located in
     owner: str | None = None  # lookup to the one User who alone may see the row
     bank: str | None = None  # lookup to the bank holding the row (a pledge): its users see it, and nothing else
-    city: str | None = None  # lookup to the city (a Region) of a row located in no county (a city's pool account);
-    # or, across a one-to-many relation, to the cities a row also belongs to (a lot: those whose pools hold some of it)
+    city: str | None = None  # lookup to the city (a Region) of a row located in no county (a city's pool account)
     verifier: str | None = None  # lookup to the verifier assigned to the row: its users see it (issue 20)
+    # (a city's region ids) -> the rows of elsewhere its staff see too, as a condition or None (a lot some of which
+    # its pool received from another city, issue 19)
+    city_also: Callable[[list[int]], Q | None] | None = None
     public: bool = False  # every row may be read by anyone, logged in or not
     published: Q | None = None  # rows the public may read
 
@@ -81,7 +84,12 @@ def scope_condition(user, model) -> Q | bool:
     if getattr(user, "is_province_staff", False):
         return True
     if user.is_city_staff:
-        return _in_city(rule, user.city_region_ids, model)
+        ids = user.city_region_ids
+        inside = _in_city(rule, ids, model)
+        also = rule.city_also(ids) if rule.city_also and ids and inside is not True else None
+        if also is None:
+            return inside
+        return also if inside is False else inside | also
     if user.is_county_reviewer and rule.region:
         if organisation.region_id is None:
             return False
@@ -107,30 +115,15 @@ def _in_city(rule: ScopeRule, ids: list[int], model) -> Q | bool:
     if path is None and rule.city is None:
         return True
     lookups = [lookup for lookup in (path, rule.city) if lookup]
-    inside = Q()
-    for lookup in lookups:
-        if many_valued(model, lookup):  # one subquery: a join would repeat the row once per related row
-            inside |= Q(pk__in=model._default_manager.filter(**{f"{lookup}__in": ids}).values("pk"))
-        else:
-            inside |= Q(**{f"{lookup}__in": ids})
+    inside = Q(**{f"{lookups[0]}__in": ids})
+    for lookup in lookups[1:]:
+        inside |= Q(**{f"{lookup}__in": ids})
     if all(may_be_empty(model, lookup) for lookup in lookups):
         nowhere = Q()
         for lookup in lookups:
             nowhere &= Q(**{f"{lookup}__isnull": True})
         return inside | nowhere
     return inside
-
-
-def many_valued(model, lookup: str) -> bool:
-    """Whether a row's `lookup` crosses a relation to many rows (a lot's holdings)."""
-    for name in lookup.split("__"):
-        field = model._meta.get_field(name)
-        if field.many_to_many or field.one_to_many:
-            return True
-        if not field.is_relation:
-            return False
-        model = field.related_model
-    return False
 
 
 def may_be_empty(model, lookup: str) -> bool:

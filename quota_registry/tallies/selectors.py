@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Count, Q, Sum
 
-from quota_registry.access import many_valued, may_be_empty, rule_for, scope
+from quota_registry.access import may_be_empty, rule_for, scope
 
 from .models import Tally
 from .sql import COUNTED
@@ -25,14 +25,10 @@ def key(*values) -> str:
 
 def _regions(user, model) -> list[int] | bool | None:
     """The counties (and city) whose rows the user sees, 0 for rows located nowhere, [] for none; None: every row
-    (the province's staff); False where the scope is not by the row's county (an enterprise's own rows).
-
-    A row a city's staff reach only through a lookup to many rows (a lot received from another city: its `city`) is
-    counted where it is located, in its county of origin: what is counted is what waits there (a planned lot's
-    completion), and a received lot is never planned."""
+    (the province's staff); False where the scope is not by the row's county (an enterprise's own rows)."""
     rule = rule_for(model)
-    by_county = rule.region == "region" and not (rule.city and not many_valued(model, rule.city))
-    if not by_county or not (user and user.is_authenticated and user.is_active) or user.organisation is None:
+    if rule.region != "region" or rule.city or not (user and user.is_authenticated and user.is_active) \
+            or user.organisation is None:
         return False
     if user.is_province_staff:
         return None
