@@ -32,6 +32,8 @@ KEY_PAGES = [
     Page("entry application detail", "city", "/entries/{entry}/"),
     Page("withdrawal application detail", "city", "/withdrawals/{withdrawal}/"),
     Page("pool overview", "city", "/pool/"),
+    Page("lots: city", "city", "/lots/"),
+    Page("lots: province", "province", "/lots/"),
     Page("ledger (city)", "city", "/ledger/"),
     Page("public ledger", "public", "/public/"),
     Page("API: ledger list", "city", "/api/v1/ledger/"),

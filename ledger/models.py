@@ -153,7 +153,7 @@ class Lot(models.Model):
     power_unit = models.BooleanField(_("from a thermal power unit (a captive one included)"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=LotStatus.choices, db_index=True)
     verified_on = models.DateField(_("verified on"))
-    valid_until = models.DateField(_("valid until"), db_index=True)
+    valid_until = models.DateField(_("valid until"))  # indexed with the id: the order the lot list walks
     completed_on = models.DateField(_("measure completed on"), null=True, blank=True)
     completion_evidence = models.CharField(_("completion evidence"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -171,7 +171,8 @@ class Lot(models.Model):
         verbose_name = _("lot")
         verbose_name_plural = _("lots")
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive")]
-        indexes = [models.Index(fields=["pollutant", "region", "status"])]
+        indexes = [models.Index(fields=["pollutant", "region", "status"]),
+                   models.Index(fields=["valid_until", "id"], name="lot_valid_until_id")]
 
     def __str__(self):
         return f"{self.number} {self.pollutant.code}"
