@@ -15,7 +15,18 @@ from quota_registry.jurisdiction import COUNTY
 from quota_registry.orgs.models import CITY_ROLES, Restriction, RestrictionStatus, Role, User
 from quota_registry.orgs.selectors import city_staff
 from quota_registry.review import engine
-from quota_registry.review.engine import CITY_APPROVER, CITY_REVIEWER, CITY_STAFF, SYSTEM, Field, Kind, Milestone, Step, Who
+from quota_registry.review.engine import (
+    CITY_APPROVER,
+    CITY_REVIEWER,
+    CITY_STAFF,
+    SYSTEM,
+    Field,
+    Kind,
+    Milestone,
+    Refusal,
+    Step,
+    Who,
+)
 from quota_registry.review.models import Decision, Stage, Status
 from quota_registry.review.services import is_applicant
 
@@ -229,6 +240,17 @@ GIVING_CITY = Who(lambda actor, t: actor.city_id == t.from_city_id, gettext_lazy
 PROVINCE = engine.role(Role.PROVINCE_REVIEWER, text=gettext_lazy("the province"))
 
 
+def _not_the_arranger(actor, transfer) -> Refusal | None:
+    """Four-eyes at the province (PORTAL_FOUR_EYES): a transfer the province arranged is approved by another of its
+    people than the one who arranged it (a city's request has had the giving city's eyes besides the province's)."""
+    from django.conf import settings
+
+    if settings.PORTAL_FOUR_EYES and transfer.origin == TransferOrigin.PROVINCE and transfer.requested_by_id == actor.pk:
+        return Refusal(403, _("You arranged this transfer; another person of the province must approve it (four-eyes: "
+                              "one person prepares, another decides)."))
+    return None
+
+
 def _transfer_recipients(ctx) -> list:
     transfer = ctx.record
     return [*city_staff(transfer.from_city_id), *city_staff(transfer.to_city_id),
@@ -263,7 +285,7 @@ CITY_TRANSFER = engine.register(Kind(
              confirm=gettext_lazy("Decline the transfer? The reason is sent to the requesting city.")),
         Step("approve", (TransferStatus.AGREED, TransferStatus.ARRANGED), TransferStatus.TRANSFERRED, PROVINCE,
              Decision.APPROVE, Stage.PROVINCE, gettext_lazy("Approve the transfer"), opinion="optional",
-             check=transfers.check_approval, effect=transfers.move, style="primary",
+             check=transfers.check_approval, effect=transfers.move, style="primary", guard=_not_the_arranger,
              done=gettext_lazy("Approved by the province: transferred"),
              confirm=gettext_lazy("Approve? The quota moves from the giving city's pool to the receiving city's now."),
              notes=gettext_lazy("the province checks the limits of seed 003 Art 21 again; the quota moves between "

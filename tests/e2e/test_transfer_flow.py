@@ -108,6 +108,11 @@ def test_transfer_between_two_cities(live_server, page, transactional_db):
     page.wait_for_url("**/transfers/*/")
     assert "省厅统筹调配" in page.inner_text("h1")
     shoot(page, "transfer-arranged")
+    assert page.locator("input[name=action][value=approve], input[type=radio][value=approve]").count() == 0  # not hers
+    url = page.url
+    logout(page)
+    login(page, base, "province_leader")  # four-eyes: another person of the province approves
+    page.goto(url)
     decide(page, "approve", "同意调配")
     assert "已划转" in page.inner_text("h1")
     assert ledger.balance(ledger.pool("530300"), so2) == Decimal("25")

@@ -30,7 +30,8 @@ from trading.workflows import _county_or_city
 from ..reserve.conftest import pdf
 
 PEOPLE = ["ent_qilin", "ent_huize", "county_qilin", "county_huize", "city_reviewer", "city_approver", "city_admin",
-          "tech_reviewer", "bank", "honghe_reviewer", "county_gejiu", "ent_gejiu", "province", "verifier"]
+          "tech_reviewer", "bank", "honghe_reviewer", "county_gejiu", "ent_gejiu", "province", "province_leader",
+          "verifier"]
 NOW = timezone.now
 
 
@@ -251,7 +252,7 @@ SCRIPTS = [
         ("accept", "city_approver", {})]),
     ("citytransfer", _transfer, [("decline", "honghe_reviewer", OPINION)]),
     ("citytransfer", _transfer, [("agree", "honghe_reviewer", {}), ("refuse", "province", OPINION)]),
-    ("citytransfer", _arranged, [("approve", "province", {})]),
+    ("citytransfer", _arranged, [("approve", "province_leader", {})]),  # not by who arranged it (four-eyes)
     ("citytransfer", _arranged, [("refuse", "province", OPINION)]),
     ("obligation", _obligation, [("file", "ent_qilin", lambda o: {"files": [pdf()], "note": "已提交"}),
                                  ("confirm", "county_qilin", {

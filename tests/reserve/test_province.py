@@ -280,7 +280,7 @@ def test_the_province_arranges_a_transfer_from_a_city_with_surplus_and_approves_
     with pytest.raises(PermissionDenied):
         engine.perform(actor=demo["city_approver"], model=CityTransfer, pk=transfer.pk, action="approve")
     before = {c: ledger.balance(ledger.pool(c), honghe_so2) for c in ("530300", "532500")}
-    engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve",
+    engine.perform(actor=demo["province_leader"], model=CityTransfer, pk=transfer.pk, action="approve",
                    data={"opinion": "同意调配"})
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.TRANSFERRED and transfer.ledger_transaction.kind == TransactionKind.TRANSFER
@@ -323,7 +323,7 @@ def test_the_pool_overview_follows_quota_into_the_receiving_citys_pool(demo, hon
     honghe_before = cell("honghe_reviewer", "532501")["available"]
     assert cell("city_reviewer", "532501") is None  # nothing of Honghe's in Qujing's pool yet
     transfer = _arrange(demo, quantity="7.25")
-    engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve")
+    engine.perform(actor=demo["province_leader"], model=CityTransfer, pk=transfer.pk, action="approve")
     received = cell("city_reviewer", "532501")
     assert received["available"] == Decimal("7.25") and received["received"] and received["issued"] == 0
     assert cell("honghe_reviewer", "532501")["available"] == honghe_before - Decimal("7.25")
@@ -364,7 +364,11 @@ def test_the_province_arranges_through_the_api_and_a_city_may_not(demo, api_as, 
     assert made.status_code == 201, made.json()
     data = made.json()
     assert (data["origin"], data["status"], data["to_city"]) == ("province", "arranged", "530300")
-    assert data["allowed_actions"] == ["approve", "refuse"]
+    assert data["allowed_actions"] == ["refuse"]  # who arranged it does not approve it (four-eyes)
+    leader = api_as("province_leader").get(f"/api/v1/transfers/{data['id']}/").json()
+    assert leader["allowed_actions"] == ["approve", "refuse"]
+    mine = api_as("province").post(f"/api/v1/transfers/{data['id']}/approve/", {}, format="json")
+    assert mine.status_code == 403 and "另一" in str(mine.json())
     assert api_as("honghe_reviewer").get(f"/api/v1/transfers/{data['id']}/").json()["allowed_actions"] == []
     assert api_as("honghe_reviewer").post(f"/api/v1/transfers/{data['id']}/agree/", {}, format="json").status_code == 409
     elsewhere = api_as("honghe_reviewer").post("/api/v1/transfers/", {**body, "from_city": "530300",
@@ -400,7 +404,7 @@ def test_a_lot_partly_given_to_another_city_shows_what_is_left_in_its_citys_pool
     from ledger.selectors import lots
 
     transfer = _arrange(demo, quantity="7.25")
-    engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve")
+    engine.perform(actor=demo["province_leader"], model=CityTransfer, pk=transfer.pk, action="approve")
     for user, expected in (("honghe_reviewer", Decimal("42.75")), ("province", Decimal("50"))):
         assert lots(demo[user]).get(pk=honghe_so2.pk).available == expected, user
 
@@ -416,7 +420,7 @@ def test_the_receiving_city_opens_the_lots_its_pool_received_and_is_told_of_thei
     for user in ("city_reviewer", "county_qilin", "ent_qilin"):  # before: Honghe's lot is not Qujing's
         assert as_user(user).get(f"/lots/{honghe_so2.pk}/").status_code == 404, user
     transfer = _arrange(demo, quantity="7.25")
-    engine.perform(actor=demo["province"], model=CityTransfer, pk=transfer.pk, action="approve")
+    engine.perform(actor=demo["province_leader"], model=CityTransfer, pk=transfer.pk, action="approve")
 
     page = as_user("city_reviewer").get(f"/lots/{honghe_so2.pk}/")
     assert page.status_code == 200 and honghe_so2.number in page.content.decode()

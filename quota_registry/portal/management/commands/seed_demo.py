@@ -125,6 +125,8 @@ class Command(BaseCommand):
                             name="云南省生态环境厅", region=Region.objects.get(code="530000"), address="昆明市",
                             contact_person="总量处", contact_phone="0871-0000000")
         users.append(self.user("province", province, Role.PROVINCE_REVIEWER, "省厅总量处"))
+        # who approves what the province arranged: another person than who arranged it (four-eyes)
+        users.append(self.user("province_leader", province, Role.PROVINCE_REVIEWER, "省厅分管负责人"))
 
         admins = {u.city_id: u for u in User.objects.filter(username__in=["city_admin", "honghe_admin"])}
         year = timezone.localdate().year - 1
