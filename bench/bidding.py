@@ -16,7 +16,8 @@ import time
 
 from .common import Row, percentile, record, setup_django
 
-RATE, SECONDS, BIDDERS = 200, 60, 40
+RATE = int(__import__("os").environ.get("BENCH_BID_RATE", "200"))  # offered; a higher one finds where it saturates
+SECONDS, BIDDERS = 60, 40
 WORKERS = int(__import__("os").environ.get("BENCH_BID_WORKERS", "8"))  # each a closed loop: enough to offer the rate
 TARGET_P95_MS = 200
 
@@ -139,7 +140,7 @@ def main() -> None:
         name="bidding", title="Timed e-bidding: the last minute",
         params=f"{WORKERS} processes, {RATE} bids/s paced for {SECONDS} s, {BIDDERS} bidders with confirmed deposits, "
                "each bid through engine.perform as the API takes it",
-        rows=[Row("bids answered per second", f"{rate:.0f}", f">= {RATE}", rate >= RATE * 0.95),
+        rows=[Row("bids answered per second", f"{rate:.0f}", ">= 200", rate >= 200 * 0.95),
               Row("answer time of a bid, p95", f"{p95:.1f} ms", f"<= {TARGET_P95_MS} ms", p95 <= TARGET_P95_MS),
               Row("answer time of a bid, p50 / max", f"{percentile(latencies, 50):.1f} / {max(latencies):.1f} ms"),
               Row("bids stored / answered as placed / refused", f"{len(stored)} / {answered} / {refused}",

@@ -22,6 +22,7 @@ from ledger import services as ledger
 from ledger.models import AccountKind, LotStatus, TransactionKind
 from quota_registry import jurisdiction
 from quota_registry.audit.services import record
+from quota_registry.compiled import Compiled
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, TRADING_GATES, Organisation, OrganisationKind, Restriction, Role, User
 from quota_registry.orgs.selectors import city_staff
@@ -371,14 +372,23 @@ def bidder(actor, trade):
     record and actor."""
     known = trade.__dict__.setdefault("_bidders", {})
     if actor.pk not in known:
-        gates = restrictions_in_force(kinds=TRADING_GATES, day=timezone.localdate()).filter(
-            organisation=OuterRef("organisation_id"))
-        known[actor.pk] = (trade.parties.filter(organisation_id=actor.organisation_id, role=PartyRole.BUYER,
-                                                status=PartyStatus.QUALIFIED)
-                           .annotate(deposit_confirmed=Exists(Deposit.objects.filter(
-                               party=OuterRef("pk"), status=DepositStatus.CONFIRMED)),
-                                     blocked_by=Subquery(gates.values("pk")[:1])).first())
+        day = timezone.localdate()
+        known[actor.pk] = (_BIDDERS.first(day, lambda trade, organisation: _bidder_query(day, trade, organisation),
+                                          trade=trade.pk, organisation=actor.organisation_id)
+                           if actor.organisation_id else None)
     return known[actor.pk]
+
+
+_BIDDERS = Compiled(size=4)  # by day: every bid in the last minute asks it (quota_registry/compiled.py)
+
+
+def _bidder_query(day, trade: int, organisation: int):
+    gates = restrictions_in_force(kinds=TRADING_GATES, day=day).filter(organisation=OuterRef("organisation_id"))
+    return (TradeParty.objects.filter(trade_id=trade, organisation_id=organisation, role=PartyRole.BUYER,
+                                      status=PartyStatus.QUALIFIED).order_by("pk")
+            .annotate(deposit_confirmed=Exists(Deposit.objects.filter(party=OuterRef("pk"),
+                                                                      status=DepositStatus.CONFIRMED)),
+                      blocked_by=Subquery(gates.values("pk")[:1])))
 
 
 def check_qualify(actor, party, values) -> None:

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from quota_registry.access import scope
 from quota_registry.audit.services import _jsonable
 from quota_registry.audit.services import record as audit
+from quota_registry.compiled import Compiled
 from quota_registry.files.services import attachments_add
 from quota_registry.notifications.services import notify
 from quota_registry.orgs.models import CITY_ROLES, Role
@@ -246,6 +247,9 @@ def register(kind: Kind) -> Kind:
                 raise ValueError(f"{kind.name}: {s.action} computes its target: name the states it may give")
             if s.lock_late and s.target is not None:
                 raise ValueError(f"{kind.name}: {s.action} locks late, so it may not change the record's state")
+            if s.lock_late and getattr(getattr(kind.model, "SCOPE", None), "city_also", None):
+                raise ValueError(f"{kind.name}: {s.action} locks late, so its record is read by a compiled query "
+                                 "(_reach): its scope may not depend on data besides the actor (city_also)")
     KINDS[kind.model] = kind
     from quota_registry.audit.labels import add_labels
 
@@ -306,6 +310,8 @@ def kind_for(model_or_record) -> Kind:
 def _lock(kind: Kind, actor, pk, *, lock: bool = True):
     """The record, locked (unless `lock` is False: a late lock, see Step.lock_late), if the actor may reach it (the
     system reaches every record); else 404."""
+    if not lock and actor is not None:  # a late lock (a bid: many a second on one record): the compiled read
+        return _reach(kind, actor, pk)
     qs = kind.model._default_manager.all() if actor is None else kind.reachable(actor)
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -313,6 +319,26 @@ def _lock(kind: Kind, actor, pk, *, lock: bool = True):
         qs = qs.select_related(*kind.related)
     try:
         record = qs.filter(pk=pk).first()
+    except (ValueError, TypeError):
+        record = None
+    if record is None:
+        raise Http404(_("No such record, or it is not within your area of responsibility."))
+    return record
+
+
+_COMPILED = Compiled()
+
+
+def _reach(kind: Kind, actor, pk):
+    """The record if the actor may reach it, else 404: the query of `_lock` compiled once per kind and actor
+    (quota_registry/compiled.py) for the steps whose record is locked late (Step.lock_late: a bid). What the
+    reach depends on is in the key: the actor, their role, organisation and its county (a scope depending on data
+    besides, as a lot's does on the city's received lots, would be kept stale: such a kind takes no late step)."""
+    organisation = getattr(actor, "organisation", None)
+    key = ("reach", kind.name, actor.pk, actor.role, actor.is_active, getattr(organisation, "pk", None),
+           getattr(organisation, "region_id", None))
+    try:
+        record = _COMPILED.first(key, lambda pk: kind.reachable(actor).filter(pk=pk), pk=int(pk))
     except (ValueError, TypeError):
         record = None
     if record is None:
@@ -446,7 +472,8 @@ def perform(*, actor, model, pk, action: str, data=None, files=None) -> Review:
 def _lock_now(kind: Kind, record, status: str, action: str) -> None:
     """A late lock (Step.lock_late): the record locked now, its fields read again into the same instance (what was
     looked up for it stays), and its state checked again."""
-    locked = kind.model._default_manager.select_for_update(of=("self",)).get(pk=record.pk)
+    locked = _COMPILED.first(("lock", kind.name), lambda pk: kind.model._default_manager.select_for_update(
+        of=("self",)).filter(pk=pk), pk=record.pk)
     for f in record._meta.concrete_fields:
         setattr(record, f.attname, getattr(locked, f.attname))
     now = getattr(record, kind.status_field)

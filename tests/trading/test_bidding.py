@@ -171,3 +171,23 @@ def test_a_late_lock_refuses_when_another_step_moved_the_record_meanwhile(auctio
     with pytest.raises(TransitionNotAllowed):
         bid(demo, "ent_huize", auction, "1050")
     assert Review.objects.count() == n
+
+
+def test_an_entry_of_the_citys_list_stops_the_next_bid_at_once(auction, demo):
+    """The bidder's party, deposit and the credit gate are read by a compiled query (quota_registry/compiled.py): what
+    is compiled is the query, not its answer, so an entry listed between two bids stops the second."""
+    from django.core.exceptions import ValidationError
+
+    from quota_registry.orgs.services import restriction_create
+    from trading.models import Deposit
+
+    for deposit in Deposit.objects.filter(trade=auction):
+        engine.perform(actor=demo["city_reviewer"], model=Deposit, pk=deposit.pk, action="confirm",
+                       data={"receipt": "BZJ-1"})
+    bid(demo, "ent_huize", auction, "1000")
+    restriction_create(actor=demo["city_reviewer"], kind="court_defaulter", organisation=demo["ent_huize"].organisation,
+                       reason="（2026）云0302执99号", source="中国执行信息公开网", valid_from=timezone.localdate())
+    with pytest.raises(ValidationError, match="失信被执行人"):
+        bid(demo, "ent_huize", auction, "1050")
+    assert auction.bids.count() == 1
+    bid(demo, "ent_xuanwei", auction, "1050")  # another bidder is not stopped
