@@ -178,15 +178,20 @@ class Lot(models.Model):
         return f"{self.number} {self.pollutant.code}"
 
 
-def received_lots(city_ids: list[int]) -> Q | None:
+def received_lot_ids(city_ids: list[int]) -> list[int]:
     """The lots some of which a transfer between cities moved into the pool of the city of `city_ids` (the city and
-    its counties), as a condition on their ids, or None: from the movements from another city's pool into this one,
-    read by the index on (to_account, from_account) in one small query; a list of ids, so that the lot list's filter
-    stays an index scan (a subquery OR'd with the county made it scan every lot of the province)."""
+    its counties): from the movements from another city's pool into this one, read by the index on (to_account,
+    from_account) in one small query."""
     pools = Account.objects.filter(kind=AccountKind.POOL)
-    ids = list(Movement.objects.filter(to_account__in=pools.filter(city__in=city_ids),
-                                       from_account__in=pools.exclude(city__in=city_ids))
-               .order_by().values_list("lot_id", flat=True).distinct())
+    return list(Movement.objects.filter(to_account__in=pools.filter(city__in=city_ids),
+                                        from_account__in=pools.exclude(city__in=city_ids))
+                .order_by().values_list("lot_id", flat=True).distinct())
+
+
+def received_lots(city_ids: list[int]) -> Q | None:
+    """`received_lot_ids` as a condition on the lots' ids, or None: a list of ids, so that the lot list's filter stays
+    an index scan (a subquery OR'd with the counties made it scan every lot of the province)."""
+    ids = received_lot_ids(city_ids)
     return Q(pk__in=ids) if ids else None
 
 

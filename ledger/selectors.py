@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from quota_registry.access import scope
+from quota_registry.files.selectors import visible_to
 from quota_registry.reference.models import Pollutant, Region
 
-from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, LotStatus, Movement, account_name
+from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, LotStatus, Movement, account_name, received_lot_ids
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
 
@@ -196,3 +197,14 @@ def watch(label: str, status: str | None = None) -> None:
     _WATCHED[label] = status
     for signal in (post_save, post_delete):
         signal.connect(_changed, sender=apps.get_model(label), dispatch_uid=f"ledger-version-{label}")
+
+
+@visible_to
+def _cities_read_their_received_lots_files(user):
+    """A lot's evidence (its measure's completion) is read by the staff of a city whose pool received some of it from
+    the lot's city (issue 19), as they read the lot itself."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if not (getattr(user, "is_authenticated", False) and user.is_city_staff and user.city_region_ids):
+        return Q(pk__in=[])
+    return Q(content_type=ContentType.objects.get_for_model(Lot), object_id__in=received_lot_ids(user.city_region_ids))

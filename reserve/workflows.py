@@ -11,7 +11,7 @@ from ledger import services as ledger
 from ledger.models import Lot, LotStatus
 from quota_registry import inputs
 from quota_registry.documents.models import DocumentKind
-from quota_registry.jurisdiction import COUNTY
+from quota_registry.jurisdiction import COUNTY, city_id_of
 from quota_registry.orgs.models import CITY_ROLES, Restriction, RestrictionStatus, Role, User
 from quota_registry.orgs.selectors import city_staff
 from quota_registry.review import engine
@@ -173,6 +173,12 @@ WITHDRAWAL = _application_kind(
     gettext_lazy("Withdrawal applications"), "reserve:withdrawals")
 
 
+# A lot is decided by its own city's staff: a city whose pool received some of it from another sees it, not more
+# (issue 19). Not per record for the workbench: the planned lots waiting are counted where they lie, in their county.
+LOTS_CITY = Who(lambda actor, lot: actor.city_id == city_id_of(lot.region_id), gettext_lazy("the lot's city's staff"),
+                frozenset(CITY_ROLES))
+
+
 def _lot_recipients(ctx) -> list:
     return [*User.objects.filter(is_active=True, role=Role.ENTERPRISE_USER, organisation=ctx.record.enterprise_id),
             *expiry.lot_staff(ctx.record)]
@@ -187,7 +193,7 @@ LOT = engine.register(Kind(
     before_lock=ledger.lock, title_plural=gettext_lazy("Lots"), list_url=lambda user: reverse("reserve:lots"),
     description=gettext_lazy("Lot (issued by an approved entry; planned until its measure is complete)"),
     steps=[
-        Step("complete", (LotStatus.PLANNED,), LotStatus.ACTIVE, CITY_STAFF, Decision.COMPLETE, Stage.CITY,
+        Step("complete", (LotStatus.PLANNED,), LotStatus.ACTIVE, LOTS_CITY, Decision.COMPLETE, Stage.CITY,
              gettext_lazy("Record the completion"), opinion="none", effect=entries.record_completion, style="primary",
              fields=(Field("completed_on", gettext_lazy("Completed on"), "date", past=True),
                      Field("evidence", gettext_lazy("Evidence of completion"), "text",

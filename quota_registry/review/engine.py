@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -338,9 +338,15 @@ def _reach(kind: Kind, actor, pk):
     key = ("reach", kind.name, actor.pk, actor.role, actor.is_active, getattr(organisation, "pk", None),
            getattr(organisation, "region_id", None))
     try:
-        record = _COMPILED.first(key, lambda pk: kind.reachable(actor).filter(pk=pk), pk=int(pk))
+        pk = int(pk)
     except (ValueError, TypeError):
-        record = None
+        pk = None
+    record = None
+    if pk is not None and 0 < pk < 2**63:
+        try:
+            record = _COMPILED.first(key, lambda pk: kind.reachable(actor).filter(pk=pk), pk=pk)
+        except EmptyResultSet:  # the actor reaches none of these records
+            record = None
     if record is None:
         raise Http404(_("No such record, or it is not within your area of responsibility."))
     return record
@@ -474,6 +480,8 @@ def _lock_now(kind: Kind, record, status: str, action: str) -> None:
     looked up for it stays), and its state checked again."""
     locked = _COMPILED.first(("lock", kind.name), lambda pk: kind.model._default_manager.select_for_update(
         of=("self",)).filter(pk=pk), pk=record.pk)
+    if locked is None:  # nothing is deleted; should a record ever go, it is not found
+        raise Http404(_("No such record, or it is not within your area of responsibility."))
     for f in record._meta.concrete_fields:
         setattr(record, f.attname, getattr(locked, f.attname))
     now = getattr(record, kind.status_field)

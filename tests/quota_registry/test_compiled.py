@@ -48,14 +48,41 @@ def test_a_value_the_query_does_not_take_is_refused(demo):
         Compiled().first("x", lambda pk, region: Organisation.objects.filter(pk=pk), pk=1, region=2)
 
 
-def test_a_locking_read_takes_the_row_lock(demo, is_postgres):
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_holds_the_row_until_the_transaction_ends(is_postgres):
+    """A compiled FOR UPDATE takes the row's lock in the caller's transaction: another connection cannot take it
+    then, and can once the transaction has ended."""
+    import threading
 
+    from django.db import connection, transaction
+
+    from tests.conftest import _ensure_demo
+
+    if not is_postgres:
+        pytest.skip("row locks: PostgreSQL")
+    _ensure_demo()
     org = Organisation.objects.order_by("pk").first()
-    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+
+    def try_lock(results):
+        try:
+            with transaction.atomic():
+                Organisation.objects.select_for_update(nowait=True, of=("self",)).filter(pk=org.pk).first()
+            results.append("taken")
+        except Exception as exc:  # noqa: BLE001 - the refusal is what is looked for
+            results.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+
+    def other():
+        results = []
+        thread = threading.Thread(target=try_lock, args=(results,))
+        thread.start()
+        thread.join()
+        return results[0]
+
+    with transaction.atomic():
         locked = Compiled().first("lock", lambda pk: Organisation.objects.select_for_update(of=("self",)).filter(
             pk=pk), pk=org.pk)
-    assert locked.pk == org.pk
-    if is_postgres:
-        assert "FOR UPDATE" in queries[-1]["sql"]
+        assert locked.pk == org.pk
+        assert other().startswith("OperationalError")  # could not obtain the lock (NOWAIT)
+    assert other() == "taken"

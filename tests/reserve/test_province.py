@@ -409,20 +409,36 @@ def test_a_lot_partly_given_to_another_city_shows_what_is_left_in_its_citys_pool
         assert lots(demo[user]).get(pk=honghe_so2.pk).available == expected, user
 
 
-def test_the_receiving_city_opens_the_lots_its_pool_received_and_is_told_of_their_expiry(demo, as_user, honghe_so2):
+def test_the_receiving_city_opens_the_lots_its_pool_received_and_is_told_of_their_expiry(demo, as_user, honghe_so2,
+                                                                                          make_lot):
     """A lot given to another city is that city's too (issue 19): its staff find it on the lot list and open its page
-    with what their pool holds of it, and are told ahead of its expiry; its issued quantity stays the giving city's,
-    and nobody else of the receiving city (a county, an enterprise) reaches it."""
-    from ledger.selectors import balances, lots
+    with what their pool holds of it and its evidence, and are told ahead of its expiry; its issued quantity stays the
+    giving city's, it is decided by the giving city only, and nobody else of the receiving city (a county, an
+    enterprise) reaches it, nor any other lot of the giving city."""
+    from quota_registry.files.services import attachments_add
     from quota_registry.notifications.models import Notification
     from reserve.expiry import notify_expiring
+    from reserve.workflows import LOTS_CITY
 
+    from .conftest import pdf
+
+    kept = make_lot("30", "NOX", "ent_gejiu")  # Honghe's, not given
+    evidence, = attachments_add(actor=demo["honghe_reviewer"], owner=honghe_so2, files=[pdf()],
+                                organisation=honghe_so2.enterprise, region=honghe_so2.region)
     for user in ("city_reviewer", "county_qilin", "ent_qilin"):  # before: Honghe's lot is not Qujing's
         assert as_user(user).get(f"/lots/{honghe_so2.pk}/").status_code == 404, user
+    assert as_user("city_reviewer").get(f"/files/{evidence.pk}/").status_code == 404
     transfer = _arrange(demo, quantity="7.25")
     engine.perform(actor=demo["province_leader"], model=CityTransfer, pk=transfer.pk, action="approve")
 
+    assert as_user("city_reviewer").get(f"/files/{evidence.pk}/").status_code == 200
+    assert as_user("city_reviewer").get(f"/lots/{kept.pk}/").status_code == 404  # only what it received
+    assert kept.number not in as_user("city_reviewer").get("/lots/").content.decode()
+    assert not LOTS_CITY(demo["city_reviewer"], honghe_so2) and LOTS_CITY(demo["honghe_reviewer"], honghe_so2)
+
     page = as_user("city_reviewer").get(f"/lots/{honghe_so2.pk}/")
+    from ledger.selectors import balances, lots
+
     assert page.status_code == 200 and honghe_so2.number in page.content.decode()
     assert honghe_so2.number in as_user("city_reviewer").get("/lots/?pollutant=SO2").content.decode()
     assert [lot.available for lot in lots(demo["city_reviewer"]).filter(pk=honghe_so2.pk)] == [Decimal("7.25")]
@@ -431,9 +447,9 @@ def test_the_receiving_city_opens_the_lots_its_pool_received_and_is_told_of_thei
     assert issued[("SO2", "532501")] == 0  # issued in Honghe: Qujing's pool holds it, Qujing did not issue it
     for user in ("county_qilin", "ent_qilin"):  # the pool is the city's, not a county's or an enterprise's
         assert as_user(user).get(f"/lots/{honghe_so2.pk}/").status_code == 404, user
+        assert as_user(user).get(f"/files/{evidence.pk}/").status_code == 404, user
 
     told = Notification.objects.filter(link=f"/lots/{honghe_so2.pk}/")
     assert notify_expiring(today=honghe_so2.valid_until - datetime.timedelta(days=20)) >= 1
     recipients = set(told.values_list("recipient__username", flat=True))
-    assert {"city_reviewer", "city_approver", "honghe_reviewer"} <= recipients
-    assert "county_qilin" not in recipients
+    assert {"city_reviewer", "city_approver", "honghe_reviewer", "ent_gejiu"} <= recipients
