@@ -83,7 +83,7 @@ def workflow_context(user, record, *, act_url: str, exclude=()) -> dict:
     return {
         "decisions": [(d, files.get(d.pk, []), kind.state_label(d.to_status), engine.words(d)) for d in decisions],
         "offers": offers(user, record, exclude=exclude), "act_url": act_url,
-        "waiting": [str(r.message) for r in engine.waiting_for_others(user, record)],
+        "waiting": [str(r.message).rstrip("。.") for r in engine.waiting_for_others(user, record)],  # the page ends it
         "opinion_limit": OPINION, "progress": engine.progress(record),
     }
 

@@ -453,3 +453,13 @@ def test_the_receiving_city_opens_the_lots_its_pool_received_and_is_told_of_thei
     assert notify_expiring(today=honghe_so2.valid_until - datetime.timedelta(days=20)) >= 1
     recipients = set(told.values_list("recipient__username", flat=True))
     assert {"city_reviewer", "city_approver", "honghe_reviewer", "ent_gejiu"} <= recipients
+
+
+def test_the_arrangers_page_says_another_person_approves(demo, as_user, honghe_so2):
+    """Four-eyes at the province: who arranged a transfer is told on its page that another person approves it, and
+    is offered only the refusal; the other person is offered the approval."""
+    transfer = _arrange(demo, quantity="2")
+    mine = as_user("province").get(f"/transfers/{transfer.pk}/").content.decode()
+    assert "须由省厅另一人员审批" in mine and "。。" not in mine
+    assert 'value="approve"' not in mine and 'value="refuse"' in mine
+    assert 'value="approve"' in as_user("province_leader").get(f"/transfers/{transfer.pk}/").content.decode()
