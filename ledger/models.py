@@ -56,7 +56,9 @@ class Account(models.Model):
     # named by the record it came from (the withdrawal's number) and labelled with what it is for.
     reference = models.CharField(_("reference"), max_length=40, blank=True)
     label = models.CharField(_("for"), max_length=200, blank=True)
-    # The city whose reserve pool this is (issue 19: each city of the province keeps its own pool); only a POOL.
+    # The city whose reserve pool this is (issue 19: each city of the province keeps its own pool), or whose pending
+    # withdrawals and sales hold quota taken from it: a POOL always, a HOLD since each city keeps its own (the one
+    # shared HOLD of before, without a city, keeps the holds made before, until they are released or withdrawn).
     city = models.ForeignKey("reference.Region", verbose_name=_("city"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
 
@@ -68,11 +70,15 @@ class Account(models.Model):
         verbose_name = _("ledger account")
         verbose_name_plural = _("ledger accounts")
         constraints = [
-            models.UniqueConstraint(fields=["kind"], condition=~Q(kind__in=["enterprise", "pool", "carbon"]),
+            models.UniqueConstraint(fields=["kind"], condition=~Q(kind__in=["enterprise", "pool", "carbon", "hold"]),
                                     name="account_singletons"),
             models.UniqueConstraint(fields=["city"], condition=Q(kind="pool"), name="account_pool_per_city"),
-            models.CheckConstraint(condition=Q(kind="pool", city__isnull=False) | (~Q(kind="pool") & Q(city__isnull=True)),
-                                   name="account_city_iff_pool"),
+            models.UniqueConstraint(fields=["city"], condition=Q(kind="hold"), name="account_hold_per_city"),
+            models.UniqueConstraint(fields=["kind"], condition=Q(kind="hold", city__isnull=True),
+                                    name="account_one_shared_hold"),
+            models.CheckConstraint(condition=Q(kind="pool", city__isnull=False) | Q(kind="hold")
+                                   | (~Q(kind__in=["pool", "hold"]) & Q(city__isnull=True)),
+                                   name="account_city_of_pool_or_hold"),
             models.UniqueConstraint(fields=["organisation"], condition=Q(kind="enterprise", reference=""),
                                     name="account_per_enterprise"),
             models.UniqueConstraint(fields=["organisation"], condition=Q(kind="carbon"), name="carbon_account_per_unit"),
@@ -98,7 +104,7 @@ def account_name(kind: str, organisation: str, reference: str, label: str, city_
         return f"{kind_label}：{organisation}（{label or reference}）"
     if kind in OWNED_ACCOUNTS:
         return f"{kind_label}：{organisation}"
-    if kind == AccountKind.POOL and city_id:
+    if kind in (AccountKind.POOL, AccountKind.HOLD) and city_id:
         from quota_registry.jurisdiction import division_name
 
         return f"{kind_label}：{division_name(city_id)}"

@@ -47,7 +47,10 @@ def lots(user, *, today=None):
     qs = scope(user, Lot.objects.quota().select_related("pollutant", "region", "enterprise", "watershed", "industry"))
     city_id = getattr(user, "city_id", None) if getattr(user, "is_authenticated", False) else None
     pool = _holding_sum(AccountKind.POOL, **({"city_id": city_id} if city_id else {}))
-    return qs.annotate(in_pool=pool, held=_holding_sum(AccountKind.HOLD)).annotate(
+    # held by the city's withdrawals and sales (in its hold, or in the shared hold of before each city had its own)
+    held = (_holding_sum(AccountKind.HOLD, city_id=city_id) + _holding_sum(AccountKind.HOLD, city_id=None)
+            if city_id else _holding_sum(AccountKind.HOLD))
+    return qs.annotate(in_pool=pool, held=held).annotate(
         available=Case(When(Q(status=LotStatus.ACTIVE) & Q(valid_until__gte=today), then=F("in_pool")), default=ZERO,
                        output_field=DecimalField(max_digits=20, decimal_places=4)))
 
@@ -111,12 +114,16 @@ def _balance_rows(lot_qs, today, *, city_id=None, filters=None) -> list[dict]:
     for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
         rows[(r["pollutant_id"], r["region_id"])]["issued"] = r["total"]
     in_pool, held = Q(account__kind=AccountKind.POOL), Q(account__kind=AccountKind.HOLD)
+    shared_hold = held & Q(account__city__isnull=True)  # the one hold of before each city had its own: by the lots
     if city_id:
         in_pool &= Q(account__city_id=city_id)
     active = Q(lot__status=LotStatus.ACTIVE) & Q(lot__valid_until__gte=today)
     ours = Q(lot__in=lot_qs.values("pk"))
-    where = (ours & (in_pool | held)) if filters is None else (
-        (in_pool & Q(**{f"lot__{k}": v for k, v in filters.items()})) | (held & ours))
+    if filters is None:
+        where = ours & (in_pool | (held & Q(account__city_id=city_id) if city_id else held) | shared_hold)
+    else:  # the city's whole pool and hold, whatever lots they hold (received ones too)
+        where = ((in_pool | (held & Q(account__city_id=city_id))) & Q(**{f"lot__{k}": v for k, v in filters.items()})
+                 | (shared_hold & ours))
     holdings = (Holding.objects.filter(where, quantity__gt=0)
                 .values("lot__pollutant_id", "lot__region_id")
                 .annotate(available=Sum("quantity", filter=in_pool & active), held=Sum("quantity", filter=held),
@@ -147,9 +154,9 @@ def balances(user, *, pollutant: str | None = None, region: str | None = None, t
     """Per factor x county: issued (not revoked), available, held, planned; cached until one of them changes.
 
     A city's staff see their city's pool (issue 19): what is available or planned is what lies in its pool account,
-    so quota given to another city leaves these figures, and quota received from another city shows under its
-    county of origin (issued elsewhere: no issued figure here). Held quantities are read from the one hold account
-    by the lots' counties of origin."""
+    and what is held what lies in its hold account, so quota given to another city leaves these figures, and quota
+    received from another city shows under its county of origin (issued elsewhere: no issued figure here). What the
+    shared hold of before each city kept its own still holds is read by the lots' counties of origin."""
     today = today or timezone.localdate()
     lot_qs = scope(user, Lot.objects.quota())  # not the carbon side's allowances (a factor no page lists)
     city_id = getattr(user, "city_id", None) if getattr(user, "is_authenticated", False) else None

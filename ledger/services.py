@@ -51,26 +51,38 @@ def account(kind: str, organisation=None, *, reference: str = "", label: str = "
         acc, _ = Account.objects.get_or_create(kind=kind, organisation=organisation, reference=reference,
                                                defaults={"label": label[:200]})
         return acc
-    if kind == AccountKind.POOL:
+    if kind == AccountKind.POOL or (kind == AccountKind.HOLD and city is not None):
         from quota_registry.jurisdiction import city_id_of
 
         city_id = city_id_of(getattr(city, "pk", city))
         if city_id is None:
-            raise ValueError("a reserve pool is a city's: name the city or one of its counties")
+            raise ValueError("a reserve pool (and its hold) is a city's: name the city or one of its counties")
         acc, _ = Account.objects.get_or_create(kind=kind, city_id=city_id)
         return acc
-    acc, _ = Account.objects.get_or_create(kind=kind, organisation=None)
+    # a singleton; HOLD without a city: the one shared hold of before each city kept its own (its holds end as
+    # they are released or withdrawn)
+    acc, _ = Account.objects.get_or_create(kind=kind, organisation=None, city=None)
     return acc
 
 
 def pool(region) -> Account:
     """The reserve pool of the city `region` belongs to: a Region, its id or its division code (the city or one of
     its counties)."""
+    return account(AccountKind.POOL, city=_region(region))
+
+
+def held(region) -> Account:
+    """Where the city `region` belongs to holds what its pending withdrawals and the reserve's sales took from its
+    pool (a Region, its id or its division code)."""
+    return account(AccountKind.HOLD, city=_region(region))
+
+
+def _region(region):
     if isinstance(region, str):
         from quota_registry.reference.models import Region
 
-        region = Region.objects.get(code=region)
-    return account(AccountKind.POOL, city=region)
+        return Region.objects.get(code=region)
+    return region
 
 
 def legs_hash(*, sequence, kind, created_at, actor_id, reverses_id, subject, memo, legs, previous_hash) -> str:
@@ -184,11 +196,11 @@ def issue(*, actor, lots: list[Lot], subject, memo: str = "") -> LedgerTransacti
 
 def hold(*, actor, allocations: list[tuple[Lot, Decimal]], subject, memo: str = "", pool: Account | None = None,
          held: Account | None = None) -> LedgerTransaction:
-    """Reserve quantities of lots in a city's pool for a pending withdrawal: POOL -> HOLD. `pool` is the city's pool
-    (default: that of the first lot's origin city); `pool` and `held` are those accounts when the caller has them
-    already (the allocator reads them before it takes the ledger lock)."""
+    """Reserve quantities of lots in a city's pool for a pending withdrawal: POOL -> the city's HOLD. `pool` is the
+    city's pool (default: that of the first lot's origin city); `pool` and `held` are those accounts when the caller
+    has them already (the allocator reads them before it takes the ledger lock)."""
     pool = pool or account(AccountKind.POOL, city=allocations[0][0].region_id)
-    held = held or account(AccountKind.HOLD)
+    held = held or account(AccountKind.HOLD, city=pool.city_id)
     return post(actor=actor, kind=TransactionKind.HOLD, legs=[Leg(lot, pool, held, q) for lot, q in allocations],
                 subject=subject, memo=memo)
 

@@ -506,7 +506,7 @@ def allocate_and_hold(application: WithdrawalApplication, actor):
         for a in Allocation.objects.filter(item__application=application).select_related("lot", "item"):
             chosen[a.item_id].append(a)
     Allocation.objects.filter(item__application=application, chosen_by_applicant=False).delete()
-    pool, held = ledger.pool(application.region_id), ledger.account(AccountKind.HOLD)
+    pool, held = ledger.pool(application.region_id), ledger.held(application.region_id)
     ledger.lock()
     errors, holds = {}, []
     for item in items:
@@ -570,7 +570,8 @@ def release_hold(application: WithdrawalApplication, actor, reason: str) -> None
 def complete_withdrawal(application: WithdrawalApplication, actor) -> None:
     """City approval: the held quantities move to the enterprise's account for this project, and each
     enterprise whose reduction was used gets its permit-change obligation."""
-    held = ledger.account(AccountKind.HOLD)
+    txn = application.hold_transaction  # where its hold lies (the city's, or the shared hold of before)
+    held = txn.movements.first().to_account if txn is not None else ledger.held(application.region_id)
     project_account = ledger.account(AccountKind.ENTERPRISE, application.applicant, reference=application.number,
                                      label=application.project_name)
     allocations = list(Allocation.objects.filter(item__application=application)

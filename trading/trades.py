@@ -252,7 +252,8 @@ def announce(ctx) -> None:
     trade.announcement_ends = ctx.values.get("announcement_ends")
     trade.notice_due = notice_due(trade.announcement_ends or timezone.localdate(),
                                   WorkdayCalendar.load(city=trade.region_id))
-    held = ledger.account(AccountKind.ESCROW if trade.seller_id else AccountKind.HOLD)  # the reserve's, or not
+    # an enterprise's offer in ESCROW; the reserve's in its city's HOLD
+    held = ledger.account(AccountKind.ESCROW) if trade.seller_id else ledger.held(trade.region_id)
     legs = [ledger.Leg(tl.lot, tl.account, held, tl.quantity) for tl in trade.lots.select_related("lot", "account")]
     trade.hold_transaction = ledger.post(actor=ctx.actor, kind=TransactionKind.HOLD, legs=legs, subject=trade,
                                          memo=_("Held for trade %(number)s") % {"number": trade.number})

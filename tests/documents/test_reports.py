@@ -28,7 +28,7 @@ def test_month_ties_out_to_the_ledger(make_lot, filed, api_as, demo):
     Lot.objects.filter(pk=old.pk).update(valid_until=dt.date(2020, 1, 1))
     expire_lots()
     ledger.hold(actor=demo["city_approver"], allocations=[(lot, Decimal("12"))], subject=lot)  # internal move
-    ledger.post(actor=None, kind="withdraw", legs=[ledger.Leg(lot, ledger.account(AccountKind.HOLD),
+    ledger.post(actor=None, kind="withdraw", legs=[ledger.Leg(lot, ledger.held("530300"),
                                                              ledger.account(AccountKind.ENTERPRISE, lot.enterprise),
                                                              Decimal("12"))])
     today = timezone.localdate()

@@ -42,7 +42,7 @@ def test_a_holding_changed_by_hand_is_refused(make_lot):
 
 def test_a_movement_without_its_holdings_is_refused(make_lot):
     lot = make_lot("10", pollutant="SO2")
-    pool, hold = ledger.pool("530300"), ledger.account(AccountKind.HOLD)
+    pool, hold = ledger.pool("530300"), ledger.held("530300")
     txn = lot.movements.get().transaction
     with pytest.raises(DatabaseError, match="holding of account"):
         _commit_check("INSERT INTO reserve_movement (transaction_id, lot_id, from_account_id, to_account_id, quantity)"

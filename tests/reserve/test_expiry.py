@@ -22,7 +22,7 @@ def test_expired_lot_leaves_the_pool_once(make_lot, demo):
     assert lot.status == LotStatus.EXPIRED
     assert ledger.balance(ledger.pool("530300"), lot) == 0
     assert ledger.balance(ledger.account(AccountKind.EXPIRED), lot) == Decimal("15")
-    assert ledger.balance(ledger.account(AccountKind.HOLD), lot) == Decimal("5")  # a pending withdrawal keeps its hold
+    assert ledger.balance(ledger.held("530300"), lot) == Decimal("5")  # a pending withdrawal keeps its hold
     assert expire_lots(today=dt.date(2026, 11, 22)) == 0
     assert lot.movements.filter(transaction__kind=TransactionKind.EXPIRE).count() == 1
     assert verify().ok

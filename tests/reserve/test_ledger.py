@@ -43,7 +43,7 @@ def test_overdraw_is_refused_and_changes_nothing(make_lot, demo):
 def test_hold_release_and_reversal(make_lot, demo):
     lot = make_lot("10")
     held = ledger.hold(actor=demo["city_approver"], allocations=[(lot, Decimal("4"))], subject=lot)
-    assert ledger.balance(pool(), lot) == Decimal("6") and ledger.balance(ledger.account(AccountKind.HOLD), lot) == 4
+    assert ledger.balance(pool(), lot) == Decimal("6") and ledger.balance(ledger.held("530300"), lot) == 4
     release = ledger.release(actor=demo["city_approver"], hold_transaction=held)
     assert release.reverses == held and release.kind == TransactionKind.RELEASE
     assert ledger.balance(pool(), lot) == Decimal("10")
@@ -235,7 +235,7 @@ def test_the_ledger_api_gives_each_transactions_movements_in_a_fixed_number_of_q
     lot = make_lot("7.5", "NOX")
     txn = ledger.hold(actor=demo["city_approver"], allocations=[(lot, Decimal("2.25"))], subject=lot)
     expected = [{"lot": lot.number, "pollutant": "NOX", "from_account": str(ledger.pool("530300")),
-                 "to_account": str(ledger.account(AccountKind.HOLD)), "quantity": "2.2500"}]
+                 "to_account": str(ledger.held("530300")), "quantity": "2.2500"}]
     listed = {t["sequence"]: t for t in client.get("/api/v1/ledger/").json()["results"]}
     assert listed[txn.sequence]["movements"] == expected
     assert client.get(f"/api/v1/ledger/{txn.pk}/").json()["movements"] == expected

@@ -463,3 +463,32 @@ def test_the_arrangers_page_says_another_person_approves(demo, as_user, honghe_s
     assert "须由省厅另一人员审批" in mine and "。。" not in mine
     assert 'value="approve"' not in mine and 'value="refuse"' in mine
     assert 'value="approve"' in as_user("province_leader").get(f"/transfers/{transfer.pk}/").content.decode()
+
+
+def test_each_city_holds_in_its_own_hold_and_sees_only_its_own_held_quota(demo, honghe_so2, make_lot):
+    """A withdrawal's hold lies in its city's HOLD account (issue 19): a hold of Qujing's on quota it received from
+    Honghe shows as held in Qujing's overview, not in Honghe's; what the shared hold of before each city kept its own
+    still holds counts by the lot's county of origin."""
+    from reserve.selectors import pool_overview
+
+    def cell(user, county, factor="SO2"):
+        found = pool_overview(demo[user])
+        row = next(r for r in found["table"] if r["pollutant"].code == factor)
+        return {c.code: x for c, x in zip(found["counties"], row["cells"], strict=True)}.get(county)
+
+    transfer = _arrange(demo, quantity="7.25")
+    engine.perform(actor=demo["province_leader"], model=CityTransfer, pk=transfer.pk, action="approve")
+    txn = ledger.hold(actor=demo["city_approver"], allocations=[(honghe_so2, Decimal("2"))], subject=honghe_so2,
+                      pool=ledger.pool("530300"))
+    assert {m.to_account for m in txn.movements.all()} == {ledger.held("530300")} != {ledger.held("532500")}
+    assert (cell("city_reviewer", "532501")["held"], cell("city_reviewer", "532501")["available"]) == (
+        Decimal("2"), Decimal("5.25"))
+    assert cell("honghe_reviewer", "532501")["held"] == 0
+    assert cell("honghe_reviewer", "532501")["available"] == Decimal("42.75")
+
+    qujing = make_lot("9", "NOX")  # a hold of before, in the shared account
+    ledger.post(actor=None, kind=TransactionKind.HOLD, legs=[
+        ledger.Leg(qujing, ledger.pool("530300"), ledger.account(AccountKind.HOLD), Decimal("4"))])
+    assert cell("city_reviewer", "530302", "NOX")["held"] == Decimal("4")
+    assert cell("honghe_reviewer", "530302", "NOX") is None
+    assert verify().ok

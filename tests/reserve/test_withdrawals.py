@@ -27,7 +27,7 @@ def pool_balance(lot):
 
 
 def held(lot):
-    return ledger.balance(ledger.account(AccountKind.HOLD), lot)
+    return ledger.balance(ledger.held("530300"), lot)
 
 
 @pytest.fixture
@@ -294,7 +294,7 @@ def test_twenty_concurrent_submissions_compete_for_one_lot(work_left_to_the_work
     assert outcomes.count("ok") == 10, outcomes
     assert len(errors) == 10 and all("PB" in getattr(e, "message_dict", {}) for e in errors), errors
     assert all("Not enough eligible quota" in e.message_dict["PB"][0] or "不足" in e.message_dict["PB"][0] for e in errors)
-    assert ledger.balance(ledger.account(AccountKind.HOLD), lot) == Decimal("12.0000")
+    assert ledger.balance(ledger.held("530300"), lot) == Decimal("12.0000")
     assert ledger.balance(ledger.pool("530300"), lot) == 0
     assert WithdrawalApplication.objects.filter(status="submitted").count() == 10
     assert Allocation.objects.filter(lot=lot).count() == 10

@@ -100,7 +100,7 @@ def test_reserve_bidding_sale_end_to_end(reserve_trade, api_as, api, demo):
     trade, lot = reserve_trade
     pk = trade["id"]
     city = api_as("city_reviewer")
-    assert ledger.balance(ledger.account(AccountKind.HOLD), lot) == Decimal("10")  # held since the announcement
+    assert ledger.balance(ledger.held("530300"), lot) == Decimal("10")  # held since the announcement
     now = timezone.now()
     body = {"starting_price": "1000", "increment": "50", "bidding_opens": (now - dt.timedelta(minutes=1)).isoformat(),
             "bidding_closes": (now + dt.timedelta(hours=1)).isoformat()}
@@ -132,7 +132,7 @@ def test_reserve_bidding_sale_end_to_end(reserve_trade, api_as, api, demo):
     confirmed = approver.post(f"{URL}{pk}/confirm/", {}, format="json").json()
     assert confirmed["status"] == "confirmed"
     huize = ledger.account(AccountKind.ENTERPRISE, demo["ent_huize"].organisation)
-    assert ledger.balance(huize, lot) == Decimal("5") and ledger.balance(ledger.account(AccountKind.HOLD), lot) == 0
+    assert ledger.balance(huize, lot) == Decimal("5") and ledger.balance(ledger.held("530300"), lot) == 0
     assert obligations_of(Trade.objects.get(pk=pk)).filter(enterprise=lot.enterprise).exists()
     assert verify().ok
     assert api.get(f"{URL}{pk}/").status_code == 401  # not yet published: the public API needs login here
