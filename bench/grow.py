@@ -22,8 +22,9 @@ def grow(target: int, seed: int = 6962, log=print) -> int:
     from django.db import transaction
 
     from bench.loadgen import Writer
-    from ledger.models import AccountKind, Holding, LedgerHead, LedgerTransaction, Movement, TransactionKind
-    from ledger.services import account, legs_hash
+    from ledger.models import Holding, LedgerHead, LedgerTransaction, Movement, TransactionKind
+    from ledger.services import held as held_of
+    from ledger.services import legs_hash
     from ledger.services import pool as pool_of
 
     head = LedgerHead.objects.get(pk=1)
@@ -32,7 +33,7 @@ def grow(target: int, seed: int = 6962, log=print) -> int:
         log(f"the ledger has {head.sequence:,} transactions already")
         return 0
     missing += missing % 2  # pairs: every hold is released
-    pool, hold = pool_of("530300"), account(AccountKind.HOLD)
+    pool, hold = pool_of("530300"), held_of("530300")
     lots = list(Holding.objects.filter(account=pool, quantity__gte=Decimal("1")).values_list("lot_id", flat=True))
     if not lots:
         raise SystemExit("no lot in the pool to hold: build the data first (make bench-data SCALE=1)")

@@ -231,8 +231,9 @@ class Generator:
             raise RuntimeError("Reference data, the county bureaus' reviewers and the city reviewer and approver are "
                                "needed first: run `manage.py seed_demo --without-pool`.")
         self.ct = {m: ContentType.objects.get_for_model(m).pk for m in (EntryApplication, WithdrawalApplication)}
-        self.accounts = {k: account(k).pk for k in (AccountKind.SOURCE, AccountKind.HOLD)}
+        self.accounts = {k: account(k).pk for k in (AccountKind.SOURCE,)}
         self.pools = {pk: account(AccountKind.POOL, city=pk).pk for pk in cities}
+        self.holds = {pk: account(AccountKind.HOLD, city=pk).pk for pk in cities}  # each city's, as ledger.held
         self.validity = rule_set().validity_years
         self.rule_code = rule_set().code
         # Air and water factors are filed far more often than heavy metals.
@@ -362,6 +363,9 @@ class Generator:
 
     def pool(self, enterprise) -> int:
         return self.pools[self.city_of[enterprise.region_id]]
+
+    def held(self, enterprise) -> int:
+        return self.holds[self.city_of[enterprise.region_id]]
 
     def number(self, prefix: str, t: datetime.datetime) -> str:
         year = timezone.localtime(t).year
@@ -541,7 +545,7 @@ class Generator:
     def post_history(self, app: App, legs, accounts, obligations, picks):
         """The ledger events of one withdrawal's review steps; returns the hold in force, if any."""
         subject = (self.ct[WithdrawalApplication], app.id, app.number)
-        pool, held = self.pool(app.enterprise), self.accounts[AccountKind.HOLD]
+        pool, held = self.pool(app.enterprise), self.held(app.enterprise)
         hold = None
         for action, t in app.steps:
             if not legs:

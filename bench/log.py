@@ -90,9 +90,9 @@ def post_batch(n: int) -> int:
     from decimal import Decimal
 
     from ledger import services as ledger
-    from ledger.models import AccountKind, Holding
+    from ledger.models import Holding
 
-    pool, hold = ledger.pool("530300"), ledger.account(AccountKind.HOLD)
+    pool, hold = ledger.pool("530300"), ledger.held("530300")
     lots = list(Holding.objects.filter(account=pool, quantity__gte=1).select_related("lot")[:500])
     rng = random.Random(20261129)  # noqa: S311
     for i in range(n // 2):
