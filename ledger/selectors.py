@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from quota_registry.access import scope
 from quota_registry.files.selectors import visible_to
@@ -69,24 +70,50 @@ class Line(NamedTuple):
     target: str
 
 
-def movement_lines(transaction_ids) -> dict[int, list[Line]]:
+def movement_lines(transaction_ids, *, cities: list[int] | None = None) -> dict[int, list[Line]]:
     """The movements of these transactions, by transaction, in one query of values: a page of the ledger shows some
     200 of them (the API 500), and making a model instance of each movement, its lot, factor, both accounts and their
-    organisations was most of the page's time. Each account is named once."""
-    sides = ("kind", "organisation__name", "reference", "label", "city_id")
+    organisations was most of the page's time. Each account is named once.
+
+    `cities`: the region ids of the viewer's city (a city's staff; None: the province's, who see every city): an
+    organisation's account of another city is named by its kind only, as the public ledger names every account
+    (whose quota another city's enterprise holds, pledges or uses is that city's business, issue 19)."""
+    sides = ("kind", "organisation__name", "organisation__region_id", "reference", "label", "city_id")
+    width = len(sides)
     rows = (Movement.objects.filter(transaction_id__in=list(transaction_ids)).order_by("transaction_id", "id")
             .values_list("transaction_id", "lot__number", "lot__pollutant__name", "lot__pollutant__code", "quantity",
                          "from_account_id", *(f"from_account__{f}" for f in sides),
                          "to_account_id", *(f"to_account__{f}" for f in sides)))
     names, lines = {}, defaultdict(list)
     for txn, number, factor, code, quantity, src, *rest in rows:
-        (src_values, dst, dst_values) = rest[:5], rest[5], rest[6:]
+        (src_values, dst, dst_values) = rest[:width], rest[width], rest[width + 1:]
         for pk, values in ((src, src_values), (dst, dst_values)):
             if pk not in names:
-                kind, organisation, reference, label, city_id = values
-                names[pk] = account_name(kind, organisation or "", reference, label, city_id)
+                names[pk] = shown_account(*values, cities=cities)
         lines[txn].append(Line(number, factor, code, quantity, names[src], names[dst]))
     return lines
+
+
+def shown_account(kind, organisation: str | None, region_id, reference, label, city_id, *, cities) -> str:
+    """An account's name as a viewer of the city `cities` (None: every city's) is shown it: an organisation's account
+    of another city by its kind only (`movement_lines`)."""
+    if cities is not None and organisation is not None and region_id not in cities:
+        elsewhere = _("another city")
+        return f"{AccountKind(kind).label}（{elsewhere}）"
+    return account_name(kind, organisation or "", reference, label, city_id)
+
+
+def account_shown(account, *, cities) -> str:
+    """`shown_account` of an Account (its organisation selected with it)."""
+    org = account.organisation if account.organisation_id else None
+    return shown_account(account.kind, org.name if org else None, org.region_id if org else None, account.reference,
+                         account.label, account.city_id, cities=cities)
+
+
+def ledger_cities(user) -> list[int] | None:
+    """Whose accounts the user's ledger names (`movement_lines`): a city's staff their city's; the province's every
+    city's (None)."""
+    return None if getattr(user, "is_province_staff", False) else list(user.city_region_ids)
 
 
 def ledger_transactions():

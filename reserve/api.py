@@ -279,7 +279,8 @@ class LedgerTransactionSerializer(serializers.ModelSerializer):
     def get_movements(self, transaction) -> list[dict]:
         lines = self.context.get("lines")
         if lines is None or transaction.pk not in lines:  # one transaction alone (retrieve), or a page not yet read
-            lines = ledger_reads.movement_lines([transaction.pk])
+            lines = ledger_reads.movement_lines([transaction.pk],
+                                                cities=ledger_reads.ledger_cities(self.context["request"].user))
         quantity = QuantityField()
         return [{"lot": line.lot, "pollutant": line.code, "from_account": line.source, "to_account": line.target,
                  "quantity": quantity.to_representation(line.quantity)} for line in lines.get(transaction.pk, ())]
@@ -309,8 +310,8 @@ class LedgerViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer(self, *args, **kwargs):
         if args and isinstance(args[0], list):  # a page: the movements of all its transactions in one query
-            kwargs["context"] = {**self.get_serializer_context(),
-                                 "lines": ledger_reads.movement_lines(t.pk for t in args[0])}
+            kwargs["context"] = {**self.get_serializer_context(), "lines": ledger_reads.movement_lines(
+                (t.pk for t in args[0]), cities=ledger_reads.ledger_cities(self.request.user))}
         return super().get_serializer(*args, **kwargs)
 
 

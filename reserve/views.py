@@ -268,15 +268,20 @@ def lot_list(request):
 @login_required
 def lot_detail(request, pk):
     lot = get_scoped_or_404(request.user, ledger_reads.lots(request.user), pk=pk)
-    movements = []
+    movements, cities = [], None
     if is_city_staff(request.user):
-        movements = lot.movements.select_related(
+        cities = ledger_reads.ledger_cities(request.user)  # another city's enterprises are not named
+        movements = [(m, ledger_reads.account_shown(m.from_account, cities=cities),
+                      ledger_reads.account_shown(m.to_account, cities=cities)) for m in lot.movements.select_related(
             "transaction", *(f"{side}_account__{name}" for side in ("from", "to") for name in ledger_reads.ACCOUNT_NAMES)
-        ).order_by("transaction__sequence")
+        ).order_by("transaction__sequence")]
+    elif request.user.is_county_reviewer:
+        cities = list(request.user.city_region_ids)
+    holdings = lot.holdings.select_related("account__organisation").filter(quantity__gt=0)
     return render(request, "reserve/lot_detail.html", {
         "lot": lot, "movements": movements, "timeline": history(lot, technical=request.user.is_city_staff),
         **pages.workflow_context(request.user, lot, act_url=reverse("reserve:lot-act", args=[pk])),
-        "holdings": lot.holdings.select_related("account__organisation").filter(quantity__gt=0),
+        "holdings": [(h, ledger_reads.account_shown(h.account, cities=cities)) for h in holdings],
         "evidence": attachments_of(lot),
         # a lot received from another city: its entry application is that city's (named, not linked)
         "entry_linked": hasattr(lot, "entry_item") and scope(request.user, EntryApplication).filter(
@@ -297,7 +302,8 @@ def ledger_list(request):
         qs = qs.filter(kind=request.GET["kind"])
     page = _page(request, qs, paginator=ledger_reads.LedgerPaginator)
     return render(request, "reserve/ledger.html", {
-        "page": page, "lines": ledger_reads.movement_lines(t.pk for t in page.object_list),
+        "page": page, "lines": ledger_reads.movement_lines((t.pk for t in page.object_list),
+                                                          cities=ledger_reads.ledger_cities(request.user)),
         "kinds": TransactionKind.choices, "head": LedgerHead.objects.filter(pk=1).first()})
 
 

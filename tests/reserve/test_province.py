@@ -492,3 +492,23 @@ def test_each_city_holds_in_its_own_hold_and_sees_only_its_own_held_quota(demo, 
     assert cell("city_reviewer", "530302", "NOX")["held"] == Decimal("4")
     assert cell("honghe_reviewer", "530302", "NOX") is None
     assert verify().ok
+
+
+def test_a_citys_ledger_names_only_its_own_enterprises(demo, as_user, api_as, make_lot):
+    """Every city's staff read the whole chain of the ledger (it is public, Art 24), but whose account another city's
+    quota lies in is that city's business (issue 19): an enterprise of another city is named by its account's kind
+    only, as the public ledger names every account."""
+    qilin = demo["ent_qilin"].organisation
+    lot = make_lot("6", "NOX")
+    ledger.post(actor=None, kind=TransactionKind.TRANSFER, legs=[
+        ledger.Leg(lot, ledger.pool("530300"), ledger.account(AccountKind.ENTERPRISE, qilin), Decimal("6"))])
+    for user, named in (("city_reviewer", True), ("honghe_reviewer", False)):
+        page = as_user(user).get("/ledger/").content.decode()
+        api = str(api_as(user).get("/api/v1/ledger/").json())
+        assert (qilin.name in page, qilin.name in api) == (named, named), user
+        assert named or "企业持有（外市）" in page, user
+    honghe_lot = make_lot("4", "NOX", "ent_gejiu")
+    gejiu = demo["ent_gejiu"].organisation
+    ledger.post(actor=None, kind=TransactionKind.TRANSFER, legs=[
+        ledger.Leg(honghe_lot, ledger.pool("532500"), ledger.account(AccountKind.ENTERPRISE, gejiu), Decimal("1"))])
+    assert gejiu.name in as_user("honghe_reviewer").get(f"/lots/{honghe_lot.pk}/").content.decode()
