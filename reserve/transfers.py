@@ -19,6 +19,7 @@ from ledger.models import Holding, LotStatus, TransactionKind
 from quota_registry import inputs, jurisdiction
 from quota_registry.audit.services import record, snapshot
 from quota_registry.notifications.services import notify
+from quota_registry.orgs.models import Role, User
 from quota_registry.orgs.selectors import city_staff
 from quota_registry.outbox import enqueue_after_commit
 from quota_registry.reference.models import Pollutant, Region, RegionLevel, Watershed
@@ -143,7 +144,9 @@ def transfer_create(*, actor, data: dict) -> CityTransfer:
 
 
 def _tell_cities(transfer) -> None:
-    notify(recipients=[*city_staff(transfer.from_city_id), *city_staff(transfer.to_city_id)],
+    """Both cities' staff, and the province's other people, one of whom decides it (four-eyes)."""
+    deciders = User.objects.filter(is_active=True, role=Role.PROVINCE_REVIEWER).exclude(pk=transfer.requested_by_id)
+    notify(recipients=[*city_staff(transfer.from_city_id), *city_staff(transfer.to_city_id), *deciders],
            subject=_("Transfer %(number)s arranged by the province: %(quantity)s of %(factor)s from %(from)s to %(to)s")
            % {"number": transfer.number, "quantity": show(transfer.quantity, transfer.pollutant.unit),
               "factor": transfer.pollutant.name, "from": transfer.from_city.name, "to": transfer.to_city.name},

@@ -247,13 +247,14 @@ PROVINCE = engine.role(Role.PROVINCE_REVIEWER, text=gettext_lazy("the province")
 
 
 def _not_the_arranger(actor, transfer) -> Refusal | None:
-    """Four-eyes at the province (PORTAL_FOUR_EYES): a transfer the province arranged is approved by another of its
-    people than the one who arranged it (a city's request has had the giving city's eyes besides the province's)."""
+    """Four-eyes at the province (PORTAL_FOUR_EYES): a transfer the province arranged is approved or refused by another
+    of its people than the one who arranged it (a city's request has had the giving city's eyes besides the
+    province's)."""
     from django.conf import settings
 
     if settings.PORTAL_FOUR_EYES and transfer.origin == TransferOrigin.PROVINCE and transfer.requested_by_id == actor.pk:
-        return Refusal(403, _("You arranged this transfer; another person of the province must approve it (four-eyes: "
-                              "one person prepares, another decides)."))
+        return Refusal(403, _("You arranged this transfer; another person of the province decides it (four-eyes: one "
+                              "person prepares, another decides)."))
     return None
 
 
@@ -298,6 +299,6 @@ CITY_TRANSFER = engine.register(Kind(
                                 "the two pools in one ledger transaction")),
         Step("refuse", (TransferStatus.AGREED, TransferStatus.ARRANGED), TransferStatus.REFUSED, PROVINCE,
              Decision.REJECT, Stage.PROVINCE, gettext_lazy("Refuse"), opinion="required", style="danger",
-             done=gettext_lazy("Refused by the province"),
+             guard=_not_the_arranger, done=gettext_lazy("Refused by the province"),
              confirm=gettext_lazy("Refuse the transfer? The reason is sent to both cities.")),
     ]))

@@ -289,11 +289,15 @@ def progress(record) -> dict | None:
         submitted = getattr(record, "submitted_at", None)
         if limit and submitted and current > 0:  # the bureau's time limit runs from the submission
             due = calendar.add_working_days(timezone.localdate(submitted), limit[0]).date
-    steps = [{"label": m.label, "holder": m.holder,
-              "state": "done" if current is None or i < current or (final and i == current) else
-              "current" if i == current else "todo"} for i, m in enumerate(milestones)]
-    if current is None:  # ended off the way (rejected, withdrawn, revoked): every step is history
+    if current is None:  # ended off the way (rejected, withdrawn, refused): the steps it went through, then the end
+        visited = {s for pair in decisions_of(record).values_list("from_status", "to_status") for s in pair}
+        steps = [{"label": m.label, "holder": m.holder, "state": "done"} for m in milestones
+                 if set(m.states) & visited or (not visited and set(m.states) & set(kind.initials))]
         steps.append({"label": kind.state_label(status), "holder": "", "state": "ended"})
+    else:
+        steps = [{"label": m.label, "holder": m.holder,
+                  "state": "done" if i < current or (final and i == current) else
+                  "current" if i == current else "todo"} for i, m in enumerate(milestones)]
     return {"steps": steps, "status": kind.state_label(status), "since": since, "working_days": held,
             "holder": milestones[current].holder if current is not None and not final else "",
             "finished": final or current is None, "limit": limit if due else None, "due": due,

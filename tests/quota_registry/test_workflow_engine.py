@@ -253,7 +253,7 @@ SCRIPTS = [
     ("citytransfer", _transfer, [("decline", "honghe_reviewer", OPINION)]),
     ("citytransfer", _transfer, [("agree", "honghe_reviewer", {}), ("refuse", "province", OPINION)]),
     ("citytransfer", _arranged, [("approve", "province_leader", {})]),  # not by who arranged it (four-eyes)
-    ("citytransfer", _arranged, [("refuse", "province", OPINION)]),
+    ("citytransfer", _arranged, [("refuse", "province_leader", OPINION)]),
     ("obligation", _obligation, [("file", "ent_qilin", lambda o: {"files": [pdf()], "note": "已提交"}),
                                  ("confirm", "county_qilin", {
                                      "permit_number": "P-1", "permit_version": "2026-11-20 变更",

@@ -364,7 +364,7 @@ def test_the_province_arranges_through_the_api_and_a_city_may_not(demo, api_as, 
     assert made.status_code == 201, made.json()
     data = made.json()
     assert (data["origin"], data["status"], data["to_city"]) == ("province", "arranged", "530300")
-    assert data["allowed_actions"] == ["refuse"]  # who arranged it does not approve it (four-eyes)
+    assert data["allowed_actions"] == []  # who arranged it does not decide it (four-eyes)
     leader = api_as("province_leader").get(f"/api/v1/transfers/{data['id']}/").json()
     assert leader["allowed_actions"] == ["approve", "refuse"]
     mine = api_as("province").post(f"/api/v1/transfers/{data['id']}/approve/", {}, format="json")
@@ -456,13 +456,19 @@ def test_the_receiving_city_opens_the_lots_its_pool_received_and_is_told_of_thei
 
 
 def test_the_arrangers_page_says_another_person_approves(demo, as_user, honghe_so2):
-    """Four-eyes at the province: who arranged a transfer is told on its page that another person approves it, and
-    is offered only the refusal; the other person is offered the approval."""
+    """Four-eyes at the province: who arranged a transfer is told on its page that another person decides it, and is
+    offered no decision; the province's other people are told of it and offered both."""
+    from quota_registry.notifications.models import Notification
+
     transfer = _arrange(demo, quantity="2")
     mine = as_user("province").get(f"/transfers/{transfer.pk}/").content.decode()
-    assert "须由省厅另一人员审批" in mine and "。。" not in mine
-    assert 'value="approve"' not in mine and 'value="refuse"' in mine
-    assert 'value="approve"' in as_user("province_leader").get(f"/transfers/{transfer.pk}/").content.decode()
+    assert "由省厅另一人员决定" in mine and "。。" not in mine
+    assert 'value="approve"' not in mine and 'value="refuse"' not in mine
+    theirs = as_user("province_leader").get(f"/transfers/{transfer.pk}/").content.decode()
+    assert 'value="approve"' in theirs and 'value="refuse"' in theirs
+    told = set(Notification.objects.filter(link=f"/transfers/{transfer.pk}/").values_list("recipient__username",
+                                                                                             flat=True))
+    assert "province_leader" in told and "province" not in told
 
 
 def test_each_city_holds_in_its_own_hold_and_sees_only_its_own_held_quota(demo, honghe_so2, make_lot):
@@ -512,3 +518,22 @@ def test_a_citys_ledger_names_only_its_own_enterprises(demo, as_user, api_as, ma
     ledger.post(actor=None, kind=TransactionKind.TRANSFER, legs=[
         ledger.Leg(honghe_lot, ledger.pool("532500"), ledger.account(AccountKind.ENTERPRISE, gejiu), Decimal("1"))])
     assert gejiu.name in as_user("honghe_reviewer").get(f"/lots/{honghe_lot.pk}/").content.decode()
+
+
+def test_a_refused_transfers_progress_shows_the_way_it_went_not_a_move(demo, honghe_so2):
+    """A record ended off its way shows the steps it went through and where it ended: a refused transfer was never
+    moved between the pools, so that step is not ticked (it was, and read as moved then refused)."""
+    from reserve.workflows import ARRANGED_WAY, REQUESTED_WAY
+
+    transfer = _arrange(demo, quantity="1")
+    engine.perform(actor=demo["province_leader"], model=CityTransfer, pk=transfer.pk, action="refuse",
+                   data={"opinion": "项目未落地"})
+    steps = engine.progress(CityTransfer.objects.get(pk=transfer.pk))["steps"]
+    assert [(s["label"], s["state"]) for s in steps] == [(ARRANGED_WAY[0].label, "done"), (steps[-1]["label"], "ended")]
+    assert str(steps[-1]["label"]) == str(TransferStatus.REFUSED.label)
+
+    asked = _request(demo, quantity="1")
+    engine.perform(actor=demo["honghe_reviewer"], model=CityTransfer, pk=asked.pk, action="decline",
+                   data={"opinion": "本市储备不足"})
+    steps = engine.progress(CityTransfer.objects.get(pk=asked.pk))["steps"]
+    assert [s["state"] for s in steps] == ["done", "ended"] and steps[0]["label"] == REQUESTED_WAY[0].label
