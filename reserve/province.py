@@ -131,11 +131,13 @@ def year_table(year: int, *, month: str = "", city_ids: list[int] | None = None,
     month = month if month in months else months[-1]
     reported = set(CityMonthReport.objects.filter(month=month).values_list("city_id", flat=True).distinct())
     if reported:  # read from the month's reports
-        return {"months": months, "month": month, "rows": one_ledger([month], city_ids=city_ids),
-                "reported": reported, "as_of": None}
-    live = live_month(month)
-    rows = live["rows"] if city_ids is None else _of_cities(live["rows"], city_ids)
-    return {"months": months, "month": month, "rows": rows, "reported": reported, "as_of": live["at"]}
+        rows, as_of = one_ledger([month], city_ids=city_ids), None
+    else:
+        live = live_month(month)
+        rows, as_of = live["rows"] if city_ids is None else _of_cities(live["rows"], city_ids), live["at"]
+    if city_ids is not None and len(city_ids) == 1:  # one city's staff: its row is its total (not the province's)
+        rows = [r for r in rows if r.city is not None]
+    return {"months": months, "month": month, "rows": rows, "reported": reported, "as_of": as_of}
 
 
 def page(*, year=None, month: str = "", city_ids: list[int] | None = None, today: datetime.date | None = None) -> dict:
