@@ -259,9 +259,14 @@ def lot_list(request):
             qs = qs.filter(**{f"{key}__code": request.GET[key]})
     if request.GET.get("status"):
         qs = qs.filter(status=request.GET["status"])
+    regions = list(jurisdiction.counties(request.user))
+    if is_city_staff(request.user):  # and the counties of the lots received from another city
+        received = ledger_reads.received_lot_ids(request.user.city_region_ids)
+        regions += list(Region.objects.filter(lots__in=received).exclude(pk__in=[r.pk for r in regions]).distinct()
+                        .order_by("parent_id", "sort_order")) if received else []
     return render(request, "reserve/lot_list.html", {
         "page": _page(request, qs.order_by("valid_until", "id")), "statuses": LotStatus.choices,
-        "pollutants": Pollutant.objects.all(), "regions": jurisdiction.counties(request.user),
+        "pollutants": Pollutant.objects.all(), "regions": regions,
     })
 
 

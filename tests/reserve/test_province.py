@@ -437,6 +437,10 @@ def test_the_receiving_city_opens_the_lots_its_pool_received_and_is_told_of_thei
     assert not LOTS_CITY(demo["city_reviewer"], honghe_so2) and LOTS_CITY(demo["honghe_reviewer"], honghe_so2)
 
     page = as_user("city_reviewer").get(f"/lots/{honghe_so2.pk}/")
+    assert "本批次在红河哈尼族彝族自治州入库" in page.content.decode()  # what 入库量 and 可用 are of, said
+    listed = as_user("city_reviewer").get("/lots/?region=532501").content.decode()
+    assert "调自红河哈尼族彝族自治州" in listed and '<option value="532501" selected>' in listed  # the filter kept
+    assert "本批次在" not in as_user("honghe_reviewer").get(f"/lots/{honghe_so2.pk}/").content.decode()
     from ledger.selectors import balances, lots
 
     assert page.status_code == 200 and honghe_so2.number in page.content.decode()

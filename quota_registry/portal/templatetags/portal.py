@@ -80,3 +80,15 @@ def movement_lines(transaction, lines):
     return format_html_join("", "<div>{} {} {}：{} → {}</div>", (
         (line.lot, line.factor, show(line.quantity, ""), line.source, line.target) for line in lines.get(
             transaction.pk, ())))
+
+
+@register.filter
+def received_from(lot, user) -> str:
+    """The name of the city a lot came from, when it lies in `user`'s city's pool by a transfer between cities (the
+    lot's county is another city's); "" otherwise (issue 19)."""
+    from quota_registry.jurisdiction import city_id_of, division_name
+
+    ids = getattr(user, "city_region_ids", None) if getattr(user, "is_city_staff", False) else None
+    if not ids or lot.region_id in ids:
+        return ""
+    return division_name(city_id_of(lot.region_id))
