@@ -23,7 +23,18 @@ from quota_registry.access import scope
 from quota_registry.files.selectors import visible_to
 from quota_registry.reference.models import Pollutant, Region
 
-from .models import AccountKind, Holding, LedgerHead, LedgerTransaction, Lot, LotStatus, Movement, account_name, received_lot_ids
+from .models import (
+    Account,
+    AccountKind,
+    Holding,
+    LedgerHead,
+    LedgerTransaction,
+    Lot,
+    LotStatus,
+    Movement,
+    account_name,
+    received_lot_ids,
+)
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=4))
 
@@ -137,7 +148,7 @@ def _balance_rows(lot_qs, today, *, city_id=None, filters=None) -> list[dict]:
     accounts these totals read, so the holdings of enterprises and sinks are not scanned): in `city_id`'s pool only
     when given; with `filters` (of lots), whatever the pool holds that they match, other cities' lots included."""
     rows = defaultdict(lambda: {"issued": Decimal("0.0000"), "available": Decimal("0.0000"), "held": Decimal("0.0000"),
-                                "planned": Decimal("0.0000")})
+                                "planned": Decimal("0.0000"), "given": Decimal("0.0000")})
     for r in lot_qs.exclude(status=LotStatus.REVOKED).values("pollutant_id", "region_id").annotate(total=Sum("quantity")):
         rows[(r["pollutant_id"], r["region_id"])]["issued"] = r["total"]
     in_pool, held = Q(account__kind=AccountKind.POOL), Q(account__kind=AccountKind.HOLD)
@@ -159,11 +170,30 @@ def _balance_rows(lot_qs, today, *, city_id=None, filters=None) -> list[dict]:
         row = rows[(h["lot__pollutant_id"], h["lot__region_id"])]
         for key in ("available", "held", "planned"):
             row[key] = h[key] or Decimal("0.0000")
+    if city_id and filters is not None:  # the city's whole pool: what it gave to other cities' pools, net
+        for key, quantity in _given(city_id).items():
+            rows[key]["given"] = quantity
     pollutants = {p.pk: p for p in Pollutant.objects.all()}
     regions = {r.pk: r for r in Region.objects.all()}
     result = [{"pollutant": pollutants[p], "region": regions[r], **values} for (p, r), values in rows.items()]
     result.sort(key=lambda row: (row["pollutant"].sort_order, row["region"].sort_order))
     return result
+
+
+def _given(city_id: int) -> dict[tuple[int, int], Decimal]:
+    """Per factor x county of origin, what the city's pool gave to other cities' pools by transfers between cities,
+    less what came back: two reads by the index on (to_account, from_account), one probe per other city's pool
+    (issue 19: the giving city's overview says where its quota went)."""
+    pools = dict(Account.objects.filter(kind=AccountKind.POOL).values_list("city_id", "pk"))
+    mine, others = pools.get(city_id), [pk for city, pk in pools.items() if city != city_id]
+    if mine is None or not others:
+        return {}
+    given = defaultdict(lambda: Decimal("0.0000"))
+    for sign, moved in ((1, Q(from_account=mine, to_account__in=others)), (-1, Q(from_account__in=others, to_account=mine))):
+        for pollutant, region, quantity in (Movement.objects.filter(moved).values_list("lot__pollutant_id", "lot__region_id")
+                                            .annotate(total=Sum("quantity")).order_by()):
+            given[(pollutant, region)] += sign * quantity
+    return {key: q for key, q in given.items() if q > 0}
 
 
 class LedgerPaginator(Paginator):

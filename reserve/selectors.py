@@ -24,6 +24,7 @@ def pool_overview(user, today=None) -> dict:
     table = []
     for pollutant in Pollutant.objects.all():
         cells = grid.get(pollutant, {})
-        total = {k: sum((c[k] for c in cells.values()), Decimal("0.0000")) for k in ("issued", "available", "held", "planned")}
+        total = {k: sum((c[k] for c in cells.values()), Decimal("0.0000"))
+                 for k in ("issued", "available", "held", "planned", "given")}
         table.append({"pollutant": pollutant, "cells": [cells.get(c.pk) for c in counties], "total": total})
     return {"counties": counties, "table": table, "received": bool(received)}

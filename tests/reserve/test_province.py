@@ -327,6 +327,8 @@ def test_the_pool_overview_follows_quota_into_the_receiving_citys_pool(demo, hon
     received = cell("city_reviewer", "532501")
     assert received["available"] == Decimal("7.25") and received["received"] and received["issued"] == 0
     assert cell("honghe_reviewer", "532501")["available"] == honghe_before - Decimal("7.25")
+    assert cell("honghe_reviewer", "532501")["given"] == Decimal("7.25")  # says where it went
+    assert not cell("city_reviewer", "532501")["given"]
     assert not cell("honghe_reviewer", "532501")["received"]
     assert cell("county_qilin", "532501") is None  # the pool is the city's: a county sees its own lots
 
