@@ -478,8 +478,14 @@ withdrawal_act = pages.act_view(WithdrawalApplication, "reserve:withdrawal-detai
 
 
 def _public_tables(summary) -> dict:
-    """The factor x county table and the charts' data, from the ledger summary."""
-    counties = list(Region.objects.filter(level="county"))
+    """The factor x county table and the charts' data, from the ledger summary: every city's counties (the published
+    ledger is the province's, each county's quota in every city's pool), the main city's first, the others named
+    with their city."""
+    main = jurisdiction.main_city_id()
+    counties = sorted(Region.objects.filter(level="county").select_related("parent"),
+                      key=lambda c: (c.parent_id != main, c.parent.sort_order if c.parent_id else 0, c.sort_order))
+    for county in counties:
+        county.city_name = county.parent.name if county.parent_id and county.parent_id != main else ""
     by_factor = {}
     for row in summary["balances"]:
         by_factor.setdefault(row["pollutant"], {"name": row["pollutant_name"], "unit": row["unit"], "cells": {}})

@@ -543,3 +543,17 @@ def test_a_refused_transfers_progress_shows_the_way_it_went_not_a_move(demo, hon
                    data={"opinion": "本市储备不足"})
     steps = engine.progress(CityTransfer.objects.get(pk=asked.pk))["steps"]
     assert [s["state"] for s in steps] == ["done", "ended"] and steps[0]["label"] == REQUESTED_WAY[0].label
+
+
+def test_the_published_ledger_names_each_countys_city_and_each_pools(demo, client, honghe_so2):
+    """The published ledger (Art 24) shows every city's counties, another city's under its name, and names the
+    pools a transfer between cities moved quota from and to, never whose an enterprise's account is."""
+    from django.core.cache import cache
+
+    transfer = _arrange(demo, quantity="3")
+    engine.perform(actor=demo["province_leader"], model=CityTransfer, pk=transfer.pk, action="approve")
+    cache.clear()
+    page = client.get("/public/").content.decode()
+    assert "市储备库：红河哈尼族彝族自治州" in page and "市储备库：曲靖市" in page
+    assert "个旧市<div class=\"muted\">红河哈尼族彝族自治州</div>" in page
+    assert demo["ent_gejiu"].organisation.name not in page

@@ -92,3 +92,14 @@ def received_from(lot, user) -> str:
     if not ids or lot.region_id in ids:
         return ""
     return division_name(city_id_of(lot.region_id))
+
+
+@register.filter
+def public_account(account) -> str:
+    """An account as the published ledger names it: its kind, and a city's pool or hold with the city (a transfer
+    between cities read 市储备库 -> 市储备库); never whose an enterprise's is (Art 24: no commercial secrets)."""
+    from ledger.models import AccountKind, account_name
+
+    if account.kind in (AccountKind.POOL, AccountKind.HOLD):
+        return account_name(account.kind, "", "", "", account.city_id)
+    return str(AccountKind(account.kind).label)
