@@ -178,7 +178,10 @@ class Lot(models.Model):
         verbose_name_plural = _("lots")
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive")]
         indexes = [models.Index(fields=["pollutant", "region", "status"]),
-                   models.Index(fields=["valid_until", "id"], name="lot_valid_until_id")]
+                   models.Index(fields=["valid_until", "id"], name="lot_valid_until_id"),
+                   # the carbon side's few lots, by status: what the tallies of all lots count besides the quota's
+                   models.Index(fields=["status"], condition=Q(source_kind__in=["allocation", "acquired", "ccer"]),
+                                name="lot_carbon_status")]
 
     def __str__(self):
         return f"{self.number} {self.pollutant.code}"

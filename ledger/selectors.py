@@ -24,6 +24,7 @@ from quota_registry.files.selectors import visible_to
 from quota_registry.reference.models import Pollutant, Region
 
 from .models import (
+    CARBON_SOURCES,
     Account,
     AccountKind,
     Holding,
@@ -194,6 +195,23 @@ def _given(city_id: int) -> dict[tuple[int, int], Decimal]:
                                             .annotate(total=Sum("quantity")).order_by()):
             given[(pollutant, region)] += sign * quantity
     return {key: q for key, q in given.items() if q > 0}
+
+
+def lot_count(user, *, status: str = "") -> int | None:
+    """How many of the pollutant quota's lots (of one status, or all) the province's staff see, from the counts
+    PostgreSQL keeps of all lots (quota_registry/tallies) less the carbon side's few: counting the province's 200,000
+    lots for the lot list's pager was 22 ms of its 50. None where that does not apply (another viewer, another
+    database): the pager counts the rows then."""
+    from django.db import connection
+
+    from quota_registry.tallies.selectors import key, tally
+
+    if connection.vendor != "postgresql" or not getattr(user, "is_province_staff", False):
+        return None
+    counts = tally(user, Lot)
+    total = counts.get(key(status), 0) if status else sum(counts.values())
+    carbon = Lot.objects.filter(source_kind__in=CARBON_SOURCES, **({"status": status} if status else {})).count()
+    return total - carbon
 
 
 class LedgerPaginator(Paginator):

@@ -264,8 +264,10 @@ def lot_list(request):
         received = ledger_reads.received_lot_ids(request.user.city_region_ids)
         regions += list(Region.objects.filter(lots__in=received).exclude(pk__in=[r.pk for r in regions]).distinct()
                         .order_by("parent_id", "sort_order")) if received else []
+    filtered = any(request.GET.get(key) for key in ("pollutant", "region"))
+    count = None if filtered else ledger_reads.lot_count(request.user, status=request.GET.get("status", ""))
     return render(request, "reserve/lot_list.html", {
-        "page": _page(request, qs.order_by("valid_until", "id")), "statuses": LotStatus.choices,
+        "page": _page(request, qs.order_by("valid_until", "id"), count=count), "statuses": LotStatus.choices,
         "pollutants": Pollutant.objects.all(), "regions": regions,
     })
 

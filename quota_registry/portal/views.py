@@ -37,8 +37,12 @@ from .forms import (
 PAGE_SIZE = 20
 
 
-def _page(request, queryset, size=PAGE_SIZE, paginator=Paginator):
-    return paginator(queryset, size).get_page(request.GET.get("page"))
+def _page(request, queryset, size=PAGE_SIZE, paginator=Paginator, count: int | None = None):
+    """A page of `queryset`; `count`: how many rows it has, when the caller knows it already (not counted again)."""
+    pages = paginator(queryset, size)
+    if count is not None:
+        pages.count = count  # the paginator's cached count
+    return pages.get_page(request.GET.get("page"))
 
 
 def _apply_service_errors(form, exc: ValidationError):

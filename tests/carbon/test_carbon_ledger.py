@@ -140,3 +140,28 @@ def test_the_public_log_takes_carbon_transactions_without_naming_the_unit(demo, 
                           leaf.salts).decode()
     assert unit.enterprise.credit_code not in body and unit.enterprise.name not in body
     assert any(k.endswith("to_holder") for k in leaf.salts)
+
+
+def test_the_provinces_lot_list_counts_the_quotas_lots_from_the_tallies(demo, unit, as_user, make_lot, is_postgres):
+    """The province's lot list counts its lots from the tallies of all lots less the carbon side's (a partial index):
+    the same count as the rows, whatever the status asked and with a unit's allowances in the ledger."""
+    from ledger.selectors import lot_count
+
+    services.allowance_record(actor=demo["city_reviewer"], unit=unit, year=YEAR, quantity="100", source="云环发")
+    make_lot("3", "SO2", "ent_gejiu")
+    make_lot("2", "NOX", status="planned")
+    for status in ("", "active", "planned", "expired"):
+        page = as_user("province").get("/lots/" + (f"?status={status}" if status else "")).context["page"]
+        rows = lots(demo["province"]).filter(**({"status": status} if status else {})).count()
+        assert page.paginator.count == rows, status
+        assert lot_count(demo["province"], status=status) == (rows if is_postgres else None), status
+    assert lot_count(demo["city_reviewer"]) is None  # a city's list counts its rows (it has received lots besides)
+    if is_postgres:  # the page does not count the rows of the lots
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            as_user("province").get("/lots/")
+        counts = [q["sql"] for q in queries if 'COUNT(*)' in q["sql"] and '"reserve_lot"' in q["sql"]]
+        # only the carbon side's lots are counted (the quota's are NOT those sources)
+        assert counts and all('NOT ("reserve_lot"."source_kind" IN' not in sql for sql in counts), counts

@@ -1,0 +1,1 @@
+from tests.reserve.conftest import make_lot  # noqa: F401  (a shared fixture)
