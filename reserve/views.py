@@ -640,8 +640,9 @@ def transfer_new(request):
     done = pages.create_from_form(
         request, form, create=lambda actor, **data: transfer_create(actor=actor, data=data),
         detail="reserve:transfer-detail",
-        message=lambda t: (_("Transfer %(number)s arranged: both cities are told; it now awaits the province's "
-                             "approval.") if user.is_province_staff else
+        message=lambda t: (_("Transfer %(number)s arranged: both cities and the province's other reviewers are "
+                             "told; it now awaits the decision of one of them (not yours: four-eyes).")
+                           if user.is_province_staff else
                            _("Transfer %(number)s requested: it now awaits %(city)s.")) % {
             "number": t.number, "city": t.from_city.name})
     context = {"form": form, "by_province": user.is_province_staff}
