@@ -123,9 +123,19 @@ def account_shown(account, *, cities) -> str:
 
 
 def ledger_cities(user) -> list[int] | None:
-    """Whose accounts the user's ledger names (`movement_lines`): a city's staff their city's; the province's every
-    city's (None)."""
-    return None if getattr(user, "is_province_staff", False) else list(user.city_region_ids)
+    """Whose accounts the user's ledger and lot pages name (`movement_lines`, `account_shown`): anyone of a city (its
+    staff, a county's, an enterprise's) their city's; the province's every city's (None)."""
+    return None if getattr(user, "is_province_staff", False) else list(getattr(user, "city_region_ids", None) or [])
+
+
+def received_counties(user) -> list:
+    """The counties of other cities whose lots the city of `user` (its staff) received some of: what the lot list's
+    county filter offers besides the city's own."""
+    if not (getattr(user, "is_city_staff", False) and user.city_region_ids):
+        return []
+    received = received_lot_ids(user.city_region_ids)
+    return list(Region.objects.filter(lots__in=received).exclude(pk__in=user.city_region_ids).distinct()
+                .order_by("parent_id", "sort_order")) if received else []
 
 
 def ledger_transactions():

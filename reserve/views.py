@@ -259,11 +259,7 @@ def lot_list(request):
             qs = qs.filter(**{f"{key}__code": request.GET[key]})
     if request.GET.get("status"):
         qs = qs.filter(status=request.GET["status"])
-    regions = list(jurisdiction.counties(request.user))
-    if is_city_staff(request.user):  # and the counties of the lots received from another city
-        received = ledger_reads.received_lot_ids(request.user.city_region_ids)
-        regions += list(Region.objects.filter(lots__in=received).exclude(pk__in=[r.pk for r in regions]).distinct()
-                        .order_by("parent_id", "sort_order")) if received else []
+    regions = [*jurisdiction.counties(request.user), *ledger_reads.received_counties(request.user)]
     filtered = any(request.GET.get(key) for key in ("pollutant", "region"))
     count = None if filtered else ledger_reads.lot_count(request.user, status=request.GET.get("status", ""))
     return render(request, "reserve/lot_list.html", {
@@ -275,15 +271,12 @@ def lot_list(request):
 @login_required
 def lot_detail(request, pk):
     lot = get_scoped_or_404(request.user, ledger_reads.lots(request.user), pk=pk)
-    movements, cities = [], None
+    movements, cities = [], ledger_reads.ledger_cities(request.user)  # another city's enterprises are not named
     if is_city_staff(request.user):
-        cities = ledger_reads.ledger_cities(request.user)  # another city's enterprises are not named
         movements = [(m, ledger_reads.account_shown(m.from_account, cities=cities),
                       ledger_reads.account_shown(m.to_account, cities=cities)) for m in lot.movements.select_related(
             "transaction", *(f"{side}_account__{name}" for side in ("from", "to") for name in ledger_reads.ACCOUNT_NAMES)
         ).order_by("transaction__sequence")]
-    elif request.user.is_county_reviewer:
-        cities = list(request.user.city_region_ids)
     holdings = lot.holdings.select_related("account__organisation").filter(quantity__gt=0)
     return render(request, "reserve/lot_detail.html", {
         "lot": lot, "movements": movements, "timeline": history(lot, technical=request.user.is_city_staff),
