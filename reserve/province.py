@@ -135,7 +135,7 @@ def year_table(year: int, *, month: str = "", city_ids: list[int] | None = None,
     else:
         live = live_month(month)
         rows, as_of = live["rows"] if city_ids is None else _of_cities(live["rows"], city_ids), live["at"]
-    if city_ids is not None and len(city_ids) == 1:  # one city's staff: its row is its total (not the province's)
+    if city_ids is not None:  # a city's staff: its row is its total (the province's sum is the province's)
         rows = [r for r in rows if r.city is not None]
     return {"months": months, "month": month, "rows": rows, "reported": reported, "as_of": as_of}
 
@@ -202,11 +202,5 @@ def refresh_current(today: datetime.date | None = None) -> int:
 
 
 def _of_cities(rows: list[onebook.Row], city_ids: list[int]) -> list[onebook.Row]:
-    """The rows of some cities, with their own total (what a city's staff see: its city and the sum of it)."""
-    kept = [r for r in rows if r.city in city_ids]
-    totals = {}
-    for r in kept:
-        total = totals.setdefault(r.factor, onebook.Row(None, r.factor, r.month))
-        for k in ("opening", "added", "used", "transferred_in", "transferred_out", "closing"):
-            setattr(total, k, getattr(total, k) + getattr(r, k))
-    return kept + list(totals.values())
+    """The rows of some cities (what a city's staff see: its own)."""
+    return [r for r in rows if r.city in city_ids]
